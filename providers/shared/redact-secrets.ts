@@ -1,0 +1,21 @@
+/**
+ * Removes anything that looks like a credential from text that may reach a client or a log line.
+ *
+ * Upstreams echo keys back: OpenAI's 401 says "Incorrect API key provided: sk-proj-****abcd", Google's
+ * errors can quote `key=AIza...`. We never pass such text through, masked or not: the mask still leaks the
+ * key's tail and tells an attacker which key the gateway holds.
+ */
+const SECRET_PATTERNS: RegExp[] = [
+  /\bsk-[A-Za-z0-9_\-*.]{3,}/g, // OpenAI and Anthropic (sk-ant-...) keys, including masked forms
+  /\bAIza[0-9A-Za-z_\-*]{10,}/g, // Google API keys
+  /\b(?:Bearer|key=|api[_-]?key[=:]\s*)[A-Za-z0-9_\-*.]{8,}/gi,
+];
+
+export function redactSecrets(text: string, knownSecrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of knownSecrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '[redacted]');
+  return out;
+}

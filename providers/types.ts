@@ -1,0 +1,90 @@
+/**
+ * The Provider contract: the only thing routing knows about an upstream.
+ *
+ * A provider turns a validated OpenAI chat request into one upstream call and gives back an OpenAI-shaped
+ * result (a JSON body, or an async stream of `chat.completion.chunk` objects). It knows nothing of health,
+ * retries or other providers; every failure it produces is an `UpstreamFailure`.
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+} from 'openai/resources/chat/completions';
+
+export type { ChatCompletion, ChatCompletionChunk };
+
+/**
+ * A chat request as the client sent it, after validation. Fields the gateway does not know are kept
+ * (the OpenAI passthrough forwards them), hence the index signature.
+ */
+export type ChatRequest = ChatCompletionCreateParams & { [field: string]: unknown };
+
+/** Something the target could not honour exactly, reported to the client in `x-switchyard-warnings`. */
+export interface Warning {
+  /** The request field concerned, e.g. `seed` or `logit_bias`. */
+  param: string;
+  /** A short human explanation, e.g. "Anthropic has no seed; ignored". */
+  message: string;
+}
+
+/** Rate-limit state an upstream reported on a response, normalised (used by limits/ and health/). */
+export interface RateLimitSnapshot {
+  remainingRequests?: number;
+  remainingTokens?: number;
+  /** Milliseconds until the request budget resets. */
+  resetRequestsMs?: number;
+  /** Milliseconds until the token budget resets. */
+  resetTokensMs?: number;
+}
+
+export interface ProviderCall {
+  /** The validated client request. Providers must not mutate it. */
+  request: ChatRequest;
+  /** The model to ask this provider for (routing resolved aliases and fallbacks). */
+  model: string;
+  /** True when the provider should answer with a stream of chunks (may differ from request.stream). */
+  stream: boolean;
+  /** Whether a stream should end with a usage chunk (`choices: []`). */
+  includeUsage: boolean;
+  /** Aborted when the client disconnects, the attempt times out or the deadline passes. */
+  signal: AbortSignal;
+  /** Upper bound for this attempt's HTTP call, passed to the SDK as its timeout. */
+  timeoutMs: number;
+}
+
+export type ProviderResult =
+  | {
+      type: 'json';
+      body: ChatCompletion;
+      warnings: Warning[];
+      rateLimit?: RateLimitSnapshot;
+    }
+  | {
+      type: 'stream';
+      /**
+       * OpenAI chunks as they arrive. The iterator throws an `UpstreamFailure` when the upstream fails
+       * mid-stream (an in-stream error event, a dropped connection, malformed data). Returning from the
+       * iteration early (`return()`) must cancel the upstream request.
+       */
+      chunks: AsyncIterable<ChatCompletionChunk>;
+      warnings: Warning[];
+      rateLimit?: RateLimitSnapshot;
+    };
+
+export interface Provider {
+  /** Registry name, e.g. `openai`, `anthropic`, `gemini`. */
+  readonly name: string;
+  /** Models to advertise in `GET /v1/models` when no route names them. */
+  readonly defaultModel: string;
+  /** One upstream call. Rejects with `UpstreamFailure` (never a raw SDK error). */
+  chat(call: ProviderCall): Promise<ProviderResult>;
+}
+
+/** What a provider needs to be built: credentials and where to send them. */
+export interface ProviderSettings {
+  apiKey: string;
+  /** The base URL exactly as the provider's official SDK takes it. Undefined means the SDK default. */
+  baseURL?: string;
+  /** Fallback model used when a route does not name one for this provider. */
+  defaultModel?: string;
+}

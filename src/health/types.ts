@@ -1,0 +1,67 @@
+/**
+ * The contract between routing and health.
+ *
+ * Routing reports an Outcome for every attempt and reads provider states from a local snapshot; it never
+ * waits on the store behind it (memory or Redis). Health never imports providers or routing.
+ */
+import type { FailureKind } from '../../providers/upstream-failure.ts';
+
+export interface Outcome {
+  provider: string;
+  /** The upstream model asked for; health keeps per provider+model windows too. */
+  model: string;
+  ok: boolean;
+  /** Failure kind when !ok. */
+  kind?: FailureKind;
+  /** Upstream HTTP status when there was one. */
+  status?: number;
+  /** Time to first byte/token of the attempt, ms (when it got that far). */
+  firstByteMs?: number;
+  /** Whole attempt, ms. */
+  latencyMs: number;
+  /** True on the last failed attempt of a request at this provider: the gateway gave up on it. */
+  retriesExhausted: boolean;
+  /** Whether this attempt was a probe of a tripped provider. */
+  probe?: boolean;
+  /** Clock time the attempt ended, ms. */
+  at: number;
+}
+
+/**
+ * healthy: normal traffic. tripped: skipped while any other provider can serve. probing: a small share of
+ * real requests goes to it (still protected by failover). drained: taken out by an operator; used only when
+ * nothing else can serve.
+ */
+export type HealthState = 'healthy' | 'tripped' | 'probing' | 'drained';
+
+export interface ProviderHealth {
+  provider: string;
+  state: HealthState;
+  /** 1 = perfectly healthy, 0 = nothing succeeds. */
+  score: number;
+  /** Clock time the state was entered. */
+  since: number;
+  /** Which signal tripped it, e.g. `error_rate`, `fast_trip`, `manual`. */
+  reason?: string;
+}
+
+export interface HealthView {
+  /** Synchronous, from the in-process snapshot. Unknown providers are healthy. */
+  get(provider: string): ProviderHealth;
+  /**
+   * For a provider that is tripped or probing: whether this request should be sent to it as a probe.
+   * Synchronous; decides locally from the configured probe share.
+   */
+  admitProbe(provider: string): boolean;
+}
+
+export interface HealthMonitor extends HealthView {
+  /** Synchronous: aggregates locally; flushing to the store happens in the background. */
+  record(outcome: Outcome): void;
+  all(): ProviderHealth[];
+  drain(provider: string): Promise<void>;
+  restore(provider: string): Promise<void>;
+  /** Which store backs it and whether it is running on local state because the store is unreachable. */
+  storeStatus(): { store: 'memory' | 'redis'; degraded: boolean; lastError?: string };
+  close(): Promise<void>;
+}
