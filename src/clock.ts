@@ -4,12 +4,18 @@
  */
 export interface Clock {
   now(): number;
-  /** Resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts. */
+  /** Resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts. Used for backoff. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Runs `fn` after `ms` unless cancelled first (timeouts). Returns the cancel function. */
+  schedule(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  schedule(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
@@ -67,6 +73,14 @@ export class ManualClock implements Clock {
     });
   }
 
+  schedule(ms: number, fn: () => void): () => void {
+    const sleeper = { wake: this.current + ms, resolve: fn };
+    this.sleepers.push(sleeper);
+    return () => {
+      this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+    };
+  }
+
   /** Move time forward, waking every sleeper whose time has come. */
   advance(ms: number): void {
     this.current += ms;
@@ -75,7 +89,7 @@ export class ManualClock implements Clock {
     for (const sleeper of due) sleeper.resolve();
   }
 
-  /** Number of sleeps currently pending. */
+  /** Number of sleeps and scheduled timers currently pending. */
   get pending(): number {
     return this.sleepers.length;
   }

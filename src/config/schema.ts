@@ -1,0 +1,82 @@
+/**
+ * The config file's schema (JSON or YAML). Everything is optional: the environment alone is a complete
+ * configuration. Validation messages name the exact field (`routes.gpt-4o.targets[1]`).
+ */
+import { z } from 'zod';
+
+const targetPattern = /^[a-z][a-z0-9_-]*:.+$/;
+const target = z
+  .string()
+  .regex(targetPattern, 'must be "provider:model", e.g. "anthropic:claude-sonnet-4-5"');
+
+const policy = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(20),
+    maxAttemptsPerProvider: z.number().int().min(1).max(10),
+    baseDelayMs: z.number().int().min(0),
+    factor: z.number().min(1).max(10),
+    maxDelayMs: z.number().int().min(0),
+    overloadBaseDelayMs: z.number().int().min(0),
+    deadlineMs: z.number().int().min(100),
+    firstTokenTimeoutMs: z.number().int().min(100),
+    idleTimeoutMs: z.number().int().min(100),
+    retryBudgetRatio: z.number().min(0).max(1),
+    retryBudgetMinimum: z.number().int().min(0),
+    order: z.array(z.string().min(1)).min(1),
+    streamInternally: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+const route = z.union([
+  z.array(target).min(1),
+  z
+    .object({
+      targets: z.array(target).min(1),
+      /** Route to use when a request is too long for this one (context_length failures). */
+      contextFallback: z.string().min(1).optional(),
+      policy: policy.optional(),
+    })
+    .strict(),
+]);
+
+const provider = z
+  .object({
+    /** One key, or several for a key pool. */
+    apiKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    baseURL: z.string().url().optional(),
+    defaultModel: z.string().min(1).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+const health = z
+  .object({
+    thresholds: z.record(z.string(), z.number()).optional(),
+    probe: z.record(z.string(), z.number()).optional(),
+    webhookUrl: z.string().url().optional(),
+    redisPrefix: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const configFileSchema = z
+  .object({
+    server: z
+      .object({
+        port: z.number().int().min(0).max(65535).optional(),
+        host: z.string().min(1).optional(),
+        apiKeys: z.array(z.string().min(8, 'gateway API keys must be at least 8 characters')).optional(),
+        adminKey: z.string().min(16, 'the admin key must be at least 16 characters').optional(),
+      })
+      .strict()
+      .optional(),
+    providers: z.record(z.string(), provider).optional(),
+    routes: z.record(z.string(), route).optional(),
+    policy: policy.optional(),
+    health: health.optional(),
+    redisUrl: z.string().optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type PolicyOverrides = z.infer<typeof policy>;

@@ -1,0 +1,279 @@
+/**
+ * The retry-and-failover loop: candidates from the plan, keys from the pools, attempts until one serves or
+ * the policy (attempts, per-provider attempts, retry budget, deadline) says stop. Decisions come from
+ * `classify()` only. Every attempt is reported to health as an Outcome.
+ */
+import type { Clock } from '../clock.ts';
+import type { GatewayConfig } from '../config/load-config.ts';
+import type { RetryPolicy } from '../config/policy.ts';
+import type { HealthMonitor } from '../health/types.ts';
+import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Warning } from '../../providers/types.ts';
+import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
+import { ClientGone, nextWithin, runAttempt, toFailure, type CommittedStream } from './attempt.ts';
+import { backoffDelay } from './backoff.ts';
+import { classify, reasonCode } from './classify.ts';
+import { clientError, finalError, noProviderError } from './final-error.ts';
+import { planRequest, type Candidate } from './plan.ts';
+import type { RetryBudget } from './retry-budget.ts';
+
+export interface EngineDeps {
+  config: GatewayConfig;
+  pools: ReadonlyMap<string, KeyPool>;
+  health: HealthMonitor;
+  budget: RetryBudget;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+}
+
+export interface ExecuteInput {
+  request: ChatRequest;
+  clientStream: boolean;
+  includeUsage: boolean;
+  signal: AbortSignal;
+  /** The client may lower the deadline for one request (x-switchyard-deadline-ms). */
+  deadlineMs?: number;
+}
+
+export interface AttemptRecord {
+  provider: string;
+  model: string;
+  key: string;
+  ok: boolean;
+  reason?: string;
+  ms: number;
+}
+
+export interface ServedBase {
+  provider: string;
+  model: string;
+  key: string;
+  attempts: AttemptRecord[];
+  fallbackReasons: string[];
+  warnings: Warning[];
+  firstByteMs: number;
+}
+
+export type Served =
+  | (ServedBase & { type: 'json'; body: ChatCompletion })
+  | (ServedBase & {
+      type: 'stream';
+      /** Yields every chunk; throws UpstreamFailure if the stream breaks after the commit point. */
+      chunks: AsyncGenerator<ChatCompletionChunk, void, undefined>;
+    });
+
+export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Served> {
+  const { config, pools, health, budget, clock, logger } = deps;
+  const model = input.request.model;
+  const plan = planRequest(model, config, health, (name) => pools.get(name)?.defaultModel ?? '');
+  const policy: RetryPolicy = plan.policy;
+  const started = clock.now();
+  const deadline = started + Math.min(policy.deadlineMs, input.deadlineMs ?? Number.POSITIVE_INFINITY);
+  const attempts: AttemptRecord[] = [];
+  const failures: UpstreamFailure[] = [];
+  const reasons: string[] = [];
+  let queue: Candidate[] = plan.candidates.filter((candidate) => pools.has(candidate.provider));
+  let contextFallbackUsed = false;
+  let deadlineHit = false;
+
+  if (queue.length === 0) throw noProviderError(model);
+
+  candidates: for (let index = 0; index < queue.length; index++) {
+    const candidate = queue[index]!;
+    const pool = pools.get(candidate.provider)!;
+    const triedKeys = new Set<string>();
+    let attemptsHere = 0;
+    let retriesHere = 0;
+    budget.recordRequest(candidate.provider);
+
+    for (;;) {
+      if (attempts.length >= policy.maxAttempts) break candidates;
+      if (clock.now() >= deadline) {
+        deadlineHit = true;
+        break candidates;
+      }
+      const key = pool.next(triedKeys);
+      if (!key) {
+        if (attemptsHere === 0) reasons.push(`${candidate.provider}:no_usable_key`);
+        continue candidates;
+      }
+      attemptsHere++;
+      const attemptStart = clock.now();
+      const result = await runAttempt({
+        provider: key.provider,
+        model: candidate.model,
+        request: input.request,
+        clientStream: input.clientStream,
+        includeUsage: input.includeUsage,
+        clientSignal: input.signal,
+        deadline,
+        policy,
+        clock,
+      });
+      const ms = clock.now() - attemptStart;
+
+      if (result.ok) {
+        attempts.push({ provider: candidate.provider, model: candidate.model, key: key.id, ok: true, ms });
+        const base: ServedBase = {
+          provider: candidate.provider,
+          model: candidate.model,
+          key: key.id,
+          attempts,
+          fallbackReasons: reasons,
+          warnings: result.warnings,
+          firstByteMs: clock.now() - started,
+        };
+        if ('json' in result) {
+          health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs: result.firstByteMs, latencyMs: ms, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
+          return { ...base, type: 'json', body: result.json };
+        }
+        return { ...base, type: 'stream', chunks: relay(result.stream, deps, policy, candidate, attemptStart, result.firstByteMs) };
+      }
+
+      const failure = result.failure;
+      failures.push(failure);
+      const code = reasonCode(failure);
+      reasons.push(code);
+      attempts.push({ provider: candidate.provider, model: candidate.model, key: key.id, ok: false, reason: code, ms });
+      const decision = classify(failure);
+      const next = decide();
+      const leavesProvider = next !== 'retry' && next !== 'next_key';
+      if (failure.code !== 'unsupported_parameter') {
+        health.record({
+          provider: candidate.provider,
+          model: candidate.model,
+          ok: false,
+          kind: failure.kind,
+          ...(failure.status ? { status: failure.status } : {}),
+          ...(result.firstByteMs === undefined ? {} : { firstByteMs: result.firstByteMs }),
+          latencyMs: ms,
+          retriesExhausted: leavesProvider && decision.action === 'retry',
+          probe: candidate.probe,
+          at: clock.now(),
+        });
+      }
+      logger.log('info', 'attempt_failed', { provider: candidate.provider, model: candidate.model, key: key.id, reason: code, decision: next, ms });
+
+      switch (next) {
+        case 'return':
+          throw clientError(failure);
+        case 'context_fallback': {
+          const fallback = plan.route?.contextFallback ? config.routes.get(plan.route.contextFallback) : undefined;
+          if (!fallback || contextFallbackUsed) throw clientError(failure);
+          contextFallbackUsed = true;
+          reasons.push(`context_fallback:${fallback.name}`);
+          queue = [...queue.slice(0, index + 1), ...fallback.targets.filter((t) => pools.has(t.provider)).map((t) => ({ ...t, probe: false }))];
+          continue candidates;
+        }
+        case 'next_key':
+          continue;
+        case 'failover':
+          continue candidates;
+        case 'retry': {
+          const delay = backoffDelay(policy, retriesHere, {
+            ...(decision.overload ? { overload: true } : {}),
+            ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+            ...(deps.random ? { random: deps.random } : {}),
+          });
+          retriesHere++;
+          try {
+            await clock.sleep(delay, input.signal);
+          } catch {
+            throw new ClientGone();
+          }
+          continue;
+        }
+      }
+
+      function decide(): 'return' | 'context_fallback' | 'next_key' | 'failover' | 'retry' {
+        if (decision.action === 'return' || decision.action === 'context_fallback') return decision.action;
+        if (decision.action === 'failover') {
+          if (decision.key) {
+            pool.mark(key!.id, decision.key, failure.retryAfterMs);
+            triedKeys.add(key!.id);
+            logger.log('warn', decision.key === 'bad' ? 'key_rejected' : 'key_quota_exhausted', {
+              alert: true,
+              provider: candidate.provider,
+              key: key!.id,
+              status: failure.status,
+              code: failure.code,
+            });
+            return pool.next(triedKeys) ? 'next_key' : 'failover';
+          }
+          return 'failover';
+        }
+        // Retryable. Stop here when the policy or the clock says so, and fail over instead.
+        if (attemptsHere >= policy.maxAttemptsPerProvider || attempts.length >= policy.maxAttempts) return 'failover';
+        if (decision.waitForProvider && hasHealthyAlternative(queue, index, deps)) {
+          reasons.push(`${candidate.provider}:skip_wait`);
+          return 'failover';
+        }
+        const worstCase = failure.retryAfterMs ?? Math.min(policy.maxDelayMs, (decision.overload ? policy.overloadBaseDelayMs : policy.baseDelayMs) * policy.factor ** retriesHere);
+        if (clock.now() + Math.max(worstCase, failure.retryAfterMs ?? 0) >= deadline) {
+          if (failure.retryAfterMs !== undefined) reasons.push(`${candidate.provider}:wait_exceeds_deadline`);
+          return 'failover';
+        }
+        if (!budget.tryRetry(candidate.provider, policy.retryBudgetRatio, policy.retryBudgetMinimum)) {
+          reasons.push(`${candidate.provider}:retry_budget`);
+          return 'failover';
+        }
+        return 'retry';
+      }
+    }
+  }
+
+  const error = finalError(failures, { model, attempts: attempts.length, elapsedMs: clock.now() - started, deadlineHit });
+  logger.log('warn', 'request_failed', { model, attempts: attempts.length, reasons, status: error.status, code: error.code });
+  throw Object.assign(error, { attempts, fallbackReasons: reasons });
+}
+
+function hasHealthyAlternative(queue: readonly Candidate[], index: number, deps: EngineDeps): boolean {
+  const current = queue[index]?.provider;
+  return queue.slice(index + 1).some((candidate) => {
+    if (candidate.provider === current) return false;
+    const state = deps.health.get(candidate.provider).state;
+    return (state === 'healthy' || candidate.probe) && (deps.pools.get(candidate.provider)?.usable() ?? false);
+  });
+}
+
+/**
+ * Passes a committed stream on, bounded by the idle timeout. Past the commit point the gateway never switches
+ * provider: a failure is recorded and re-thrown for the HTTP layer to end the stream with an error event.
+ */
+async function* relay(
+  stream: CommittedStream,
+  deps: EngineDeps,
+  policy: RetryPolicy,
+  candidate: Candidate,
+  attemptStart: number,
+  firstByteMs: number,
+): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  const { clock, health } = deps;
+  let finished = false;
+  try {
+    for (const chunk of stream.buffered) yield chunk;
+    for (;;) {
+      const next = await nextWithin(stream.iterator, policy.idleTimeoutMs, stream.controller, stream.signal, clock);
+      if (next.done) break;
+      yield next.value;
+    }
+    finished = true;
+    health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
+  } catch (error) {
+    if (stream.signal.aborted && !(stream.controller.signal.aborted)) return; // the client left
+    const failure = toFailure(error, candidate.provider, stream.signal);
+    const kind = failure.kind === 'network' ? 'stream_interrupted' : failure.kind;
+    health.record({ provider: candidate.provider, model: candidate.model, ok: false, kind, ...(failure.status ? { status: failure.status } : {}), firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: true, probe: candidate.probe, at: clock.now() });
+    deps.logger.log('warn', 'stream_failed_after_commit', { provider: candidate.provider, model: candidate.model, reason: reasonCode(failure) });
+    throw failure;
+  } finally {
+    if (!finished) {
+      stream.controller.abort();
+      void stream.iterator.return?.();
+    }
+  }
+}
+
+export type { PooledKey };
