@@ -1,0 +1,131 @@
+/**
+ * createApp(deps): the Hono app — routes, auth and the error shape. No I/O of its own: providers, health
+ * store, clock and logger come in through `deps`, so the same app runs on Node, on Workers and in tests.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { GatewayConfig } from './config/load-config.ts';
+import type { KeyPool } from './limits/key-pool.ts';
+import type { HealthMonitor } from './health/types.ts';
+import type { EngineDeps } from './routing/execute.ts';
+import { createChatHandler } from './http/chat-handler.ts';
+import { GatewayError } from './http/gateway-error.ts';
+import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
+
+export interface AppDeps extends EngineDeps {
+  config: GatewayConfig;
+  pools: ReadonlyMap<string, KeyPool>;
+  health: HealthMonitor;
+  /** Every provider the gateway knows, configured or not (for /health). */
+  knownProviders: readonly string[];
+  /** Extra admin data (windows, thresholds) from the health subsystem. */
+  healthReport?: () => unknown;
+}
+
+/** Large enough for a conversation with a few images as data URLs; larger bodies get a clear 413. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const { config } = deps;
+
+  app.onError(function renderError(error, c) {
+    if (error instanceof GatewayError) {
+      return c.json(error.toBody(), error.status as 400, error.headers);
+    }
+    deps.logger.log('error', 'unhandled_error', { message: error.message, name: error.name });
+    return c.json(
+      { error: { message: 'The gateway hit an internal error.', type: 'server_error', param: null, code: 'internal_error' } },
+      500,
+      { 'x-should-retry': 'false' },
+    );
+  });
+
+  app.notFound(function notFound(c) {
+    return c.json(
+      { error: { message: `Unknown endpoint: ${c.req.method} ${c.req.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } },
+      404,
+    );
+  });
+
+  app.get('/health', function health(c) {
+    const store = deps.health.storeStatus();
+    const providers = deps.knownProviders.map((name) => {
+      const pool = deps.pools.get(name);
+      if (!pool) return { name, configured: false };
+      const health = deps.health.get(name);
+      return {
+        name,
+        configured: true,
+        state: health.state,
+        score: Math.round(health.score * 1000) / 1000,
+        ...(health.reason ? { reason: health.reason } : {}),
+        keys: pool.status().map(({ id, state }) => ({ id, state })),
+      };
+    });
+    return c.json({ status: store.degraded ? 'degraded' : 'ok', store: { type: store.store, degraded: store.degraded }, providers });
+  });
+
+  const v1 = new Hono();
+  if (config.apiKeys.length > 0) v1.use('*', requireApiKey(config.apiKeys));
+  v1.post(
+    '/chat/completions',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` });
+      },
+    }),
+    createChatHandler(deps),
+  );
+  v1.get('/models', function listModels(c) {
+    const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);
+    const seen = new Map<string, string>();
+    for (const route of config.routes.values()) seen.set(route.name, 'switchyard');
+    for (const [name, pool] of deps.pools) if (pool.defaultModel && !seen.has(pool.defaultModel)) seen.set(pool.defaultModel, name);
+    return c.json({ object: 'list', data: [...seen].map(([id, owner]) => ({ id, object: 'model', created, owned_by: owner })) });
+  });
+  app.route('/v1', v1);
+
+  if (config.adminKey) mountAdmin(app, deps, config.adminKey);
+  return app;
+}
+
+function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
+  const check = createKeyChecker([adminKey]);
+  const admin = new Hono();
+  admin.use('*', async function requireAdminKey(c, next) {
+    if (!(await check(bearerToken(c.req.header('authorization'))))) {
+      throw new GatewayError({ status: 401, type: 'invalid_request_error', code: 'invalid_admin_key', message: 'This endpoint needs the admin key.' });
+    }
+    await next();
+  });
+  admin.get('/health', function adminHealth(c) {
+    return c.json({
+      providers: deps.health.all(),
+      store: deps.health.storeStatus(),
+      keys: Object.fromEntries([...deps.pools].map(([name, pool]) => [name, pool.status()])),
+      ...(deps.healthReport ? { report: deps.healthReport() } : {}),
+    });
+  });
+  const known = (name: string) => {
+    if (!deps.pools.has(name)) {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_provider', message: `No configured provider named "${name}".` });
+    }
+  };
+  admin.post('/providers/:name/drain', async function drain(c) {
+    const name = c.req.param('name');
+    known(name);
+    await deps.health.drain(name);
+    deps.logger.log('warn', 'provider_drained', { alert: true, provider: name });
+    return c.json(deps.health.get(name));
+  });
+  admin.post('/providers/:name/restore', async function restore(c) {
+    const name = c.req.param('name');
+    known(name);
+    await deps.health.restore(name);
+    deps.logger.log('warn', 'provider_restored', { alert: true, provider: name });
+    return c.json(deps.health.get(name));
+  });
+  app.route('/admin', admin);
+}

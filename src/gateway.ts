@@ -1,0 +1,62 @@
+/**
+ * Wires a configuration into a running gateway: one Provider per configured key, grouped in key pools,
+ * the routing engine's state, and the Hono app. Runtime-neutral; the entries (node.ts, worker.ts) choose
+ * the health store, the clock and the logger.
+ */
+import type { Hono } from 'hono';
+import { createApp, type AppDeps } from './app.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { GatewayConfig } from './config/load-config.ts';
+import type { HealthMonitor } from './health/types.ts';
+import { KeyPool } from './limits/key-pool.ts';
+import { RetryBudget } from './routing/retry-budget.ts';
+import { createLogger, type Logger } from './telemetry/logger.ts';
+import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  health: HealthMonitor;
+  clock?: Clock;
+  logger?: Logger;
+  /** Jitter source; tests pass a fixed one. */
+  random?: () => number;
+  providers?: Readonly<Record<string, ProviderFactory>>;
+  healthReport?: () => unknown;
+}
+
+export interface Gateway {
+  app: Hono;
+  deps: AppDeps;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger();
+  const factories = options.providers ?? PROVIDERS;
+  const pools = new Map<string, KeyPool>();
+  for (const provider of options.config.providers) {
+    const factory = factories[provider.name];
+    if (!factory) continue;
+    const keys = provider.apiKeys.map((apiKey, index) => ({
+      id: `${provider.name}#${index + 1}`,
+      provider: factory({
+        apiKey,
+        ...(provider.baseURL ? { baseURL: provider.baseURL } : {}),
+        ...(provider.defaultModel ? { defaultModel: provider.defaultModel } : {}),
+      }),
+    }));
+    pools.set(provider.name, new KeyPool(provider.name, keys, clock));
+  }
+  const deps: AppDeps = {
+    config: options.config,
+    pools,
+    health: options.health,
+    budget: new RetryBudget(clock),
+    clock,
+    logger,
+    knownProviders: Object.keys(factories).length ? Object.keys(factories) : PROVIDER_NAMES,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.healthReport ? { healthReport: options.healthReport } : {}),
+  };
+  return { app: createApp(deps), deps };
+}

@@ -1,0 +1,131 @@
+/**
+ * POST /v1/chat/completions: validate, hand to the routing engine, write JSON or SSE with the explaining
+ * headers, and log one structured line per request.
+ */
+import type { Context } from 'hono';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Clock } from '../clock.ts';
+import { ClientGone } from '../routing/attempt.ts';
+import { execute, type AttemptRecord, type EngineDeps } from '../routing/execute.ts';
+import { GatewayError, invalidRequest } from './gateway-error.ts';
+import { explainHeaders, newRequestId } from './response-headers.ts';
+import { sseStream } from './sse.ts';
+import { validateChatRequest } from './validate-request.ts';
+
+export function createChatHandler(engine: EngineDeps) {
+  const { logger, clock } = engine;
+  return async function chatCompletions(c: Context): Promise<Response> {
+    const requestId = newRequestId();
+    const started = clock.now();
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw withRequestId(invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'), requestId);
+    }
+    const validated = validateChatRequest(body);
+    if (!validated.ok) throw withRequestId(validated.error, requestId);
+    const request = validated.request;
+    const deadlineMs = parseDeadlineHeader(c.req.header('x-switchyard-deadline-ms'), requestId);
+    const clientStream = request.stream === true;
+    const includeUsage = clientStream && request.stream_options?.include_usage === true;
+
+    let served;
+    try {
+      served = await execute(engine, {
+        request,
+        clientStream,
+        includeUsage,
+        signal: c.req.raw.signal,
+        ...(deadlineMs === undefined ? {} : { deadlineMs }),
+      });
+    } catch (error) {
+      if (error instanceof ClientGone) {
+        logRequest(logger, clock, { requestId, model: request.model, stream: clientStream, status: 499, started });
+        return new Response(null, { status: 499 });
+      }
+      if (error instanceof GatewayError) {
+        const trail = error as GatewayError & { attempts?: AttemptRecord[]; fallbackReasons?: string[] };
+        Object.assign(error.headers, explainHeaders({ requestId, attempts: trail.attempts?.length ?? 0, fallbackReasons: trail.fallbackReasons ?? [] }));
+        logRequest(logger, clock, { requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code });
+      }
+      throw error;
+    }
+
+    const headers = explainHeaders({
+      requestId,
+      provider: served.provider,
+      model: served.model,
+      attempts: served.attempts.length,
+      fallbackReasons: served.fallbackReasons,
+      warnings: served.warnings,
+    });
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs };
+
+    if (served.type === 'json') {
+      logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
+      return new Response(JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+    }
+    const stream = sseStream(served.chunks, (end, last) => {
+      logRequest(logger, clock, {
+        ...common,
+        status: end.ok ? 200 : end.cancelled ? 499 : 200,
+        ...(end.error ? { code: end.error.code ?? 'stream_failed', streamError: true } : {}),
+        usage: last?.usage ?? undefined,
+      });
+    });
+    return new Response(stream, {
+      status: 200,
+      headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+    });
+  };
+}
+
+function parseDeadlineHeader(raw: string | undefined, requestId: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw withRequestId(invalidRequest('x-switchyard-deadline-ms must be a positive whole number of milliseconds.', 'x-switchyard-deadline-ms', 'invalid_value'), requestId);
+  }
+  return value;
+}
+
+function withRequestId(error: GatewayError, requestId: string): GatewayError {
+  error.headers['x-request-id'] = requestId;
+  error.headers['x-should-retry'] = 'false';
+  return error;
+}
+
+interface RequestLog {
+  requestId: string;
+  model: string;
+  stream: boolean;
+  status: number;
+  started: number;
+  attempts?: AttemptRecord[] | undefined;
+  reasons?: string[] | undefined;
+  provider?: string;
+  servedModel?: string;
+  firstByteMs?: number;
+  code?: string | null;
+  streamError?: boolean;
+  usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
+}
+
+function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
+  logger.log(entry.status >= 500 || entry.streamError ? 'warn' : 'info', 'request', {
+    request_id: entry.requestId,
+    model: entry.model,
+    stream: entry.stream,
+    status: entry.status,
+    provider: entry.provider,
+    served_model: entry.servedModel,
+    attempts: entry.attempts?.length ?? 0,
+    fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
+    code: entry.code ?? undefined,
+    first_byte_ms: entry.firstByteMs,
+    duration_ms: clock.now() - entry.started,
+    prompt_tokens: entry.usage?.prompt_tokens,
+    completion_tokens: entry.usage?.completion_tokens,
+  });
+}
