@@ -152,7 +152,8 @@ export class MockUpstream {
       sendJson(res, 404, this.wire.notFoundBody(path));
       return;
     }
-    this.requests.push({ method: req.method ?? 'GET', path, headers: flattenHeaders(req), body });
+    // Only calls (POST) are recorded: listing models is not a request a test counts.
+    if (req.method === 'POST') this.requests.push({ method: req.method, path, headers: flattenHeaders(req), body });
     this.inFlight++;
     let finished = false;
     res.on('close', () => {
@@ -211,6 +212,9 @@ export class MockUpstream {
     for (let i = 0; i < frames.length; i++) {
       if (res.destroyed) return false;
       if (fault?.kind === 'cut' && i === fault.afterEvents) {
+        // Let the frames already written leave the socket first, so the client sees exactly `afterEvents`.
+        await new Promise<void>((resolve) => res.write('', () => resolve()));
+        await sleep(10);
         res.destroy();
         return false;
       }
