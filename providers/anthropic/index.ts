@@ -1,0 +1,84 @@
+/**
+ * The Anthropic provider: OpenAI chat requests served by the Messages API through the official SDK.
+ *
+ * One SDK client per provider instance, with `maxRetries: 0` (routing owns retries). Each call gets the
+ * routing's signal and timeout. Streams use the raw `stream: true` event stream (not the accumulating
+ * `.stream()` helper) so chunks go out as they arrive. When the SDK fails because routing aborted the
+ * call, we rethrow the signal's reason unchanged: why it aborted is routing's knowledge, not ours.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { ChatCompletionChunk, Provider, ProviderCall, ProviderResult, ProviderSettings } from '../types.ts';
+import { convertRequest } from './convert-request.ts';
+import { convertResponse } from './convert-response.ts';
+import { mapError } from './map-error.ts';
+import { parseStream } from './parse-stream.ts';
+import { parseRateLimit } from './rate-limit.ts';
+import { PROVIDER_NAME } from './unsupported.ts';
+
+export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-6';
+
+export function createAnthropicProvider(settings: ProviderSettings): Provider {
+  const apiKey = settings.apiKey;
+  // logLevel off: the SDK would print unparseable stream data (model output, possibly personal data) to the
+  // console; every failure reaches the gateway's own logs as an UpstreamFailure instead.
+  const client = new Anthropic({ apiKey, baseURL: settings.baseURL, maxRetries: 0, logLevel: 'off' });
+
+  async function chat(call: ProviderCall): Promise<ProviderResult> {
+    // Throws unsupported_parameter before any network call when Anthropic cannot serve the request.
+    const { params, warnings } = convertRequest(call.request, call.model, { stream: call.stream });
+    const options = { signal: call.signal, timeout: call.timeoutMs };
+    try {
+      if (!params.stream) {
+        const { data, response } = await client.messages.create(params, options).withResponse();
+        const rateLimit = parseRateLimit(response.headers);
+        return { type: 'json', body: convertResponse(data), warnings, ...(rateLimit ? { rateLimit } : {}) };
+      }
+      const { data: events, response } = await client.messages.create(params, options).withResponse();
+      const rateLimit = parseRateLimit(response.headers);
+      const chunks = guardedChunks(events, events.controller, call, apiKey);
+      return { type: 'stream', chunks, warnings, ...(rateLimit ? { rateLimit } : {}) };
+    } catch (error) {
+      if (call.signal.aborted) throw call.signal.reason;
+      throw mapError(error, { apiKey });
+    }
+  }
+
+  return { name: PROVIDER_NAME, defaultModel: settings.defaultModel ?? ANTHROPIC_DEFAULT_MODEL, chat };
+}
+
+/**
+ * The chunk iterable handed to routing. Failures become UpstreamFailures (or the signal's reason when
+ * routing aborted), and `return()` aborts the upstream HTTP request, even before the first `next()` (a
+ * generator that never started would not run any cleanup of its own).
+ */
+function guardedChunks(
+  events: AsyncIterable<RawMessageStreamEvent>,
+  upstream: AbortController,
+  call: ProviderCall,
+  apiKey: string,
+): AsyncIterable<ChatCompletionChunk> {
+  let cancelled = false;
+  async function* translate(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    try {
+      yield* parseStream(events, { includeUsage: call.includeUsage, model: call.model });
+    } catch (error) {
+      if (call.signal.aborted) throw call.signal.reason;
+      if (cancelled) return; // the consumer left; what broke afterwards is nobody's concern
+      throw mapError(error, { apiKey, inStream: true });
+    }
+  }
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
+      const generator = translate();
+      return {
+        next: () => generator.next(),
+        return: async () => {
+          cancelled = true;
+          upstream.abort();
+          return generator.return(undefined);
+        },
+      };
+    },
+  };
+}
