@@ -97,9 +97,9 @@ describe('anthropic provider against the mock', () => {
     return failure;
   }
 
-  it('is named anthropic and defaults to claude-sonnet-4-5 unless configured', () => {
+  it('is named anthropic and defaults to claude-sonnet-4-6 unless configured', () => {
     assert.equal(provider.name, 'anthropic');
-    assert.equal(provider.defaultModel, 'claude-sonnet-4-5');
+    assert.equal(provider.defaultModel, 'claude-sonnet-4-6');
     assert.equal(createAnthropicProvider({ apiKey: KEY, defaultModel: 'claude-opus-4-8' }).defaultModel, 'claude-opus-4-8');
   });
 
