@@ -5,7 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
-import { configFileSchema, type ConfigFile, type PolicyOverrides } from './schema.ts';
+import { configFileSchema, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
 import { interpolateEnv, InterpolationError } from './interpolate-env.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -31,8 +31,10 @@ export interface Route {
 }
 
 export interface HealthSettings {
-  thresholds: Record<string, number>;
-  probe: Record<string, number>;
+  /** Overrides merged over the health subsystem's defaults (validated there too). */
+  thresholds: NonNullable<HealthFileSettings['thresholds']>;
+  probe: NonNullable<HealthFileSettings['probe']>;
+  windows: NonNullable<HealthFileSettings['windows']>;
   webhookUrl?: string;
   redisPrefix: string;
 }
@@ -50,6 +52,8 @@ export interface GatewayConfig {
   policy: RetryPolicy;
   health: HealthSettings;
   redisUrl?: string;
+  /** ioredis options from the config file (Sentinel, Cluster), passed through untouched. */
+  redisOptions?: Record<string, unknown>;
 }
 
 export class ConfigError extends Error {
@@ -89,10 +93,12 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
     health: {
       thresholds: parsed.health?.thresholds ?? {},
       probe: parsed.health?.probe ?? {},
+      windows: parsed.health?.windows ?? {},
       ...(webhookUrl ? { webhookUrl } : {}),
-      redisPrefix: parsed.health?.redisPrefix ?? 'switchyard:',
+      redisPrefix: nonEmpty(env.SWITCHYARD_REDIS_PREFIX) ?? parsed.health?.redisPrefix ?? 'switchyard:',
     },
     ...(redisUrl ? { redisUrl } : {}),
+    ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
   };
 }
 

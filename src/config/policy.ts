@@ -34,7 +34,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_POLICY: RetryPolicy = {
   maxAttempts: 6,
-  maxAttemptsPerProvider: 3,
+  maxAttemptsPerProvider: 2,
   baseDelayMs: 1000,
   factor: 2,
   maxDelayMs: 60_000,

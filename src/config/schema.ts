@@ -50,10 +50,49 @@ const provider = z
   })
   .strict();
 
+const windowName = z.enum(['short', 'long']);
+const rateThreshold = z
+  .object({ enabled: z.boolean(), above: z.number().min(0).max(1), window: windowName, minSamples: z.number().int().min(1) })
+  .partial()
+  .strict();
+
 const health = z
   .object({
-    thresholds: z.record(z.string(), z.number()).optional(),
-    probe: z.record(z.string(), z.number()).optional(),
+    thresholds: z
+      .object({
+        errorRate: rateThreshold,
+        rateLimitRate: rateThreshold,
+        serverErrorRate: rateThreshold.extend({ sustainedMs: z.number().int().min(0) }).partial().strict(),
+        retryExhaustionRate: rateThreshold,
+        p99Latency: z
+          .object({ enabled: z.boolean(), aboveMs: z.number().min(0), window: windowName, minSamples: z.number().int().min(1) })
+          .partial()
+          .strict(),
+        fastTrip: z
+          .object({ enabled: z.boolean(), consecutiveFailures: z.number().int().min(0), failureRate: z.number().min(0).max(1), minSamples: z.number().int().min(1) })
+          .partial()
+          .strict(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    probe: z
+      .object({
+        share: z.number().min(0).max(1),
+        cooldownMs: z.number().int().min(0),
+        cooldownGrowth: z.number().min(1),
+        maxCooldownMs: z.number().int().min(0),
+        successesToRecover: z.number().int().min(1),
+        minProbeMs: z.number().int().min(0),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    windows: z
+      .object({ slotMs: z.number().int().min(100), shortMs: z.number().int().min(100), longMs: z.number().int().min(100) })
+      .partial()
+      .strict()
+      .optional(),
     webhookUrl: z.string().url().optional(),
     redisPrefix: z.string().min(1).optional(),
   })
@@ -75,8 +114,14 @@ export const configFileSchema = z
     policy: policy.optional(),
     health: health.optional(),
     redisUrl: z.string().optional(),
+    /**
+     * ioredis options passed through as they are, for Sentinel (`sentinels`, `name`) or Cluster
+     * (`cluster: [{host, port}]`, `options`). Takes precedence over redisUrl.
+     */
+    redis: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type PolicyOverrides = z.infer<typeof policy>;
+export type HealthFileSettings = z.infer<typeof health>;

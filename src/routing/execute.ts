@@ -205,7 +205,9 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           return 'failover';
         }
         // Retryable. Stop here when the policy or the clock says so, and fail over instead.
-        if (attemptsHere >= policy.maxAttemptsPerProvider || attempts.length >= policy.maxAttempts) return 'failover';
+        if (attemptsHere >= policy.maxAttemptsPerProvider) return 'failover';
+        // Never spend on retries the attempts that the remaining providers' first tries need.
+        if (attempts.length + untriedProviders(queue, index) >= policy.maxAttempts) return 'failover';
         if (decision.waitForProvider && hasHealthyAlternative(queue, index, deps)) {
           reasons.push(`${candidate.provider}:skip_wait`);
           return 'failover';
@@ -227,6 +229,12 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
   const error = finalError(failures, { model, attempts: attempts.length, elapsedMs: clock.now() - started, deadlineHit });
   logger.log('warn', 'request_failed', { model, attempts: attempts.length, reasons, status: error.status, code: error.code });
   throw Object.assign(error, { attempts, fallbackReasons: reasons });
+}
+
+/** Providers later in the queue than `index` that this request has not reached yet. */
+function untriedProviders(queue: readonly Candidate[], index: number): number {
+  const seen = new Set(queue.slice(0, index + 1).map((candidate) => candidate.provider));
+  return new Set(queue.slice(index + 1).map((candidate) => candidate.provider).filter((name) => !seen.has(name))).size;
 }
 
 function hasHealthyAlternative(queue: readonly Candidate[], index: number, deps: EngineDeps): boolean {

@@ -1,0 +1,141 @@
+/**
+ * Health events as structured log lines and, when configured, webhook POSTs.
+ *
+ * A sustained incident alerts once: every alert has a dedupe key (provider + event + signal + incident)
+ * that is claimed first in this process, then in the store (SET NX with a TTL in Redis) so a fleet of
+ * instances sends one webhook, not one per instance. If the store cannot be asked, the alert goes out
+ * anyway: a duplicate beats a missed outage. Webhook failures are logged, never thrown; they time out.
+ */
+import type { HealthState } from './types.ts';
+
+export interface HealthLogEntry {
+  at: number;
+  level: 'info' | 'warn' | 'error';
+  component: 'health';
+  event: string;
+  [field: string]: unknown;
+}
+
+export type HealthLogger = (entry: HealthLogEntry) => void;
+
+export const jsonConsoleLogger: HealthLogger = (entry) => console.log(JSON.stringify(entry));
+
+export type AlertEvent = 'threshold_crossed' | 'tripped' | 'probing' | 'recovered' | 'drained' | 'restored';
+
+/** The webhook body, also the fields of the log line. */
+export interface HealthAlert {
+  event: AlertEvent;
+  provider: string;
+  /** The signal concerned (`error_rate`, `fast_trip`, `probe_failed`, `manual`, ...), or null. */
+  signal: string | null;
+  value: number | null;
+  threshold: number | null;
+  /** `short`, `long` or `consecutive`, or null. */
+  window: string | null;
+  /** The provider's state after the event. */
+  state: HealthState;
+  at: number;
+  incident: string | null;
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface AlerterOptions {
+  logger: HealthLogger;
+  webhookUrl?: string;
+  webhookTimeoutMs: number;
+  fetch?: FetchLike;
+  /** How long a dedupe key holds, ms. */
+  dedupeMs: number;
+  /** Claims a dedupe key across instances; may reject (store down). */
+  claim: (key: string, ttlMs: number, now: number) => Promise<boolean>;
+  now: () => number;
+}
+
+export interface Alerter {
+  emit(alert: HealthAlert): void;
+  /** Resolves when every alert emitted so far has been logged and delivered (or failed). */
+  settle(): Promise<void>;
+}
+
+const MAX_LOCAL_KEYS = 10_000;
+
+export function createAlerter(options: AlerterOptions): Alerter {
+  const seen = new Map<string, number>();
+  const inFlight = new Set<Promise<void>>();
+
+  const log = (entry: HealthLogEntry) => {
+    try {
+      options.logger(entry);
+    } catch {
+      // A broken logger must not break health tracking.
+    }
+  };
+
+  const deliver = async (alert: HealthAlert, key: string): Promise<void> => {
+    let first = true;
+    try {
+      first = await options.claim(key, options.dedupeMs, alert.at);
+    } catch {
+      first = true;
+    }
+    if (!first) return;
+    const level = alert.event === 'recovered' || alert.event === 'restored' ? 'info' : 'warn';
+    log({ ...alert, at: alert.at, level, component: 'health', event: alert.event });
+    if (options.webhookUrl) await postWebhook(alert);
+  };
+
+  const postWebhook = async (alert: HealthAlert): Promise<void> => {
+    const doFetch = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+    try {
+      const response = await doFetch(options.webhookUrl ?? '', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alert),
+        signal: AbortSignal.timeout(options.webhookTimeoutMs),
+      });
+      // Drain the body so the connection can be reused; its content does not matter.
+      await response.body?.cancel().catch(() => undefined);
+      if (!response.ok) {
+        log({ at: options.now(), level: 'error', component: 'health', event: 'webhook_failed', provider: alert.provider, alert: alert.event, status: response.status });
+      }
+    } catch (err) {
+      // Never log the URL: webhook URLs often carry a token.
+      log({
+        at: options.now(),
+        level: 'error',
+        component: 'health',
+        event: 'webhook_failed',
+        provider: alert.provider,
+        alert: alert.event,
+        error: describeWebhookError(err, options),
+      });
+    }
+  };
+
+  return {
+    emit(alert) {
+      const key = `${alert.provider}|${alert.event}|${alert.signal ?? ''}|${alert.incident ?? String(alert.at)}`;
+      const now = options.now();
+      const expires = seen.get(key);
+      if (expires !== undefined && expires > now) return;
+      if (seen.size >= MAX_LOCAL_KEYS) {
+        for (const [k, e] of seen) if (e <= now) seen.delete(k);
+        if (seen.size >= MAX_LOCAL_KEYS) seen.clear();
+      }
+      seen.set(key, now + options.dedupeMs);
+      const task = deliver(alert, key).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    },
+    async settle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+function describeWebhookError(err: unknown, options: AlerterOptions): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `timed out after ${options.webhookTimeoutMs} ms`;
+  const message = err instanceof Error ? err.message : String(err);
+  const url = options.webhookUrl;
+  return url ? message.split(url).join('[webhook url]') : message;
+}

@@ -1,0 +1,52 @@
+/**
+ * Where windows and states live. The memory store serves one process; the Redis store lets every gateway
+ * instance read and write the same windows and states. The monitor never calls a store on the hot path:
+ * only its background cycle, `drain`/`restore` and alert dedupe do.
+ */
+import type { HealthRecord } from './health-record.ts';
+import type { SeriesSlots } from './slot-counts.ts';
+
+export interface SyncRequest {
+  /** Counts to add, series id → slot → counts. Slots older than `fromSlot` are dropped. */
+  batch: SeriesSlots;
+  now: number;
+  /** Oldest slot of the long window. */
+  fromSlot: number;
+  /** Current slot. */
+  toSlot: number;
+  /** How long window data is kept, ms. */
+  ttlMs: number;
+  /** Whether to answer with the merged windows and records (false: write only). */
+  read: boolean;
+  /** Include provider+model series in the answer (they only feed reports, so they are read less often). */
+  readModels: boolean;
+}
+
+export interface SyncResult {
+  /** When `read`: every series' slots in [fromSlot, toSlot], after the batch was added. */
+  series?: SeriesSlots;
+  /** When `read`: every provider's record. */
+  records?: Map<string, HealthRecord>;
+}
+
+export interface CompareAndSetResult {
+  applied: boolean;
+  /** The record now stored (the new one when applied). */
+  current: HealthRecord | undefined;
+}
+
+export interface HealthStore {
+  readonly kind: 'memory' | 'redis';
+  /** Adds a batch and (optionally) reads everything back, atomically and in one round trip. */
+  sync(request: SyncRequest): Promise<SyncResult>;
+  /**
+   * Stores `next` for its provider only if the stored version is still `expectedVersion` (0: no record).
+   * `next.version` must be `expectedVersion + 1`.
+   */
+  compareAndSet(expectedVersion: number, next: HealthRecord): Promise<CompareAndSetResult>;
+  /** Deletes a provider's windows (the provider series and its provider+model series). */
+  resetWindows(provider: string): Promise<void>;
+  /** True for the first caller to claim `key` until it expires (alert dedupe across instances). */
+  claim(key: string, ttlMs: number, now: number): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,111 @@
+/**
+ * Starts the three loopback mock providers and a real gateway in front of them (on a real loopback port, so
+ * official client SDKs can talk to it), with a memory logger to assert on log lines.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { loadConfig, type Env } from '../../src/config/load-config.ts';
+import { systemClock, type Clock } from '../../src/clock.ts';
+import { createGateway, type Gateway } from '../../src/gateway.ts';
+import type { HealthMonitor } from '../../src/health/types.ts';
+import { createMemoryLogger } from '../../src/telemetry/logger.ts';
+import { startOpenAIMock } from '../mocks/openai-mock.ts';
+import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import { createTestHealth } from './test-health.ts';
+
+/** Provider keys used by every e2e test; tests assert none of them ever reaches a client or a log line. */
+export const SECRET_KEYS = {
+  openai: 'sk-proj-SECRETopenaiKEY0123456789abcd',
+  anthropic: 'sk-ant-api03-SECRETanthropicKEY0123456789',
+  gemini: 'AIzaSECRETgeminiKEY0123456789abcdefgh',
+};
+
+export interface Harness {
+  openai: MockUpstream;
+  anthropic: MockUpstream;
+  gemini: MockUpstream;
+  mocks: MockUpstream[];
+  gateway: Gateway;
+  health: HealthMonitor;
+  logs: Array<Record<string, unknown>>;
+  /** Base URL for OpenAI-compatible clients, e.g. http://127.0.0.1:PORT/v1 */
+  baseURL: string;
+  url: string;
+  /** Heal every mock, forget recorded requests and logs, and give every provider fresh health. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Env;
+  configText?: string;
+  clock?: Clock;
+  health?: HealthMonitor;
+  random?: () => number;
+  /** Start without these providers' keys. */
+  without?: Array<'openai' | 'anthropic' | 'gemini'>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const [openai, anthropic, gemini] = await Promise.all([startOpenAIMock(), startAnthropicMock(), startGeminiMock()]);
+  const without = new Set(options.without ?? []);
+  const env: Env = {
+    ...(without.has('openai') ? {} : { OPENAI_API_KEY: SECRET_KEYS.openai, OPENAI_BASE_URL: `${openai.url}/v1` }),
+    ...(without.has('anthropic') ? {} : { ANTHROPIC_API_KEY: SECRET_KEYS.anthropic, ANTHROPIC_BASE_URL: anthropic.url }),
+    ...(without.has('gemini') ? {} : { GEMINI_API_KEY: SECRET_KEYS.gemini, GEMINI_BASE_URL: gemini.url }),
+    ...options.env,
+  };
+  const config = loadConfig(env, options.configText ? { text: options.configText, path: 'test.yaml' } : undefined);
+  const clock = options.clock ?? systemClock;
+  const logger = createMemoryLogger();
+  const health = options.health ?? createTestHealth(clock);
+  const gateway = createGateway({ config, health, clock, logger, ...(options.random ? { random: options.random } : {}) });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const mocks = [openai, anthropic, gemini];
+  return {
+    openai,
+    anthropic,
+    gemini,
+    mocks,
+    gateway,
+    health,
+    logs: logger.lines,
+    url,
+    baseURL: `${url}/v1`,
+    async reset() {
+      for (const mock of mocks) mock.reset();
+      for (const name of ['openai', 'anthropic', 'gemini']) await health.restore(name);
+      logger.lines.length = 0;
+    },
+    async close() {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await health.close();
+      await Promise.all(mocks.map((mock) => mock.close()));
+    },
+  };
+}
+
+/** Fails the test if any provider key appears in `text`, whole or as a fragment a mask would keep. */
+export function assertNoSecrets(text: string, where: string): void {
+  for (const secret of Object.values(SECRET_KEYS)) {
+    for (const fragment of [secret, secret.slice(-8), secret.slice(0, 14)]) {
+      if (text.includes(fragment)) throw new Error(`${where} leaks a provider key fragment: ${fragment}`);
+    }
+  }
+}
+
+/** Polls until `condition` holds (for asserting on things that happen on the far side of a socket). */
+export async function eventually(condition: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
