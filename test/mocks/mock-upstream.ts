@@ -73,7 +73,7 @@ export class MockUpstream {
   /** Requests currently being answered. */
   inFlight = 0;
   timing: MockTiming = { firstByteDelayMs: 0, chunkDelayMs: 0 };
-  /** The next answer; reset to the default after each request unless `sticky` is set. */
+  /** What the fake model answers, until changed or `reset()`. */
   script: Script;
   private readonly defaultScript: Script;
   private readonly queuedFaults: Fault[] = [];

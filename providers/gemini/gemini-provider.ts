@@ -1,0 +1,118 @@
+/**
+ * The Gemini provider: one `GoogleGenAI` client per provider instance, one `generateContent(Stream)` call per
+ * attempt, everything else delegated to the pure converters beside this file.
+ *
+ * SDK behaviour relied on (node_modules/@google/genai/dist/node/index.mjs, the same in dist/web):
+ * - the key goes in the `x-goog-api-key` header (`NodeAuth.addKeyHeader`, `WebAuth.addAuthHeaders`), never
+ *   in the URL, so URLs in logs and errors hold no secret;
+ * - no retries unless `httpOptions.retryOptions` is set (`ApiClient.apiCall`: `if (!retryOptions) return
+ *   runFetch()`): the gateway owns retries, so none is set;
+ * - streams auto-resume with continuation tokens unless `config.automaticContinuation` is false (a hidden
+ *   second request): turned off;
+ * - `config.abortSignal` and `config.httpOptions.timeout` bound the attempt; the timeout stays armed while a
+ *   stream's body is read. An abort surfaces as an `AbortError` that does not say why, so the provider checks
+ *   the caller's signal itself and rethrows its `reason` unchanged (routing owns why it aborted);
+ * - returning early from the SDK's stream iterator only releases the body reader, it does not cancel the HTTP
+ *   request: each stream gets its own AbortController, aborted when the consumer stops.
+ */
+import { GoogleGenAI } from '@google/genai';
+import type { GenerateContentParameters, GenerateContentResponse } from '@google/genai';
+import type { ChatCompletionChunk, Provider, ProviderCall, ProviderResult, ProviderSettings } from '../types.ts';
+import { createResponseCapture, type ResponseCapture } from './capture-response.ts';
+import { convertRequest } from './convert-request.ts';
+import { convertResponse } from './convert-response.ts';
+import { mapGeminiError, type ErrorContext } from './map-error.ts';
+import { parseGeminiStream } from './parse-stream.ts';
+
+export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-flash';
+
+export function createGeminiProvider(settings: ProviderSettings): Provider {
+  const client = new GoogleGenAI({
+    apiKey: settings.apiKey,
+    // Explicit, so that GOOGLE_GENAI_USE_VERTEXAI in the environment cannot switch the backend.
+    vertexai: false,
+    httpOptions: {
+      ...(settings.baseURL !== undefined ? { baseUrl: settings.baseURL } : {}),
+      apiVersion: 'v1beta',
+    },
+  });
+  const apiKey = settings.apiKey;
+
+  return {
+    name: 'gemini',
+    defaultModel: settings.defaultModel ?? GEMINI_DEFAULT_MODEL,
+    async chat(call: ProviderCall): Promise<ProviderResult> {
+      if (call.signal.aborted) throw call.signal.reason;
+      const { contents, config, warnings } = convertRequest(call.request, call.model);
+      const capture = createResponseCapture();
+      const stopStream = new AbortController();
+      const params: GenerateContentParameters = {
+        model: call.model,
+        contents,
+        config: {
+          ...config,
+          abortSignal: call.stream ? AbortSignal.any([call.signal, stopStream.signal]) : call.signal,
+          automaticContinuation: false,
+          httpOptions: { timeout: call.timeoutMs, fetch: capture.fetch },
+        },
+      };
+      const includeLogprobs = call.request.logprobs === true;
+      const fail = (error: unknown, phase: 'request' | 'stream'): unknown =>
+        call.signal.aborted ? call.signal.reason : mapGeminiError(error, errorContext(apiKey, capture, phase));
+
+      if (!call.stream) {
+        try {
+          const response = await client.models.generateContent(params);
+          return { type: 'json', body: convertResponse(response, { model: call.model, includeLogprobs }), warnings };
+        } catch (error) {
+          throw fail(error, 'request');
+        }
+      }
+
+      let upstream: AsyncGenerator<GenerateContentResponse>;
+      try {
+        upstream = await client.models.generateContentStream(params);
+      } catch (error) {
+        stopStream.abort();
+        throw fail(error, 'request');
+      }
+      const chunks = parseGeminiStream(upstream, { model: call.model, includeUsage: call.includeUsage, includeLogprobs });
+      return { type: 'stream', chunks: relay(chunks, stopStream, (error) => fail(error, 'stream')), warnings };
+    },
+  };
+}
+
+function errorContext(apiKey: string, capture: ResponseCapture, phase: ErrorContext['phase']): ErrorContext {
+  return capture.errorHeaders ? { apiKey, phase, headers: capture.errorHeaders } : { apiKey, phase };
+}
+
+/**
+ * The chunks handed to routing: failures mapped, and the upstream request cancelled however the iteration
+ * ends (done, thrown, or `return()`ed). `return()` aborts first, itself: a generator's `finally` does not run
+ * when it is returned before its first `next()`, nor before a pending `next()` settles.
+ */
+function relay(
+  chunks: AsyncGenerator<ChatCompletionChunk>,
+  stopStream: AbortController,
+  fail: (error: unknown) => unknown,
+): AsyncIterable<ChatCompletionChunk> {
+  const inner = (async function* (): AsyncGenerator<ChatCompletionChunk> {
+    try {
+      yield* chunks;
+    } catch (error) {
+      if (stopStream.signal.aborted) return; // the consumer stopped; what the abort broke is moot
+      throw fail(error);
+    } finally {
+      stopStream.abort();
+    }
+  })();
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => inner.next(),
+      return: () => {
+        stopStream.abort();
+        return inner.return(undefined);
+      },
+    }),
+  };
+}

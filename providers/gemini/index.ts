@@ -1,0 +1,1 @@
+export { createGeminiProvider, GEMINI_DEFAULT_MODEL } from './gemini-provider.ts';

@@ -1,0 +1,126 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { isEmptyObjectSchema, prepareJsonSchema } from '../../providers/gemini/prepare-json-schema.ts';
+
+describe('prepareJsonSchema', () => {
+  it('keeps what Gemini accepts in JSON-Schema mode, additionalProperties included', () => {
+    const schema = {
+      type: 'object',
+      title: 'Args',
+      description: 'Arguments',
+      properties: {
+        city: { type: 'string', format: 'date', description: 'x' },
+        days: { type: 'integer', minimum: 1, maximum: 7 },
+        tags: { type: 'array', items: { type: 'string', enum: ['a', 'b'] }, minItems: 1, maxItems: 3 },
+        unit: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+        pair: { type: 'array', prefixItems: [{ type: 'number' }, { type: 'number' }] },
+        either: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+      },
+      required: ['city'],
+      additionalProperties: false,
+      propertyOrdering: ['city', 'days'],
+    };
+    assert.deepEqual(prepareJsonSchema(schema), schema);
+  });
+
+  it('drops $schema at every level', () => {
+    assert.deepEqual(
+      prepareJsonSchema({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { a: { $schema: 'x', type: 'string' } } }),
+      { type: 'object', properties: { a: { type: 'string' } } },
+    );
+  });
+
+  it('turns string and number const into a one-value enum, anywhere', () => {
+    assert.deepEqual(
+      prepareJsonSchema({
+        type: 'object',
+        properties: {
+          kind: { const: 'circle' },
+          version: { type: 'number', const: 2 },
+          flag: { const: true },
+          shapes: { type: 'array', items: { anyOf: [{ properties: { type: { const: 'square' } } }] } },
+        },
+      }),
+      {
+        type: 'object',
+        properties: {
+          kind: { enum: ['circle'] },
+          version: { type: 'number', enum: [2] },
+          flag: { const: true },
+          shapes: { type: 'array', items: { anyOf: [{ properties: { type: { enum: ['square'] } } }] } },
+        },
+      },
+    );
+  });
+
+  it('inlines non-recursive local $refs ($defs and draft-07 definitions), keeping sibling keywords', () => {
+    assert.deepEqual(
+      prepareJsonSchema({
+        type: 'object',
+        properties: {
+          home: { $ref: '#/$defs/Address', description: 'Home address' },
+          work: { $ref: '#/definitions/Address' },
+        },
+        $defs: { Address: { type: 'object', properties: { street: { type: 'string' }, country: { $ref: '#/$defs/Country' } } }, Country: { const: 'FR' } },
+        definitions: { Address: { type: 'object', properties: { zip: { type: 'string' } } } },
+      }),
+      {
+        type: 'object',
+        properties: {
+          home: { type: 'object', properties: { street: { type: 'string' }, country: { enum: ['FR'] } }, description: 'Home address' },
+          work: { type: 'object', properties: { zip: { type: 'string' } } },
+        },
+      },
+    );
+  });
+
+  it('keeps a recursive $ref as a reference into $defs, with only a description beside it', () => {
+    const out = prepareJsonSchema({
+      type: 'object',
+      properties: { root: { $ref: '#/definitions/Node' } },
+      definitions: {
+        Node: {
+          type: 'object',
+          properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/definitions/Node', description: 'child', title: 'dropped' } } },
+        },
+      },
+    });
+    assert.deepEqual(out, {
+      type: 'object',
+      properties: {
+        root: {
+          type: 'object',
+          properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Node', description: 'child' } } },
+        },
+      },
+      $defs: {
+        Node: {
+          type: 'object',
+          properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Node', description: 'child' } } },
+        },
+      },
+    });
+  });
+
+  it('treats property names as names, not keywords', () => {
+    const schema = { type: 'object', properties: { $ref: { type: 'string' }, const: { type: 'number' } } };
+    assert.deepEqual(prepareJsonSchema(schema), schema);
+  });
+
+  it('does not mutate its input', () => {
+    const schema = { $schema: 'x', type: 'object', properties: { a: { const: 'b' }, c: { $ref: '#/$defs/C' } }, $defs: { C: { type: 'string' } } };
+    const snapshot = structuredClone(schema);
+    prepareJsonSchema(schema);
+    assert.deepEqual(schema, snapshot);
+  });
+});
+
+describe('isEmptyObjectSchema', () => {
+  it('recognises the schemas of functions without arguments', () => {
+    assert.equal(isEmptyObjectSchema({}), true);
+    assert.equal(isEmptyObjectSchema({ type: 'object', properties: {} }), true);
+    assert.equal(isEmptyObjectSchema({ type: 'object', properties: {}, required: [], additionalProperties: false }), true);
+    assert.equal(isEmptyObjectSchema({ type: 'object', properties: { a: { type: 'string' } } }), false);
+    assert.equal(isEmptyObjectSchema({ type: 'object', anyOf: [{ properties: { a: {} } }] }), false);
+  });
+});
