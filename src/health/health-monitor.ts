@@ -101,9 +101,16 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const ttlMs = windows.longMs + 2 * slotMs;
   const startedAt = clock.now();
 
-  // Window data, by where it currently is. A slot is counted once: pending → inflight → unread → snapshot.
+  // Window data, by where it currently is. A count is in exactly one place: pending → outbox → unread →
+  // snapshot.
   let pending: SeriesSlots = new Map();
-  let inflight: SeriesSlots | undefined;
+  /**
+   * The batch being flushed, kept (not merged back) until the store acknowledges it: a timed-out flush may
+   * still have been applied, so a retry must carry the same sequence number for the store to skip it.
+   */
+  let outbox: { seq: number; data: SeriesSlots } | undefined;
+  let flushSeq = 0;
+  const writerId = globalThis.crypto.randomUUID();
   /** Flushed by write-only cycles, not yet part of a snapshot. */
   const unread: SeriesSlots = new Map();
   /** The merged windows as last read from the store. */
@@ -176,7 +183,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const sourcesFor = (id: string): Array<SlotMap | undefined> => [
     snapshot.get(id),
     unread.get(id),
-    inflight?.get(id),
+    outbox?.data.get(id),
     pending.get(id),
   ];
 
@@ -238,26 +245,37 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     pruneSeries(pending, fromSlot);
     pruneSeries(unread, fromSlot);
     pruneSeries(snapshot, fromSlot);
-
-    if (read || pending.size > 0) {
-      const batch = pending;
+    if (outbox) pruneSeries(outbox.data, fromSlot);
+    if (!outbox && pending.size > 0) {
+      flushSeq += 1;
+      outbox = { seq: flushSeq, data: pending };
       pending = new Map();
-      inflight = batch;
+    }
+
+    if (read || outbox) {
+      const sending = outbox;
       const readModels = read && (forceModels || now - lastModelRead >= modelRefreshMs);
       try {
-        const result = await store.sync({ batch, now, fromSlot, toSlot, ttlMs, read, readModels });
-        inflight = undefined;
+        const result = await store.sync({
+          batch: sending?.data ?? new Map(),
+          writer: { id: writerId, seq: sending?.seq ?? 0 },
+          now,
+          fromSlot,
+          toSlot,
+          ttlMs,
+          read,
+          readModels,
+        });
+        outbox = undefined;
         if (read && result.series) {
           adoptSnapshot(result.series, readModels);
           if (readModels) lastModelRead = now;
-        } else {
-          mergeSeries(unread, batch);
+        } else if (sending) {
+          mergeSeries(unread, sending.data);
         }
         setStoreOk();
         if (read && result.records) await reconcile(result.records);
       } catch (err) {
-        inflight = undefined;
-        mergeSeries(pending, batch);
         setStoreError(err);
       }
     }
@@ -268,20 +286,25 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
 
   function adoptSnapshot(series: SeriesSlots, withModels: boolean): void {
     if (withModels) {
-      snapshot = series;
+      snapshot = new Map();
       unread.clear();
     } else {
       // Model series were not read: keep their last snapshot and their unread data.
       for (const id of [...snapshot.keys()]) if (!id.includes('|')) snapshot.delete(id);
       for (const id of [...unread.keys()]) if (!id.includes('|')) unread.delete(id);
-      for (const [id, slots] of series) snapshot.set(id, slots);
     }
-    for (const id of snapshot.keys()) if (seriesIds.size < maxSeries || !id.includes('|')) seriesIds.add(id);
+    for (const [id, slots] of series) {
+      // Clients choose model names on passthrough routes: the cap bounds memory whatever the store holds.
+      const isModel = id.includes('|');
+      if (isModel && !seriesIds.has(id) && seriesIds.size >= maxSeries) continue;
+      seriesIds.add(id);
+      snapshot.set(id, slots);
+    }
   }
 
   function forgetIdleSeries(): void {
     for (const id of seriesIds) {
-      if (!snapshot.has(id) && !unread.has(id) && !pending.has(id) && !inflight?.has(id)) seriesIds.delete(id);
+      if (!snapshot.has(id) && !unread.has(id) && !pending.has(id) && !outbox?.data.has(id)) seriesIds.delete(id);
     }
   }
 
@@ -399,7 +422,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
         }
         return;
       case 'probing':
-        alerts.emit({ ...base, event: 'probing', signal: next.reason ?? null, value: null, threshold: null, window: null, incident: next.incident ?? null });
+        alerts.emit({ ...base, event: 'probing', signal: next.trigger?.signal ?? next.reason ?? null, value: null, threshold: null, window: null, incident: next.incident ?? null });
         return;
       case 'recovered':
         alerts.emit({ ...base, event: 'recovered', signal: previous.trigger?.signal ?? previous.reason ?? null, value: null, threshold: null, window: null, incident: previous.incident ?? null });
@@ -516,7 +539,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
       return enqueue(async () => {
         const now = clock.now();
         const prefix = providerSeriesId(provider);
-        for (const series of [pending, unread, snapshot, inflight]) {
+        for (const series of [pending, unread, snapshot, outbox?.data]) {
           if (!series) continue;
           for (const id of [...series.keys()]) if (id === prefix || id.startsWith(`${prefix}|`)) series.delete(id);
         }
@@ -571,15 +594,8 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
       if (timer !== undefined) clearInterval(timer);
       // Best effort: hand the last counts to the store so other instances still see them.
       await enqueue(async () => {
-        if (pending.size === 0 || degraded) return;
-        const now = clock.now();
-        const toSlot = slotOf(now);
-        try {
-          await store.sync({ batch: pending, now, fromSlot: toSlot - longSlots + 1, toSlot, ttlMs, read: false, readModels: false });
-          pending = new Map();
-        } catch {
-          // Shutting down; the counts are lost with this instance.
-        }
+        // At most two write-only cycles: a batch awaiting acknowledgement, then what is still pending.
+        for (let i = 0; i < 2 && !degraded && (outbox || pending.size > 0); i++) await runCycle(false, false);
       });
       await alerts.settle();
       if (options.closeStore ?? true) await store.close();

@@ -9,6 +9,12 @@ import type { SeriesSlots } from './slot-counts.ts';
 export interface SyncRequest {
   /** Counts to add, series id → slot → counts. Slots older than `fromSlot` are dropped. */
   batch: SeriesSlots;
+  /**
+   * Who sends the batch, and its sequence number (growing per writer). A store that can time out after
+   * applying a batch skips one whose sequence it has already seen, so retrying an unacknowledged batch
+   * never counts it twice. seq 0: nothing to deduplicate.
+   */
+  writer?: { id: string; seq: number };
   now: number;
   /** Oldest slot of the long window. */
   fromSlot: number;

@@ -8,13 +8,15 @@
  *                          TTL long window + 2 slots, refreshed on write
  *   B state          HASH  provider → JSON HealthRecord (no TTL: a drained provider stays drained)
  *   B alert:<key>    STRING alert dedupe claim, TTL
+ *   B writer:<id>    STRING last batch sequence applied for one monitor instance, TTL (idempotent retries)
  * Keys built inside the scripts share the hash tag of the declared KEYS, so they live on the same node.
  */
 
 /**
  * KEYS: series zset, state hash. ARGV: base, fromSlot, toSlot, ttlMs, read (0/1), readModels (0/1),
- * fieldsPerSlot (comma-separated field names, for pruning), nWrites, then per write: series, slot, nFields,
- * field, value, ...
+ * fieldsPerSlot (comma-separated field names, for pruning), writer id, batch seq, nWrites, then per write:
+ * series, slot, nFields, field, value, ... A batch whose seq is not above the writer's last applied seq was
+ * applied before (the writer timed out waiting): its writes are skipped.
  * Returns {} or, when read, { {series, {field, value, ...}, ...}, {provider, json, ...} }.
  */
 export const SYNC_LUA = `
@@ -49,8 +51,14 @@ local function prune(key)
   redis.call('HSET', key, '_p', fromSlot)
 end
 
-local i = 9
-local nWrites = tonumber(ARGV[8])
+local writerKey = base .. 'writer:' .. ARGV[8]
+local seq = tonumber(ARGV[9])
+local nWrites = tonumber(ARGV[10])
+if seq > 0 and nWrites > 0 then
+  local last = tonumber(redis.call('GET', writerKey) or '0') or 0
+  if seq <= last then nWrites = 0 else redis.call('SET', writerKey, seq, 'PX', ttl) end
+end
+local i = 11
 for w = 1, nWrites do
   local series = ARGV[i]
   local slot = tonumber(ARGV[i + 1])

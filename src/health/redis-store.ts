@@ -114,6 +114,8 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
         request.read ? 1 : 0,
         request.readModels ? 1 : 0,
         SLOT_FIELDS,
+        request.writer?.id ?? '',
+        request.writer?.seq ?? 0,
         nWrites,
         ...writes,
       );
@@ -168,6 +170,8 @@ function connect(connection: RedisConnection, commandTimeoutMs: number): { clien
     commandTimeout: commandTimeoutMs,
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(1000, commandTimeoutMs * 2),
+    // ioredis keeps a timer this long after disconnect() when the socket never opened; do not hold shutdown.
+    disconnectTimeout: commandTimeoutMs,
   };
   const reconnectSoon = (times: number) => Math.min(100 * times, 1000);
   if (typeof connection === 'string') {
