@@ -46,10 +46,15 @@ export interface HarnessOptions {
   random?: () => number;
   /** Start without these providers' keys. */
   without?: Array<'openai' | 'anthropic' | 'gemini'>;
+  /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
+  shareMocksWith?: Harness;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const [openai, anthropic, gemini] = await Promise.all([startOpenAIMock(), startAnthropicMock(), startGeminiMock()]);
+  const shared = options.shareMocksWith;
+  const [openai, anthropic, gemini] = shared
+    ? [shared.openai, shared.anthropic, shared.gemini]
+    : await Promise.all([startOpenAIMock(), startAnthropicMock(), startGeminiMock()]);
   const without = new Set(options.without ?? []);
   const env: Env = {
     ...(without.has('openai') ? {} : { OPENAI_API_KEY: SECRET_KEYS.openai, OPENAI_BASE_URL: `${openai.url}/v1` }),
@@ -87,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await health.close();
-      await Promise.all(mocks.map((mock) => mock.close()));
+      if (!shared) await Promise.all(mocks.map((mock) => mock.close()));
     },
   };
 }
@@ -102,10 +107,17 @@ export function assertNoSecrets(text: string, where: string): void {
 }
 
 /** Polls until `condition` holds (for asserting on things that happen on the far side of a socket). */
-export async function eventually(condition: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
+export async function eventually(
+  condition: () => boolean,
+  timeoutMs = 2000,
+  what = 'condition',
+  /** Something to do between checks, e.g. keep traffic flowing. */
+  between?: () => Promise<void>,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (between) await between();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
