@@ -460,7 +460,6 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     probeTallies.delete(provider);
     gate.forget(provider);
     alerts.emit({ provider, event, state: next.state, at: now, signal: 'manual', value: null, threshold: null, window: null, incident: null });
-    log({ at: now, level: 'info', component: 'health', event: `manual_${event}`, provider });
   }
 
   // ---- the monitor --------------------------------------------------------------------------------

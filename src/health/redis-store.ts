@@ -57,8 +57,15 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
   const seriesKey = `${keyBase}series`;
   const stateKey = `${keyBase}state`;
 
-  // Without a listener ioredis prints every connection error; the monitor reports them via storeStatus().
-  client.on('error', () => undefined);
+  // Without a listener ioredis prints every connection error. The last one explains the next failing
+  // command better than ioredis' own "Stream isn't writeable" does.
+  let connectionError: string | undefined;
+  client.on('error', (err: Error) => {
+    connectionError = err.message;
+  });
+  client.on('ready', () => {
+    connectionError = undefined;
+  });
   client.defineCommand(SCRIPT_SYNC, { numberOfKeys: 2, lua: SYNC_LUA });
   client.defineCommand(SCRIPT_CAS, { numberOfKeys: 1, lua: COMPARE_AND_SET_LUA });
   client.defineCommand(SCRIPT_RESET, { numberOfKeys: 1, lua: RESET_WINDOWS_LUA });
@@ -76,15 +83,23 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
 
   // With no offline queue, commands sent while the first connection is still being made fail at once: give
   // the first connection up to one command timeout, once. Later outages fail fast (ioredis reconnects).
-  const startup = waitForFirstConnection(client, Math.max(options.commandTimeoutMs ?? 500, 500));
+  let startup: Promise<void> | undefined;
+  const firstConnection = () => (startup ??= waitForFirstConnection(client, Math.max(options.commandTimeoutMs ?? 500, 500)));
   const ready = <A extends unknown[]>(run: (...args: A) => Promise<unknown>) =>
     async (...args: A): Promise<unknown> => {
-      await startup;
-      return run(...args);
+      await firstConnection();
+      try {
+        return await run(...args);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (client.status === 'ready' || connectionError === undefined) throw err;
+        throw new Error(`redis ${client.status}: ${connectionError} (${message})`, { cause: err });
+      }
     };
   const runSync = ready(syncScript);
   const runCas = ready(casScript);
   const runReset = ready(resetScript);
+  const runClaim = ready((key: string, ttlMs: number) => client.set(key, '1', 'PX', ttlMs, 'NX'));
 
   return {
     kind: 'redis',
@@ -136,8 +151,7 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
     },
 
     async claim(key: string, ttlMs: number): Promise<boolean> {
-      await startup;
-      const reply = await client.set(`${keyBase}alert:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      const reply = await runClaim(`${keyBase}alert:${key}`, Math.max(1, Math.ceil(ttlMs)));
       return reply === 'OK';
     },
 
@@ -149,6 +163,8 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
 
 function waitForFirstConnection(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
+  // A lazyConnect client would otherwise only connect on the first command, which fails without a queue.
+  if (client.status === 'wait') client.connect().catch(() => undefined);
   return new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);

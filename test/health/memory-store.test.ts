@@ -1,0 +1,4 @@
+import { healthSuite } from './health-suite.ts';
+import { memoryKit } from './helpers.ts';
+
+healthSuite(memoryKit);
