@@ -60,7 +60,7 @@ const health = z
   .object({
     thresholds: z
       .object({
-        errorRate: rateThreshold,
+        errorRate: rateThreshold.extend({ includeRateLimits: z.boolean() }).partial().strict(),
         rateLimitRate: rateThreshold,
         serverErrorRate: rateThreshold.extend({ sustainedMs: z.number().int().min(0) }).partial().strict(),
         retryExhaustionRate: rateThreshold,
