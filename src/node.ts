@@ -100,7 +100,11 @@ function main(): void {
         process.exit(0);
       });
     });
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    // Connections become idle as their last response ends; close them then rather than at keep-alive expiry.
+    if ('closeIdleConnections' in server) {
+      server.closeIdleConnections();
+      setInterval(() => server.closeIdleConnections(), 100).unref();
+    }
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
