@@ -61,7 +61,7 @@ after(async () => {
 
 describe('inbound auth', () => {
   test('no key or a wrong key: an OpenAI-format 401; a listed key: served', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-key-000000000' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-key-000000000' }] as Array<Record<string, string>>) {
       const response = await fetch(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
