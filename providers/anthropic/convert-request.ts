@@ -14,6 +14,7 @@ import { convertMessages } from './convert-messages.ts';
 import { convertResponseFormat } from './convert-response-format.ts';
 import { convertTools } from './convert-tools.ts';
 import { defaultMaxTokens } from './default-max-tokens.ts';
+import { toolsForHistory } from './history-tools.ts';
 
 export interface ConvertRequestOptions {
   /** Whether to ask Anthropic for an event stream (the call's choice, which may differ from request.stream). */
@@ -31,7 +32,8 @@ export function convertRequest(request: ChatRequest, model: string, opts: Conver
   warnings.push(...converted.warnings);
   const format = convertResponseFormat(request.response_format);
   warnings.push(...format.warnings);
-  const tools = convertTools(request.tools, request.tool_choice, request.parallel_tool_calls);
+  const requested = convertTools(request.tools, request.tool_choice, request.parallel_tool_calls);
+  const tools = 'tools' in requested ? requested : (toolsForHistory(converted.messages) ?? requested);
 
   const systemParts = [converted.system, format.systemInstruction].filter((part) => part !== undefined);
   const base = {

@@ -386,3 +386,29 @@ describe('defaultMaxTokens', () => {
     assert.equal(convertRequest(request(), 'claude-3-haiku-20240307', { stream: false }).params.max_tokens, 4096);
   });
 });
+
+describe('tool history without tools', () => {
+  it('declares the tools the history used and forbids new calls, as Anthropic requires', () => {
+    const { params } = convertRequest(
+      {
+        model: 'gpt-4o',
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+          { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
+          { role: 'user', content: 'Summarise that.' },
+        ],
+      },
+      'claude-sonnet-4-6',
+      { stream: false },
+    );
+    assert.deepEqual(params.tools, [{ name: 'get_weather', input_schema: { type: 'object' } }]);
+    assert.deepEqual(params.tool_choice, { type: 'none' });
+  });
+
+  it('leaves requests without tool history alone', () => {
+    const { params } = convertRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }, 'claude-sonnet-4-6', { stream: false });
+    assert.equal(params.tools, undefined);
+    assert.equal(params.tool_choice, undefined);
+  });
+});
