@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Clock } from '../clock.ts';
 import { ClientGone } from '../routing/attempt.ts';
-import { execute, type AttemptRecord, type EngineDeps } from '../routing/execute.ts';
+import { execute, type EngineDeps } from '../routing/execute.ts';
 import { GatewayError, invalidRequest } from './gateway-error.ts';
 import { explainHeaders, newRequestId } from './response-headers.ts';
 import { sseStream } from './sse.ts';
@@ -45,8 +45,8 @@ export function createChatHandler(engine: EngineDeps) {
         return new Response(null, { status: 499 });
       }
       if (error instanceof GatewayError) {
-        const trail = error as GatewayError & { attempts?: AttemptRecord[]; fallbackReasons?: string[] };
-        Object.assign(error.headers, explainHeaders({ requestId, attempts: trail.attempts?.length ?? 0, fallbackReasons: trail.fallbackReasons ?? [] }));
+        const trail = error.trail ?? { attempts: 0, fallbackReasons: [] };
+        Object.assign(error.headers, explainHeaders({ requestId, attempts: trail.attempts, fallbackReasons: trail.fallbackReasons }));
         logRequest(logger, clock, { requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code });
       }
       throw error;
@@ -60,7 +60,7 @@ export function createChatHandler(engine: EngineDeps) {
       fallbackReasons: served.fallbackReasons,
       warnings: served.warnings,
     });
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs };
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs };
 
     if (served.type === 'json') {
       logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
@@ -102,7 +102,7 @@ interface RequestLog {
   stream: boolean;
   status: number;
   started: number;
-  attempts?: AttemptRecord[] | undefined;
+  attempts?: number;
   reasons?: string[] | undefined;
   provider?: string;
   servedModel?: string;
@@ -120,7 +120,7 @@ function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
     status: entry.status,
     provider: entry.provider,
     served_model: entry.servedModel,
-    attempts: entry.attempts?.length ?? 0,
+    attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,

@@ -23,6 +23,8 @@ export class GatewayError extends Error {
   readonly code: string | null;
   readonly param: string | null;
   readonly headers: Record<string, string>;
+  /** When routing gave up: how many attempts it made and why each was abandoned (for the explaining headers). */
+  trail?: { attempts: number; fallbackReasons: string[] };
 
   constructor(init: GatewayErrorInit) {
     super(init.message);

@@ -7,13 +7,14 @@ import type { Clock } from '../clock.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
 import type { RetryPolicy } from '../config/policy.ts';
 import type { HealthMonitor } from '../health/types.ts';
-import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
+import type { KeyPool } from '../limits/key-pool.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Warning } from '../../providers/types.ts';
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
+import type { GatewayError } from '../http/gateway-error.ts';
 import { ClientGone, nextWithin, runAttempt, toFailure, type CommittedStream } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
-import { classify, reasonCode } from './classify.ts';
+import { classify, reasonCode, type Classification } from './classify.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
 import { planRequest, type Candidate } from './plan.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -138,8 +139,31 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
       reasons.push(code);
       attempts.push({ provider: candidate.provider, model: candidate.model, key: key.id, ok: false, reason: code, ms });
       const decision = classify(failure);
-      const next = decide();
-      const leavesProvider = next !== 'retry' && next !== 'next_key';
+      if (decision.key) {
+        pool.mark(key.id, decision.key, failure.retryAfterMs);
+        triedKeys.add(key.id);
+        logger.log('warn', decision.key === 'bad' ? 'key_rejected' : 'key_quota_exhausted', {
+          alert: true,
+          provider: candidate.provider,
+          key: key.id,
+          status: failure.status,
+          code: failure.code,
+        });
+      }
+      const { next, note, delay } = chooseNext({
+        failure,
+        decision,
+        deps,
+        policy,
+        deadline,
+        queue,
+        index,
+        attemptsHere,
+        retriesHere,
+        attemptsSoFar: attempts.length,
+        anotherKey: decision.key !== undefined && pool.next(triedKeys) !== undefined,
+      });
+      if (note) reasons.push(note);
       if (failure.code !== 'unsupported_parameter') {
         health.record({
           provider: candidate.provider,
@@ -149,7 +173,8 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           ...(failure.status ? { status: failure.status } : {}),
           ...(result.firstByteMs === undefined ? {} : { firstByteMs: result.firstByteMs }),
           latencyMs: ms,
-          retriesExhausted: leavesProvider && decision.action === 'retry',
+          // The gateway gave up on a provider it would have retried: what health calls retry exhaustion.
+          retriesExhausted: next === 'failover' && decision.action === 'retry',
           probe: candidate.probe,
           at: clock.now(),
         });
@@ -158,10 +183,10 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
 
       switch (next) {
         case 'return':
-          throw clientError(failure);
+          throw withTrail(clientError(failure), attempts, reasons);
         case 'context_fallback': {
           const fallback = plan.route?.contextFallback ? config.routes.get(plan.route.contextFallback) : undefined;
-          if (!fallback || contextFallbackUsed) throw clientError(failure);
+          if (!fallback || contextFallbackUsed) throw withTrail(clientError(failure), attempts, reasons);
           contextFallbackUsed = true;
           reasons.push(`context_fallback:${fallback.name}`);
           queue = [...queue.slice(0, index + 1), ...fallback.targets.filter((t) => pools.has(t.provider)).map((t) => ({ ...t, probe: false }))];
@@ -171,64 +196,73 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           continue;
         case 'failover':
           continue candidates;
-        case 'retry': {
-          const delay = backoffDelay(policy, retriesHere, {
-            ...(decision.overload ? { overload: true } : {}),
-            ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
-            ...(deps.random ? { random: deps.random } : {}),
-          });
+        case 'retry':
           retriesHere++;
           try {
-            await clock.sleep(delay, input.signal);
+            await clock.sleep(delay ?? 0, input.signal);
           } catch {
             throw new ClientGone();
           }
           continue;
-        }
-      }
-
-      function decide(): 'return' | 'context_fallback' | 'next_key' | 'failover' | 'retry' {
-        if (decision.action === 'return' || decision.action === 'context_fallback') return decision.action;
-        if (decision.action === 'failover') {
-          if (decision.key) {
-            pool.mark(key!.id, decision.key, failure.retryAfterMs);
-            triedKeys.add(key!.id);
-            logger.log('warn', decision.key === 'bad' ? 'key_rejected' : 'key_quota_exhausted', {
-              alert: true,
-              provider: candidate.provider,
-              key: key!.id,
-              status: failure.status,
-              code: failure.code,
-            });
-            return pool.next(triedKeys) ? 'next_key' : 'failover';
-          }
-          return 'failover';
-        }
-        // Retryable. Stop here when the policy or the clock says so, and fail over instead.
-        if (attemptsHere >= policy.maxAttemptsPerProvider) return 'failover';
-        // Never spend on retries the attempts that the remaining providers' first tries need.
-        if (attempts.length + untriedProviders(queue, index) >= policy.maxAttempts) return 'failover';
-        if (decision.waitForProvider && hasHealthyAlternative(queue, index, deps)) {
-          reasons.push(`${candidate.provider}:skip_wait`);
-          return 'failover';
-        }
-        const worstCase = failure.retryAfterMs ?? Math.min(policy.maxDelayMs, (decision.overload ? policy.overloadBaseDelayMs : policy.baseDelayMs) * policy.factor ** retriesHere);
-        if (clock.now() + Math.max(worstCase, failure.retryAfterMs ?? 0) >= deadline) {
-          if (failure.retryAfterMs !== undefined) reasons.push(`${candidate.provider}:wait_exceeds_deadline`);
-          return 'failover';
-        }
-        if (!budget.tryRetry(candidate.provider, policy.retryBudgetRatio, policy.retryBudgetMinimum)) {
-          reasons.push(`${candidate.provider}:retry_budget`);
-          return 'failover';
-        }
-        return 'retry';
       }
     }
   }
 
   const error = finalError(failures, { model, attempts: attempts.length, elapsedMs: clock.now() - started, deadlineHit });
   logger.log('warn', 'request_failed', { model, attempts: attempts.length, reasons, status: error.status, code: error.code });
-  throw Object.assign(error, { attempts, fallbackReasons: reasons });
+  throw withTrail(error, attempts, reasons);
+}
+
+function withTrail(error: GatewayError, attempts: readonly AttemptRecord[], reasons: readonly string[]): GatewayError {
+  error.trail = { attempts: attempts.length, fallbackReasons: [...reasons] };
+  return error;
+}
+
+interface NextStepInput {
+  failure: UpstreamFailure;
+  decision: Classification;
+  deps: EngineDeps;
+  policy: RetryPolicy;
+  deadline: number;
+  queue: readonly Candidate[];
+  index: number;
+  attemptsHere: number;
+  retriesHere: number;
+  attemptsSoFar: number;
+  /** A key of this provider not yet tried by this request is usable. */
+  anotherKey: boolean;
+}
+
+type NextStep = 'return' | 'context_fallback' | 'next_key' | 'failover' | 'retry';
+
+/**
+ * What to do after a failed attempt, from the classification and the limits: attempts, remaining
+ * providers, healthy alternatives, the deadline and the retry budget. `note` is a fallback-reason code for
+ * a decision the client should be able to see (`skip_wait`, `retry_budget`, ...).
+ */
+function chooseNext(input: NextStepInput): { next: NextStep; note?: string; delay?: number } {
+  const { failure, decision, deps, policy } = input;
+  const provider = failure.provider;
+  if (decision.action === 'return' || decision.action === 'context_fallback') return { next: decision.action };
+  if (decision.action === 'failover') return { next: input.anotherKey ? 'next_key' : 'failover' };
+  if (input.attemptsHere >= policy.maxAttemptsPerProvider) return { next: 'failover' };
+  // Never spend on retries the attempts that the remaining providers' first tries need.
+  if (input.attemptsSoFar + untriedProviders(input.queue, input.index) >= policy.maxAttempts) return { next: 'failover' };
+  if (decision.waitForProvider && hasHealthyAlternative(input.queue, input.index, deps)) {
+    return { next: 'failover', note: `${provider}:skip_wait` };
+  }
+  const delay = backoffDelay(policy, input.retriesHere, {
+    ...(decision.overload ? { overload: true } : {}),
+    ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+  if (deps.clock.now() + delay >= input.deadline) {
+    return failure.retryAfterMs === undefined ? { next: 'failover' } : { next: 'failover', note: `${provider}:wait_exceeds_deadline` };
+  }
+  if (!deps.budget.tryRetry(provider, policy.retryBudgetRatio, policy.retryBudgetMinimum)) {
+    return { next: 'failover', note: `${provider}:retry_budget` };
+  }
+  return { next: 'retry', delay };
 }
 
 /** Providers later in the queue than `index` that this request has not reached yet. */
@@ -284,4 +318,3 @@ async function* relay(
   }
 }
 
-export type { PooledKey };

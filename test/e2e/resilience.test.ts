@@ -64,6 +64,7 @@ describe('client errors: never retried, never sent elsewhere', () => {
       assert.equal(h.openai.chatCalls, 1);
       assert.equal(h.anthropic.chatCalls + h.gemini.chatCalls, 0);
       assert.equal(answer.headers.get('x-should-retry'), 'false');
+      assert.equal(answer.headers.get('x-switchyard-attempts'), '1');
       assert.equal(answer.body.error?.type, 'invalid_request_error');
     });
   }
