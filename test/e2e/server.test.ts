@@ -8,12 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { startOpenAIMock, openaiFaults } from '../mocks/openai-mock.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { assertNoSecrets, eventually, SECRET_KEYS } from '../helpers/harness.ts';
+import { assertNoSecrets, eventually, SECRET_KEYS, freePort } from '../helpers/harness.ts';
 
 const CLIENT_KEY = 'client-key-0123456789';
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
@@ -170,13 +169,3 @@ describe('lifecycle', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

@@ -6,11 +6,10 @@
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { createConfiguredHealthMonitor } from '../../src/health/redis-health-monitor.ts';
 import type { BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
-import { eventually, startHarness, type Harness } from '../helpers/harness.ts';
+import { eventually, startHarness, type Harness, freePort } from '../helpers/harness.ts';
 import { openaiFaults } from '../mocks/openai-mock.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -168,14 +167,4 @@ async function waitForRedis(port: number): Promise<void> {
   } finally {
     client.disconnect();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

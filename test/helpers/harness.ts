@@ -2,7 +2,7 @@
  * Starts the three loopback mock providers and a real gateway in front of them (on a real loopback port, so
  * official client SDKs can talk to it), with a memory logger to assert on log lines.
  */
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadConfig, type Env } from '../../src/config/load-config.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
@@ -120,4 +120,15 @@ export async function eventually(
     if (between) await between();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A loopback port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
 }

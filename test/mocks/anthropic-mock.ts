@@ -25,7 +25,7 @@
  *   `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`, resets in
  *   RFC 3339, `retry-after` in seconds on 429).
  */
-import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script } from './mock-upstream.ts';
+import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script, readRecord } from './mock-upstream.ts';
 
 export const ANTHROPIC_MOCK_DEFAULT_SCRIPT: Script = {
   text: ['Hello', ' from', ' Claude.'],
@@ -325,6 +325,3 @@ function mintId(prefix: string): string {
   return out;
 }
 
-function readRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}

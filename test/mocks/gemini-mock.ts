@@ -27,7 +27,7 @@
  *   (https://github.com/google-gemini/gemini-cli/issues/8437: QuotaFailure with per-minute and per-day quotaIds).
  * Gemini separates SSE events with "\r\n\r\n"; "\n\n" is used here, which the SDK splits the same way.
  */
-import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script } from './mock-upstream.ts';
+import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script, readRecord, randomToken } from './mock-upstream.ts';
 
 export const GEMINI_MOCK_DEFAULT_SCRIPT: Script = {
   text: ['Hello', ' from', ' Gemini.'],
@@ -278,14 +278,4 @@ function renderFrames(answer: Answer): string[] {
   });
 }
 
-function readRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-function randomToken(length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)];
-  return out;
-}

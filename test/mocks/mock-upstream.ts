@@ -265,3 +265,17 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
 export function sseFrame(data: string, event?: string): string {
   return `${event ? `event: ${event}\n` : ''}data: ${data}\n\n`;
 }
+
+/** `value` as a plain object, or undefined. */
+export function readRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Random ids in the style providers use (`chatcmpl-…`, `call_…`). */
+export function randomToken(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)];
+  return out;
+}

@@ -18,7 +18,7 @@
  *   that the SDK turns into an `APIError` (node_modules/openai/src/core/streaming.ts, `if (data && data.error)`);
  * - the error-codes guide, https://platform.openai.com/docs/guides/error-codes, for the canned errors.
  */
-import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script } from './mock-upstream.ts';
+import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script, readRecord, randomToken } from './mock-upstream.ts';
 
 export const OPENAI_MOCK_DEFAULT_SCRIPT: Script = {
   text: ['Hello', ' from', ' OpenAI.'],
@@ -361,17 +361,7 @@ function modelList(): Record<string, unknown> {
   };
 }
 
-function readRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-function randomToken(length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)];
-  return out;
-}
 
 function randomHex(length: number): string {
   let out = '';
