@@ -203,6 +203,11 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           } catch {
             throw new ClientGone();
           }
+          // Health may have moved traffic away while we waited: do not retry into a tripped provider.
+          if (!candidate.probe && health.get(candidate.provider).state !== 'healthy' && hasHealthyAlternative(queue, index, deps)) {
+            reasons.push(`${candidate.provider}:unhealthy`);
+            continue candidates;
+          }
           continue;
       }
     }

@@ -266,6 +266,21 @@ describe('transient failures: backoff with full jitter, then failover', () => {
     assert.deepEqual(clock.sleeps, [1000], 'random 0.5 × overload base 2000 ms');
   });
 
+  test('a provider that trips while a retry waits is not retried: the request fails over', async () => {
+    const clock = new ManualClock();
+    const h = await start({ clock });
+    h.openai.failAlways(openaiFaults.serverError());
+    const pending = chat(h);
+    await eventually(() => clock.sleeps.length === 1, 2000, 'backoff started');
+    await h.health.drain('openai');
+    clock.advance(clock.sleeps[0]!);
+    const answer = await pending;
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('x-switchyard-provider'), 'anthropic');
+    assert.equal(h.openai.chatCalls, 1);
+    assert.equal(answer.headers.get('x-switchyard-fallback-reason'), 'openai:server_500,openai:unhealthy');
+  });
+
   test('persistent 502: retried once at the provider, then failover', async () => {
     const clock = new ManualClock();
     const h = await start({ clock });
