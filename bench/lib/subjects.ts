@@ -1,0 +1,66 @@
+/**
+ * How each subject is started: which script, with which environment. Shared by the overhead run and the
+ * profiler so both measure the same processes.
+ */
+import { writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SubjectId } from './report.ts';
+
+export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+export const ROOT = dirname(BENCH_DIR);
+export const UPSTREAM_SCRIPT = join(BENCH_DIR, 'upstream.ts');
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+/** A placeholder key: the upstream is a loopback mock and never checks it. */
+const BENCH_PROVIDER_KEY = 'sk-bench-loopback-placeholder';
+
+export interface SubjectCommand {
+  script: string;
+  env: Record<string, string>;
+}
+
+export interface SubjectContext {
+  port: number;
+  /** http://127.0.0.1:UPSTREAM/v1 */
+  upstreamBase: string;
+  /** Config file that turns streamInternally off (the diagnostic subject). */
+  jsonUpstreamConfig?: string;
+}
+
+export function subjectCommand(id: Exclude<SubjectId, 'direct'>, context: SubjectContext): SubjectCommand {
+  const port = String(context.port);
+  if (id === 'hono-floor') {
+    return { script: join(BENCH_DIR, 'hono-floor.ts'), env: { PORT: port, UPSTREAM_BASE_URL: context.upstreamBase, OPENAI_API_KEY: BENCH_PROVIDER_KEY } };
+  }
+  return {
+    script: join(ROOT, 'src', 'node.ts'),
+    env: {
+      PORT: port,
+      HOST: '127.0.0.1',
+      OPENAI_API_KEY: BENCH_PROVIDER_KEY,
+      OPENAI_BASE_URL: context.upstreamBase,
+      // Per-request log lines are info; keep their cost (and the pipe) out of the measurement.
+      SWITCHYARD_LOG_LEVEL: 'warn',
+      ...(id === 'switchyard-redis' ? { REDIS_URL } : {}),
+      ...(id === 'switchyard-json-upstream' && context.jsonUpstreamConfig ? { SWITCHYARD_CONFIG: context.jsonUpstreamConfig } : {}),
+    },
+  };
+}
+
+/** Writes the diagnostic subject's config file (removed when this process exits) and returns its path. */
+export function writeJsonUpstreamConfig(): string {
+  const path = join(tmpdir(), `switchyard-bench-${process.pid}.json`);
+  writeFileSync(path, JSON.stringify({ policy: { streamInternally: false } }));
+  process.on('exit', () => rmSync(path, { force: true }));
+  return path;
+}
+
+export function upstreamEnv(port: number, stream: { ttfbMs: number; intervalMs: number; chunks: number }): Record<string, string> {
+  return {
+    PORT: String(port),
+    BENCH_TTFB_MS: String(stream.ttfbMs),
+    BENCH_INTERVAL_MS: String(stream.intervalMs),
+    BENCH_CHUNKS: String(stream.chunks),
+  };
+}
