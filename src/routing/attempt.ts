@@ -8,6 +8,7 @@ import type { RetryPolicy } from '../config/policy.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Provider, Warning } from '../../providers/types.ts';
 import { isUpstreamFailure, UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { carriesToken, collectCompletion } from './collect-completion.ts';
+import { IdleWatch } from './idle-watch.ts';
 
 /** Why the gateway itself cut an attempt short. Used as the AbortSignal reason. */
 export class AttemptTimeout extends Error {
@@ -57,6 +58,8 @@ export interface CommittedStream {
   iterator: AsyncIterator<ChatCompletionChunk>;
   controller: AbortController;
   signal: AbortSignal;
+  /** Reads the rest under the idle timeout; stop it when the stream ends. */
+  watch: IdleWatch;
 }
 
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
@@ -70,6 +73,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const internalStream = input.clientStream || policy.streamInternally;
   let iterator: AsyncIterator<ChatCompletionChunk> | undefined;
   let firstByteMs: number | undefined;
+  let watch: IdleWatch | undefined;
   // One timer covers the call and the wait for the first token.
   const cancelFirstToken = clock.schedule(firstTokenMs, () => controller.abort(new AttemptTimeout(firstTokenCode, firstTokenMs)));
   try {
@@ -106,38 +110,25 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         message: `${input.provider.name} ended the stream without any answer`,
       });
     }
+    watch = new IdleWatch(clock, policy.idleTimeoutMs, signal, () => controller.abort(new AttemptTimeout('idle_timeout', policy.idleTimeoutMs)));
     if (input.clientStream) {
-      return { ok: true, firstByteMs, warnings: result.warnings, stream: { buffered, iterator, controller, signal } };
+      return { ok: true, firstByteMs, warnings: result.warnings, stream: { buffered, iterator, controller, signal, watch } };
     }
     // The client wants JSON: read the rest here, where a failure can still be retried elsewhere.
     for (;;) {
-      const next = await nextWithin(iterator, policy.idleTimeoutMs, controller, signal, clock);
+      const next = await watch.next(iterator);
       if (next.done) break;
       buffered.push(next.value);
     }
+    watch.stop();
     return { ok: true, firstByteMs, warnings: result.warnings, json: collectCompletion(buffered) };
   } catch (error) {
+    watch?.stop();
     cancelFirstToken();
     controller.abort();
     void iterator?.return?.();
     if (input.clientSignal.aborted) throw new ClientGone();
     return { ok: false, failure: toFailure(error, input.provider.name, signal), ...(firstByteMs === undefined ? {} : { firstByteMs }) };
-  }
-}
-
-/** `iterator.next()` bounded by the idle timeout. */
-export async function nextWithin(
-  iterator: AsyncIterator<ChatCompletionChunk>,
-  idleMs: number,
-  controller: AbortController,
-  signal: AbortSignal,
-  clock: Clock,
-): Promise<IteratorResult<ChatCompletionChunk>> {
-  const cancel = clock.schedule(idleMs, () => controller.abort(new AttemptTimeout('idle_timeout', idleMs)));
-  try {
-    return await abortable(iterator.next(), signal);
-  } finally {
-    cancel();
   }
 }
 

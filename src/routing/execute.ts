@@ -12,7 +12,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Warning } from '../../providers/types.ts';
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { GatewayError } from '../http/gateway-error.ts';
-import { ClientGone, nextWithin, runAttempt, toFailure, type CommittedStream } from './attempt.ts';
+import { ClientGone, runAttempt, toFailure, type CommittedStream } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
 import { classify, reasonCode, type Classification } from './classify.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
@@ -130,7 +130,7 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs: result.firstByteMs, latencyMs: ms, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
           return { ...base, type: 'json', body: result.json };
         }
-        return { ...base, type: 'stream', chunks: relay(result.stream, deps, policy, candidate, attemptStart, result.firstByteMs) };
+        return { ...base, type: 'stream', chunks: relay(result.stream, deps, candidate, attemptStart, result.firstByteMs) };
       }
 
       const failure = result.failure;
@@ -292,7 +292,6 @@ function hasHealthyAlternative(queue: readonly Candidate[], index: number, deps:
 async function* relay(
   stream: CommittedStream,
   deps: EngineDeps,
-  policy: RetryPolicy,
   candidate: Candidate,
   attemptStart: number,
   firstByteMs: number,
@@ -302,7 +301,7 @@ async function* relay(
   try {
     for (const chunk of stream.buffered) yield chunk;
     for (;;) {
-      const next = await nextWithin(stream.iterator, policy.idleTimeoutMs, stream.controller, stream.signal, clock);
+      const next = await stream.watch.next(stream.iterator);
       if (next.done) break;
       yield next.value;
     }
@@ -316,6 +315,7 @@ async function* relay(
     deps.logger.log('warn', 'stream_failed_after_commit', { provider: candidate.provider, model: candidate.model, reason: reasonCode(failure) });
     throw failure;
   } finally {
+    stream.watch.stop();
     if (!finished) {
       stream.controller.abort();
       void stream.iterator.return?.();
