@@ -10,7 +10,9 @@ export class IdleWatch {
   private readonly clock: Clock;
   private readonly idleMs: number;
   private readonly onIdle: () => void;
-  private readonly aborted: Promise<never>;
+  private readonly signal: AbortSignal;
+  /** Rejects the read in progress; set while waiting on the upstream. */
+  private rejectCurrent: ((reason: unknown) => void) | undefined;
   private waitingSince: number | undefined;
   private cancelTimer: (() => void) | undefined;
   private stopped = false;
@@ -19,22 +21,35 @@ export class IdleWatch {
     this.clock = clock;
     this.idleMs = idleMs;
     this.onIdle = onIdle;
-    this.aborted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-    this.aborted.catch(() => undefined);
+    this.signal = signal;
+    // One listener per attempt (a Promise.race per chunk against a long-lived promise measured slower).
+    signal.addEventListener('abort', () => this.rejectCurrent?.(signal.reason), { once: true });
   }
 
   /** `iterator.next()`, rejected as soon as the attempt's signal aborts (also when the upstream ignores it). */
-  async next(iterator: AsyncIterator<ChatCompletionChunk>): Promise<IteratorResult<ChatCompletionChunk>> {
+  next(iterator: AsyncIterator<ChatCompletionChunk>): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (this.signal.aborted) return Promise.reject(this.signal.reason);
     this.waitingSince = this.clock.now();
     if (!this.cancelTimer && !this.stopped) this.arm(this.idleMs);
-    try {
-      return await Promise.race([iterator.next(), this.aborted]);
-    } finally {
-      this.waitingSince = undefined;
-    }
+    const read = iterator.next();
+    return new Promise((resolve, reject) => {
+      this.rejectCurrent = reject;
+      read.then(
+        (result) => {
+          this.settle();
+          resolve(result);
+        },
+        (error: unknown) => {
+          this.settle();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private settle(): void {
+    this.waitingSince = undefined;
+    this.rejectCurrent = undefined;
   }
 
   stop(): void {
