@@ -9,6 +9,7 @@ import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { createAnthropicProvider } from '../../providers/anthropic/index.ts';
 import { anthropicError, anthropicFaults, startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
 
 const KEY = 'sk-ant-api03-PROVIDERTESTKEY0123456789-abcdef';
 const MODEL = 'claude-sonnet-4-6';
@@ -46,20 +47,7 @@ function streamed(result: ProviderResult) {
   return result;
 }
 
-async function collect(chunks: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const chunk of chunks) out.push(chunk);
-  return out;
-}
 
-async function failureOf(promise: Promise<unknown>): Promise<UpstreamFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  assert.ok(error instanceof UpstreamFailure, `expected an UpstreamFailure, got ${String(error)}`);
-  return error;
-}
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -92,7 +80,7 @@ describe('anthropic provider against the mock', () => {
   beforeEach(() => mock.reset());
 
   async function fail(promise: Promise<unknown>): Promise<UpstreamFailure> {
-    const failure = await failureOf(promise);
+    const failure = await expectFailure(promise);
     messages.push(failure.message);
     return failure;
   }
@@ -135,7 +123,7 @@ describe('anthropic provider against the mock', () => {
     mock.script = { text: ['Hello', ' from', ' Claude.'], usage: { input: 30, output: 6, cached: 20 } };
     const result = streamed(await provider.chat(call({ stream: true, includeUsage: true })));
     assert.equal(result.rateLimit?.remainingRequests, 49);
-    const chunks = await collect(result.chunks);
+    const chunks = await collectChunks(result.chunks);
     assert.equal(sentBody(mock)['stream'], true);
     assert.ok(chunks.every((chunk) => chunk.id === chunks[0]?.id && chunk.object === 'chat.completion.chunk'));
     assert.deepEqual(chunks.map((chunk) => chunk.choices[0]?.delta ?? null), [
@@ -199,7 +187,7 @@ describe('anthropic provider against the mock', () => {
   it('streams tool calls as OpenAI deltas whose id and arguments round-trip', async () => {
     mock.script = { text: ['Checking.'], toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] };
     const result = streamed(await provider.chat(call({ stream: true, request: { tools: [WEATHER_TOOL] } })));
-    const chunks = await collect(result.chunks);
+    const chunks = await collectChunks(result.chunks);
     const toolDeltas = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
     assert.deepEqual(toolDeltas[0], { index: 0, id: toolDeltas[0]?.id, type: 'function', function: { name: 'get_weather', arguments: '' } });
     assert.match(toolDeltas[0]?.id ?? '', /^toolu_01/);
@@ -307,11 +295,11 @@ describe('anthropic provider against the mock', () => {
   it('fails a stream cut mid-way with stream_interrupted and malformed stream data with malformed_response', async () => {
     mock.failNext({ kind: 'cut', afterEvents: 4 });
     const cut = streamed(await provider.chat(call({ stream: true })));
-    assert.equal((await fail(collect(cut.chunks))).kind, 'stream_interrupted');
+    assert.equal((await fail(collectChunks(cut.chunks))).kind, 'stream_interrupted');
 
     mock.failNext({ kind: 'malformed' });
     const malformed = streamed(await provider.chat(call({ stream: true })));
-    const failure = await fail(collect(malformed.chunks));
+    const failure = await fail(collectChunks(malformed.chunks));
     assert.equal(failure.kind, 'server');
     assert.equal(failure.code, 'malformed_response');
   });
@@ -375,7 +363,7 @@ describe('anthropic provider against the mock', () => {
 
     mock.failNext({ kind: 'stream-error', afterEvents: 2, error: anthropicError(200, 'api_error', `internal error for key ${KEY}`) });
     const result = streamed(await provider.chat(call({ stream: true })));
-    assert.equal((await fail(collect(result.chunks))).kind, 'server');
+    assert.equal((await fail(collectChunks(result.chunks))).kind, 'server');
 
     assert.ok(messages.length > 20);
     for (const message of messages) {

@@ -2,9 +2,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGeminiProvider } from '../../providers/gemini/index.ts';
 import type { ChatCompletionChunk, ChatRequest, Provider, ProviderCall, ProviderResult } from '../../providers/types.ts';
-import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { geminiFaults, startGeminiMock } from '../mocks/gemini-mock.ts';
+import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
 
 const KEY = 'AIzaSECRETgeminiKEY0123456789abcdefgh';
 const MODEL = 'gemini-2.5-flash';
@@ -44,21 +44,7 @@ async function stream(result: Promise<ProviderResult>) {
   return value;
 }
 
-async function collect(chunks: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const chunk of chunks) out.push(chunk);
-  return out;
-}
 
-async function failureOf(promise: Promise<unknown>): Promise<UpstreamFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  assert.ok(error instanceof UpstreamFailure, `expected an UpstreamFailure, got ${String(error)}`);
-  assert.ok(!error.message.includes(KEY), 'the key must never appear in a failure message');
-  return error;
-}
 
 function requestBody(mock: MockUpstream, index = 0): Record<string, unknown> {
   const body = mock.requests[index]?.body;
@@ -128,7 +114,7 @@ describe('createGeminiProvider against the Gemini mock', () => {
 
   it('streams OpenAI chunks: role, text deltas, finish, usage; one id; no [DONE]', async () => {
     const result = await stream(provider.chat(call({ stream: true }, { includeUsage: true })));
-    const chunks = await collect(result.chunks);
+    const chunks = await collectChunks(result.chunks);
     assert.equal(new Set(chunks.map((chunk) => chunk.id)).size, 1);
     assert.ok(chunks.every((chunk) => chunk.object === 'chat.completion.chunk' && chunk.model === MODEL));
     assert.deepEqual(
@@ -189,7 +175,7 @@ describe('createGeminiProvider against the Gemini mock', () => {
   it('streams a tool call as one OpenAI tool_calls delta and finishes with tool_calls', async () => {
     mock.script = { text: ['Checking.'], toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }, { name: 'get_weather', arguments: { city: 'Rome' } }] };
     const result = await stream(provider.chat(call({ stream: true, tools: [WEATHER_TOOL] })));
-    const chunks = await collect(result.chunks);
+    const chunks = await collectChunks(result.chunks);
     const deltas = chunks.map((chunk) => chunk.choices[0]?.delta);
     assert.deepEqual(deltas[1], { content: 'Checking.' });
     const calls = deltas.flatMap((delta) => delta?.tool_calls ?? []);
@@ -210,7 +196,7 @@ describe('createGeminiProvider against the Gemini mock', () => {
   describe('errors', () => {
     it('429 with RetryInfo → rate_limit with retryAfterMs from retryDelay, not retried', async () => {
       mock.failNext(geminiFaults.rateLimited({ retryDelay: '58s' }));
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.equal(failure.kind, 'rate_limit');
       assert.equal(failure.status, 429);
       assert.equal(failure.code, 'RESOURCE_EXHAUSTED');
@@ -221,28 +207,28 @@ describe('createGeminiProvider against the Gemini mock', () => {
 
     it('429 without RetryInfo but with Retry-After → retryAfterMs from the header', async () => {
       mock.failNext(geminiFaults.rateLimited({ retryAfterSeconds: 7 }));
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.equal(failure.kind, 'rate_limit');
       assert.equal(failure.retryAfterMs, 7000);
     });
 
     it('429 on a per-day quota → quota_exhausted', async () => {
       mock.failNext(geminiFaults.dailyQuotaExhausted());
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.equal(failure.kind, 'quota_exhausted');
       assert.equal(failure.code, 'RESOURCE_EXHAUSTED');
     });
 
     it('503 → overloaded, once', async () => {
       mock.failNext(geminiFaults.overloaded());
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.deepEqual([failure.kind, failure.status, failure.code], ['overloaded', 503, 'UNAVAILABLE']);
       assert.equal(mock.chatCalls, 1);
     });
 
     it('400 API_KEY_INVALID → auth', async () => {
       mock.failNext(geminiFaults.apiKeyInvalid());
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.deepEqual([failure.kind, failure.status, failure.code], ['auth', 400, 'INVALID_ARGUMENT']);
     });
 
@@ -258,14 +244,14 @@ describe('createGeminiProvider against the Gemini mock', () => {
       ];
       for (const [fault, kind, status] of cases) {
         mock.failNext(fault);
-        const failure = await failureOf(provider.chat(call({})));
+        const failure = await expectFailure(provider.chat(call({})), KEY);
         assert.deepEqual([failure.kind, failure.status], [kind, status]);
       }
     });
 
     it('never lets the key through, even when Google echoes it', async () => {
       mock.failNext(geminiFaults.permissionDenied(KEY));
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.match(failure.message, /\[redacted\]/);
     });
 
@@ -273,10 +259,11 @@ describe('createGeminiProvider against the Gemini mock', () => {
       mock.failNext(geminiFaults.streamError(1));
       const result = await stream(provider.chat(call({ stream: true })));
       const seen: ChatCompletionChunk[] = [];
-      const failure = await failureOf(
+      const failure = await expectFailure(
         (async () => {
           for await (const chunk of result.chunks) seen.push(chunk);
         })(),
+        KEY,
       );
       assert.deepEqual([failure.kind, failure.status, failure.code], ['overloaded', 503, 'UNAVAILABLE']);
       assert.deepEqual(seen.map((chunk) => chunk.choices[0]?.delta), [{ role: 'assistant', content: '' }, { content: 'Hello' }]);
@@ -285,45 +272,45 @@ describe('createGeminiProvider against the Gemini mock', () => {
     it('a connection dropped mid-stream → stream_interrupted', async () => {
       mock.failNext({ kind: 'cut', afterEvents: 1 });
       const result = await stream(provider.chat(call({ stream: true })));
-      const failure = await failureOf(collect(result.chunks));
+      const failure = await expectFailure(collectChunks(result.chunks), KEY);
       assert.equal(failure.kind, 'stream_interrupted');
     });
 
     it('a dropped connection before any response → network', async () => {
       mock.failNext({ kind: 'drop' });
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.equal(failure.kind, 'network');
       assert.equal(failure.status, undefined);
     });
 
     it('malformed JSON → server / malformed_response, as a body and inside a stream', async () => {
       mock.failNext({ kind: 'malformed' });
-      const jsonFailure = await failureOf(provider.chat(call({})));
+      const jsonFailure = await expectFailure(provider.chat(call({})), KEY);
       assert.deepEqual([jsonFailure.kind, jsonFailure.code], ['server', 'malformed_response']);
 
       mock.failNext({ kind: 'malformed' });
       const result = await stream(provider.chat(call({ stream: true })));
-      const streamFailure = await failureOf(collect(result.chunks));
+      const streamFailure = await expectFailure(collectChunks(result.chunks), KEY);
       assert.deepEqual([streamFailure.kind, streamFailure.code], ['server', 'malformed_response']);
     });
 
     it('an attempt that outlives timeoutMs → timeout', async () => {
       mock.failNext({ kind: 'hang' });
-      const failure = await failureOf(provider.chat(call({}, { timeoutMs: 100 })));
+      const failure = await expectFailure(provider.chat(call({}, { timeoutMs: 100 })), KEY);
       assert.equal(failure.kind, 'timeout');
       await waitFor(() => mock.inFlight === 0);
     });
 
     it('a finish reason without OpenAI equivalent is a failure, never a silent stop', async () => {
       mock.script = { text: ['?'], nativeFinish: 'MALFORMED_FUNCTION_CALL' };
-      const failure = await failureOf(provider.chat(call({})));
+      const failure = await expectFailure(provider.chat(call({})), KEY);
       assert.deepEqual([failure.kind, failure.code], ['server', 'MALFORMED_FUNCTION_CALL']);
     });
   });
 
   describe('before the network', () => {
     it('refuses unsupported parameters with unsupported_parameter and sends nothing', async () => {
-      const failure = await failureOf(provider.chat(call({ modalities: ['text', 'audio'], audio: { format: 'mp3', voice: 'alloy' } })));
+      const failure = await expectFailure(provider.chat(call({ modalities: ['text', 'audio'], audio: { format: 'mp3', voice: 'alloy' } })), KEY);
       assert.deepEqual([failure.kind, failure.status, failure.code, failure.param], ['bad_request', 400, 'unsupported_parameter', 'audio']);
       assert.equal(mock.chatCalls, 0);
     });

@@ -6,9 +6,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { createOpenAIProvider } from '../../providers/openai/index.ts';
 import type { ChatCompletionChunk, ChatRequest, Provider, ProviderCall, ProviderResult } from '../../providers/types.ts';
-import { isUpstreamFailure, type UpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { OPENAI_MOCK_RATE_LIMIT_HEADERS, openaiError, openaiFaults, startOpenAIMock } from '../mocks/openai-mock.ts';
+import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
 
 const API_KEY = 'sk-proj-TESTKEYabcdefghijklmnop1234';
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
@@ -45,21 +45,7 @@ function asStream(result: ProviderResult) {
   return result;
 }
 
-async function collect(chunks: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const chunk of chunks) out.push(chunk);
-  return out;
-}
 
-async function failureOf(promise: Promise<unknown>): Promise<UpstreamFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isUpstreamFailure(error), `expected an UpstreamFailure, got ${inspect(error)}`);
-    return error;
-  }
-  throw new Error('expected a failure');
-}
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const start = Date.now();
@@ -161,14 +147,14 @@ describe('createOpenAIProvider', () => {
 
     it('a 200 carrying an error envelope is a failure, not a completion', async () => {
       mock.failNext({ kind: 'status', status: 200, body: openaiError(200, 'model crashed', 'server_error', null) });
-      const failure = await failureOf(provider.chat(makeCall()));
+      const failure = await expectFailure(provider.chat(makeCall()));
       assert.equal(failure.kind, 'server');
       assert.equal(failure.message, 'model crashed');
     });
 
     it('a body that is not JSON → server / malformed_response', async () => {
       mock.failNext({ kind: 'malformed' });
-      const failure = await failureOf(provider.chat(makeCall()));
+      const failure = await expectFailure(provider.chat(makeCall()));
       assert.equal(failure.kind, 'server');
       assert.equal(failure.code, 'malformed_response');
     });
@@ -177,7 +163,7 @@ describe('createOpenAIProvider', () => {
   describe('errors', () => {
     it('429 rate_limit_exceeded with retry-after → rate_limit with retryAfterMs', async () => {
       mock.failNext(openaiFaults.rateLimited({ retryAfterSeconds: 2 }));
-      const failure = await failureOf(provider.chat(makeCall()));
+      const failure = await expectFailure(provider.chat(makeCall()));
       assert.equal(failure.kind, 'rate_limit');
       assert.equal(failure.status, 429);
       assert.equal(failure.code, 'rate_limit_exceeded');
@@ -187,15 +173,15 @@ describe('createOpenAIProvider', () => {
 
     it('429 with retry-after-ms prefers it; without retry-after falls back to the reset header', async () => {
       mock.failNext(openaiFaults.rateLimited({ retryAfterSeconds: 2, retryAfterMs: 1250 }), openaiFaults.rateLimited());
-      assert.equal((await failureOf(provider.chat(makeCall()))).retryAfterMs, 1250);
-      const fallback = await failureOf(provider.chat(makeCall()));
+      assert.equal((await expectFailure(provider.chat(makeCall()))).retryAfterMs, 1250);
+      const fallback = await expectFailure(provider.chat(makeCall()));
       assert.equal(fallback.kind, 'rate_limit');
       assert.equal(fallback.retryAfterMs, 120, 'x-ratelimit-reset-requests of the exhausted request budget');
     });
 
     it('429 insufficient_quota → quota_exhausted', async () => {
       mock.failNext(openaiFaults.insufficientQuota());
-      const failure = await failureOf(provider.chat(makeCall()));
+      const failure = await expectFailure(provider.chat(makeCall()));
       assert.equal(failure.kind, 'quota_exhausted');
       assert.equal(failure.code, 'insufficient_quota');
       assert.equal(failure.retryAfterMs, undefined);
@@ -203,7 +189,7 @@ describe('createOpenAIProvider', () => {
 
     it('401 → auth, without any trace of the key or the masked key', async () => {
       mock.failNext(openaiFaults.invalidApiKey('sk-proj-****1234'));
-      const failure = await failureOf(provider.chat(makeCall()));
+      const failure = await expectFailure(provider.chat(makeCall()));
       assert.equal(failure.kind, 'auth');
       assert.equal(failure.status, 401);
       const shown = [failure.message, String(failure), JSON.stringify(failure), inspect(failure, { depth: 10 }), failure.stack].join('\n');
@@ -214,17 +200,17 @@ describe('createOpenAIProvider', () => {
 
     it('400 with param, 404 model_not_found, 500, 503', async () => {
       mock.failNext(openaiFaults.badParam('top_p'), openaiFaults.modelNotFound(), openaiFaults.serverError(), openaiFaults.overloaded());
-      const bad = await failureOf(provider.chat(makeCall()));
+      const bad = await expectFailure(provider.chat(makeCall()));
       assert.deepEqual([bad.kind, bad.param, bad.code], ['bad_request', 'top_p', 'decimal_above_max_value']);
-      const missing = await failureOf(provider.chat(makeCall()));
+      const missing = await expectFailure(provider.chat(makeCall()));
       assert.deepEqual([missing.kind, missing.code], ['not_found', 'model_not_found']);
-      assert.equal((await failureOf(provider.chat(makeCall()))).kind, 'server');
-      assert.equal((await failureOf(provider.chat(makeCall()))).kind, 'overloaded');
+      assert.equal((await expectFailure(provider.chat(makeCall()))).kind, 'server');
+      assert.equal((await expectFailure(provider.chat(makeCall()))).kind, 'overloaded');
     });
 
     it('a dropped connection → network', async () => {
       mock.failNext({ kind: 'drop' });
-      const failure = await failureOf(provider.chat(makeCall()));
+      const failure = await expectFailure(provider.chat(makeCall()));
       assert.equal(failure.kind, 'network');
       assert.equal(failure.status, undefined);
     });
@@ -232,7 +218,7 @@ describe('createOpenAIProvider', () => {
     it('an upstream that does not answer within timeoutMs → timeout', async () => {
       mock.failNext({ kind: 'hang' });
       const started = Date.now();
-      const failure = await failureOf(provider.chat(makeCall({ timeoutMs: 150 })));
+      const failure = await expectFailure(provider.chat(makeCall({ timeoutMs: 150 })));
       assert.equal(failure.kind, 'timeout');
       assert.ok(Date.now() - started < 2000);
       await waitFor(() => mock.inFlight === 0);
@@ -240,7 +226,7 @@ describe('createOpenAIProvider', () => {
 
     it('an error status on a stream request is thrown by chat() itself', async () => {
       mock.failNext(openaiFaults.overloaded());
-      const failure = await failureOf(provider.chat(makeCall({ stream: true })));
+      const failure = await expectFailure(provider.chat(makeCall({ stream: true })));
       assert.equal(failure.kind, 'overloaded');
     });
   });
@@ -248,7 +234,7 @@ describe('createOpenAIProvider', () => {
   describe('streams', () => {
     it('passes the chunks through in order, as the upstream sent them', async () => {
       const result = asStream(await provider.chat(makeCall({ stream: true })));
-      const chunks = await collect(result.chunks);
+      const chunks = await collectChunks(result.chunks);
       assert.equal(chunks.length, 5);
       assert.deepEqual(chunks[0]?.choices[0]?.delta, { role: 'assistant', content: '', refusal: null });
       assert.deepEqual(
@@ -267,7 +253,7 @@ describe('createOpenAIProvider', () => {
     it('include_usage: asked upstream when routing wants it, giving a final usage chunk', async () => {
       const request: ChatRequest = { model: 'alias', messages, stream: true, stream_options: { include_obfuscation: false } };
       const result = asStream(await provider.chat(makeCall({ stream: true, includeUsage: true }, request)));
-      const chunks = await collect(result.chunks);
+      const chunks = await collectChunks(result.chunks);
       assert.deepEqual(requestBody(mock)['stream_options'], { include_obfuscation: false, include_usage: true });
       assert.deepEqual(request.stream_options, { include_obfuscation: false });
       const last = chunks.at(-1);
@@ -278,7 +264,7 @@ describe('createOpenAIProvider', () => {
 
     it('include_usage: not asked when routing does not want it, even if the client did', async () => {
       const request: ChatRequest = { model: 'alias', messages, stream: true, stream_options: { include_usage: true } };
-      const chunks = await collect(asStream(await provider.chat(makeCall({ stream: true, includeUsage: false }, request))).chunks);
+      const chunks = await collectChunks(asStream(await provider.chat(makeCall({ stream: true, includeUsage: false }, request))).chunks);
       assert.equal('stream_options' in requestBody(mock), false);
       assert.equal(chunks.some((chunk) => chunk.choices.length === 0), false);
     });
@@ -312,7 +298,7 @@ describe('createOpenAIProvider', () => {
 
     it('streams tool calls through unchanged', async () => {
       mock.script = { toolCalls: [{ name: 'lookup', arguments: { q: 'switchyard' } }] };
-      const chunks = await collect(asStream(await provider.chat(makeCall({ stream: true }))).chunks);
+      const chunks = await collectChunks(asStream(await provider.chat(makeCall({ stream: true }))).chunks);
       const args = chunks.map((chunk) => chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '').join('');
       assert.deepEqual(JSON.parse(args), { q: 'switchyard' });
       assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, 'tool_calls');
@@ -322,7 +308,7 @@ describe('createOpenAIProvider', () => {
       mock.failNext(openaiFaults.streamServerError(2));
       const result = asStream(await provider.chat(makeCall({ stream: true })));
       const seen: ChatCompletionChunk[] = [];
-      const failure = await failureOf(
+      const failure = await expectFailure(
         (async () => {
           for await (const chunk of result.chunks) seen.push(chunk);
         })(),
@@ -340,7 +326,7 @@ describe('createOpenAIProvider', () => {
         error: openaiError(200, 'The server is overloaded', 'service_unavailable_error', 'server_is_overloaded'),
       });
       const result = asStream(await provider.chat(makeCall({ stream: true })));
-      const failure = await failureOf(collect(result.chunks));
+      const failure = await expectFailure(collectChunks(result.chunks));
       assert.equal(failure.kind, 'overloaded');
     });
 
@@ -351,7 +337,7 @@ describe('createOpenAIProvider', () => {
       mock.failNext({ kind: 'cut', afterEvents: 2 });
       const result = asStream(await provider.chat(makeCall({ stream: true })));
       const seen: ChatCompletionChunk[] = [];
-      const failure = await failureOf(
+      const failure = await expectFailure(
         (async () => {
           for await (const chunk of result.chunks) seen.push(chunk);
         })(),
@@ -364,7 +350,7 @@ describe('createOpenAIProvider', () => {
     it('a malformed event → server / malformed_response', async () => {
       mock.failNext({ kind: 'malformed' });
       const result = asStream(await provider.chat(makeCall({ stream: true })));
-      const failure = await failureOf(collect(result.chunks));
+      const failure = await expectFailure(collectChunks(result.chunks));
       assert.equal(failure.kind, 'server');
       assert.equal(failure.code, 'malformed_response');
     });
