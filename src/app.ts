@@ -9,7 +9,7 @@ import type { KeyPool } from './limits/key-pool.ts';
 import type { HealthMonitor } from './health/types.ts';
 import type { EngineDeps } from './routing/execute.ts';
 import { createChatHandler } from './http/chat-handler.ts';
-import { GatewayError } from './http/gateway-error.ts';
+import { GatewayError } from './gateway-error.ts';
 import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
 
 export interface AppDeps extends EngineDeps {

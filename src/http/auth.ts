@@ -4,7 +4,7 @@
  * attacker how close a guess was.
  */
 import { createMiddleware } from 'hono/factory';
-import { GatewayError } from './gateway-error.ts';
+import { GatewayError } from '../gateway-error.ts';
 
 async function digest(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));

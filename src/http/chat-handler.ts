@@ -7,7 +7,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { Clock } from '../clock.ts';
 import { ClientGone } from '../routing/attempt.ts';
 import { execute, type EngineDeps } from '../routing/execute.ts';
-import { GatewayError, invalidRequest } from './gateway-error.ts';
+import { GatewayError, invalidRequest } from '../gateway-error.ts';
 import { explainHeaders, newRequestId } from './response-headers.ts';
 import { sseStream } from './sse.ts';
 import { validateChatRequest } from './validate-request.ts';

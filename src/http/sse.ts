@@ -5,7 +5,7 @@
  */
 import type { ChatCompletionChunk } from '../../providers/types.ts';
 import { isUpstreamFailure } from '../../providers/upstream-failure.ts';
-import type { OpenAIErrorBody } from './gateway-error.ts';
+import type { OpenAIErrorBody } from '../gateway-error.ts';
 
 const encoder = new TextEncoder();
 const DONE = encoder.encode('data: [DONE]\n\n');

@@ -4,7 +4,7 @@
  * Only structure is checked; fields the gateway does not know are left for the upstream to judge.
  */
 import type { ChatRequest } from '../../providers/types.ts';
-import { invalidRequest, type GatewayError } from './gateway-error.ts';
+import { invalidRequest, type GatewayError } from '../gateway-error.ts';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 

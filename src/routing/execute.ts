@@ -11,7 +11,7 @@ import type { KeyPool } from '../limits/key-pool.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Warning } from '../../providers/types.ts';
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import type { GatewayError } from '../http/gateway-error.ts';
+import type { GatewayError } from '../gateway-error.ts';
 import { ClientGone, runAttempt, toFailure, type CommittedStream } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
 import { classify, reasonCode, type Classification } from './classify.ts';

@@ -3,7 +3,7 @@
  * load: `x-should-retry: false` unless a retry by the client would truly help, and then an honest
  * `retry-after`. Upstream credential problems are reported as the gateway's (502), never as the caller's 401.
  */
-import { GatewayError } from '../http/gateway-error.ts';
+import { GatewayError } from '../gateway-error.ts';
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { cannotServe } from './classify.ts';
 

@@ -1,7 +1,8 @@
 /**
  * An error the gateway answers with, already in the shape and status an OpenAI client expects:
  * `{"error":{"message","type","param","code"}}`. Every error a client sees goes through here, gateway
- * errors and translated upstream errors alike.
+ * errors and translated upstream errors alike. It lives at the root, beside clock.ts, because both http and
+ * routing build it and routing must not import http.
  */
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
