@@ -20,7 +20,14 @@ export interface AppDeps extends EngineDeps {
   knownProviders: readonly string[];
   /** Extra admin data (windows, thresholds) from the health subsystem. */
   healthReport?: () => unknown;
+  /** Gateway-wide warnings shown in /health (a missing binding, no gateway keys...). */
+  notices?: string[];
+  /** Without gateway keys, answer /v1/* with 401 instead of serving anyone (the Worker's default). */
+  requireGatewayKeys?: boolean;
 }
+
+const NO_GATEWAY_KEYS =
+  'GATEWAY_API_KEYS is not set: this gateway refuses /v1/* requests until it is (wrangler secret put GATEWAY_API_KEYS).';
 
 /** Large enough for a conversation with a few images as data URLs; larger bodies get a clear 413. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -28,6 +35,8 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const { config } = deps;
+  const refuseAll = deps.requireGatewayKeys === true && config.apiKeys.length === 0;
+  const notices = [...(deps.notices ?? []), ...(refuseAll ? [NO_GATEWAY_KEYS] : [])];
 
   app.onError(function renderError(error, c) {
     if (error instanceof GatewayError) {
@@ -63,11 +72,21 @@ export function createApp(deps: AppDeps): Hono {
         keys: pool.status().map(({ id, state }) => ({ id, state })),
       };
     });
-    return c.json({ status: store.degraded ? 'degraded' : 'ok', store: { type: store.store, degraded: store.degraded }, providers });
+    return c.json({
+      status: store.degraded ? 'degraded' : 'ok',
+      store: { type: store.store, degraded: store.degraded },
+      providers,
+      ...(notices.length ? { warnings: notices } : {}),
+    });
   });
 
   const v1 = new Hono();
   if (config.apiKeys.length > 0) v1.use('*', requireApiKey(config.apiKeys));
+  else if (refuseAll) {
+    v1.use('*', async function refuseWithoutGatewayKeys() {
+      throw new GatewayError({ status: 401, type: 'invalid_request_error', code: 'gateway_keys_not_configured', message: NO_GATEWAY_KEYS });
+    });
+  }
   v1.post(
     '/chat/completions',
     bodyLimit({

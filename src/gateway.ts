@@ -22,6 +22,10 @@ export interface GatewayOptions {
   random?: () => number;
   providers?: Readonly<Record<string, ProviderFactory>>;
   healthReport?: () => unknown;
+  /** Gateway-wide warnings shown in /health. */
+  notices?: string[];
+  /** Answer /v1/* with 401 when no gateway key is configured (the Worker: reachable from anywhere). */
+  requireGatewayKeys?: boolean;
 }
 
 export interface Gateway {
@@ -57,6 +61,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     knownProviders: Object.keys(factories).length ? Object.keys(factories) : PROVIDER_NAMES,
     ...(options.random ? { random: options.random } : {}),
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
+    ...(options.notices?.length ? { notices: options.notices } : {}),
+    ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
   };
   return { app: createApp(deps), deps };
 }

@@ -6,12 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load-config.ts';
-import { createGateway } from './gateway.ts';
-import { createLogger, type LogLevel } from './telemetry/logger.ts';
-import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/redis-health-monitor.ts';
-import type { RedisConnection } from './health/redis-store.ts';
-import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
-import type { Logger } from './telemetry/logger.ts';
+import { buildGatewayParts, type GatewayParts } from './config/build-gateway-parts.ts';
+import type { HealthStore } from './health/health-store.ts';
+import { createMemoryHealthStore } from './health/memory-store.ts';
+import { createRedisHealthStore, type RedisConnection } from './health/redis-store.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -30,42 +28,27 @@ function readConfig(): GatewayConfig {
 }
 
 /** Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise. */
-function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMonitor {
+function buildStore(config: GatewayConfig): HealthStore {
   const redis: RedisConnection | undefined = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
-  const store: HealthStoreConfig = redis ? { store: 'redis', redis, prefix: config.health.redisPrefix } : { store: 'memory' };
+  if (!redis) return createMemoryHealthStore();
   try {
-    return createConfiguredHealthMonitor(store, {
-      thresholds: config.health.thresholds,
-      probe: config.health.probe,
-      windows: config.health.windows,
-      ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
-      logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
-    });
+    return createRedisHealthStore({ redis, prefix: config.health.redisPrefix });
   } catch (error) {
     throw new ConfigError(`health: ${(error as Error).message}`);
   }
 }
 
 function main(): void {
-  const logger = createLogger({ level: (process.env.SWITCHYARD_LOG_LEVEL as LogLevel | undefined) ?? 'info' });
+  let parts: GatewayParts;
   let config: GatewayConfig;
   try {
     config = readConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`switchyard: configuration error: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  let health: BackgroundHealthMonitor;
-  try {
-    health = buildHealth(config, logger);
+    parts = buildGatewayParts({ config, env: process.env, store: buildStore(config), drive: 'timers' });
   } catch (error) {
     console.error(`switchyard: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const gateway = createGateway({ config, health, logger, healthReport: () => health.report() });
+  const { gateway, health, logger } = parts;
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });

@@ -26,7 +26,7 @@ import {
 } from './health-options.ts';
 import { initialRecord, type HealthRecord } from './health-record.ts';
 import { healthReport, type HealthReport, type HealthReportInput } from './health-report.ts';
-import type { HealthStore } from './health-store.ts';
+import type { HealthStore, HealthStoreKind } from './health-store.ts';
 import { createMemoryHealthStore } from './memory-store.ts';
 import { ProbeGate } from './probe-gate.ts';
 import { redactStoreError } from './redact-store-error.ts';
@@ -60,6 +60,13 @@ export interface HealthMonitorOptions {
   modelRefreshMs?: number;
   /** Run the background cycle on timers. Default true; tests turn it off and call `tick()`. */
   backgroundTimers?: boolean;
+  /**
+   * Let the hot path start the cycle when it is due: `record()` flushes once the flush interval has passed,
+   * and reading states (`get`, `all`) refreshes a snapshot older than the refresh interval. For runtimes that
+   * stop timers between requests (Workers), where `idle()` handed to `waitUntil` lets the work finish after
+   * the response. Default false.
+   */
+  driveOnRequests?: boolean;
   /** Upper bound on distinct series (provider+model pairs) kept locally. Default 512. */
   maxSeries?: number;
   /** Whether `close()` closes the store too. Default true. */
@@ -71,6 +78,8 @@ export interface BackgroundHealthMonitor extends HealthMonitor {
   tick(): Promise<void>;
   /** Every provider's windows, score and state, for the admin API. */
   report(): HealthReport;
+  /** Resolves when the background work started so far (cycles, alert deliveries) has finished. */
+  idle(): Promise<void>;
   readonly thresholds: HealthThresholds;
 }
 
@@ -93,6 +102,8 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const logger = options.logger ?? jsonConsoleLogger;
   const flushIntervalMs = options.flushIntervalMs ?? 250;
   const refreshEvery = Math.max(1, Math.round((options.refreshIntervalMs ?? 500) / flushIntervalMs));
+  const refreshIntervalMs = refreshEvery * flushIntervalMs;
+  const driveOnRequests = options.driveOnRequests ?? false;
   const modelRefreshMs = options.modelRefreshMs ?? 2000;
   const maxSeries = options.maxSeries ?? 512;
   const slotMs = windows.slotMs;
@@ -126,6 +137,9 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
 
   let degraded = false;
   let degradedSince = 0;
+  /** When the last cycle started, and the last one that read the store (request-driven scheduling). */
+  let lastCycleAt = -Infinity;
+  let lastReadAt = -Infinity;
   let lastError: string | undefined;
   let closed = false;
 
@@ -173,6 +187,16 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     }, flushIntervalMs);
     unrefTimer(timer);
   }
+
+  /** The request-driven schedule: start the cycle that is due, if none is under way. Never awaits. */
+  const driveDue = (now: number): void => {
+    if (!driveOnRequests || closed || queued > 0) return;
+    const read = now - lastReadAt >= refreshIntervalMs;
+    if (!read && (pending.size === 0 || now - lastCycleAt < flushIntervalMs)) return;
+    enqueue(() => runCycle(read, false)).catch((err: unknown) => {
+      log({ at: clock.now(), level: 'error', component: 'health', event: 'cycle_failed', error: describe(err) });
+    });
+  };
 
   // ---- helpers ------------------------------------------------------------------------------------
 
@@ -240,6 +264,8 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
 
   async function runCycle(read: boolean, forceModels: boolean): Promise<void> {
     const now = clock.now();
+    lastCycleAt = now;
+    if (read) lastReadAt = now;
     const toSlot = slotOf(now);
     const fromSlot = toSlot - longSlots + 1;
     pruneSeries(pending, fromSlot);
@@ -471,7 +497,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     return health;
   };
 
-  const storeStatus = (): { store: 'memory' | 'redis'; degraded: boolean; lastError?: string } =>
+  const storeStatus = (): { store: HealthStoreKind; degraded: boolean; lastError?: string } =>
     lastError === undefined ? { store: store.kind, degraded } : { store: store.kind, degraded, lastError };
 
   return {
@@ -509,9 +535,13 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
       } catch {
         // Recording must never break a request.
       }
+      driveDue(clock.now());
     },
 
-    get: toHealth,
+    get(provider: string): ProviderHealth {
+      driveDue(clock.now());
+      return toHealth(provider);
+    },
 
     admitProbe(provider: string): boolean {
       const record = entries.get(provider)?.record;
@@ -519,6 +549,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     },
 
     all(): ProviderHealth[] {
+      driveDue(clock.now());
       return [...knownProviders()].sort().map(toHealth);
     },
 
@@ -565,6 +596,11 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
 
     async tick(): Promise<void> {
       await enqueue(() => runCycle(true, true));
+      await alerts.settle();
+    },
+
+    async idle(): Promise<void> {
+      while (queued > 0) await queue;
       await alerts.settle();
     },
 

@@ -44,7 +44,7 @@ export interface ProviderReport {
 
 export interface HealthReport {
   at: number;
-  store: { store: 'memory' | 'redis'; degraded: boolean; lastError: string | null };
+  store: { store: 'memory' | 'redis' | 'durable'; degraded: boolean; lastError: string | null };
   windows: WindowOptions;
   thresholds: HealthThresholds;
   providers: ProviderReport[];
@@ -52,7 +52,7 @@ export interface HealthReport {
 
 export interface HealthReportInput {
   at: number;
-  store: { store: 'memory' | 'redis'; degraded: boolean; lastError?: string };
+  store: { store: 'memory' | 'redis' | 'durable'; degraded: boolean; lastError?: string };
   windows: WindowOptions;
   thresholds: HealthThresholds;
   providers: Array<{

@@ -41,8 +41,11 @@ export interface CompareAndSetResult {
   current: HealthRecord | undefined;
 }
 
+/** Where a store keeps its data: one process, Redis, or a Cloudflare Durable Object. */
+export type HealthStoreKind = 'memory' | 'redis' | 'durable';
+
 export interface HealthStore {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: HealthStoreKind;
   /** Adds a batch and (optionally) reads everything back, atomically and in one round trip. */
   sync(request: SyncRequest): Promise<SyncResult>;
   /**

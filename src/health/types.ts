@@ -62,6 +62,6 @@ export interface HealthMonitor extends HealthView {
   drain(provider: string): Promise<void>;
   restore(provider: string): Promise<void>;
   /** Which store backs it and whether it is running on local state because the store is unreachable. */
-  storeStatus(): { store: 'memory' | 'redis'; degraded: boolean; lastError?: string };
+  storeStatus(): { store: 'memory' | 'redis' | 'durable'; degraded: boolean; lastError?: string };
   close(): Promise<void>;
 }

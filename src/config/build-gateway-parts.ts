@@ -1,0 +1,80 @@
+/**
+ * The one mapping from configuration to the gateway's parts, shared by both entries: the logger (at
+ * SWITCHYARD_LOG_LEVEL), the health monitor on the store the entry chose (thresholds, probe, windows and
+ * SWITCHYARD_ALERT_WEBHOOK_URL from the config), and the gateway itself. The entries only choose the store
+ * and how the health cycle is driven (timers on Node, requests on Workers).
+ */
+import { ConfigError, type Env, type GatewayConfig } from './load-config.ts';
+import { createGateway, type Gateway } from '../gateway.ts';
+import { createHealthMonitor, type BackgroundHealthMonitor, type HealthMonitorOptions } from '../health/health-monitor.ts';
+import type { HealthStore } from '../health/health-store.ts';
+import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.ts';
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export interface GatewayPartsOptions {
+  config: GatewayConfig;
+  env: Env;
+  store: HealthStore;
+  /** How the health cycle runs: 'timers' (Node) or 'requests' (Workers, no timers between requests). */
+  drive: 'timers' | 'requests';
+  /** Gateway-wide warnings for /health (e.g. a missing binding). */
+  notices?: string[];
+  /** Refuse /v1/* with 401 when GATEWAY_API_KEYS is empty, saying why (Workers: reachable from anywhere). */
+  requireGatewayKeys?: boolean;
+  /** Health flush interval, ms (the monitor's default when unset). */
+  flushIntervalMs?: number;
+  /** Where log lines go. Default console.log. */
+  write?: (line: string) => void;
+}
+
+export interface GatewayParts {
+  logger: Logger;
+  health: BackgroundHealthMonitor;
+  gateway: Gateway;
+}
+
+export function readLogLevel(env: Env): LogLevel {
+  const raw = env.SWITCHYARD_LOG_LEVEL?.trim();
+  if (!raw) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`SWITCHYARD_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+/** Health monitor options from the configuration (everything but the store and how it is driven). */
+export function healthOptionsFrom(config: GatewayConfig, logger: Logger): Omit<HealthMonitorOptions, 'store'> {
+  return {
+    thresholds: config.health.thresholds,
+    probe: config.health.probe,
+    windows: config.health.windows,
+    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
+    logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
+  };
+}
+
+export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
+  const { config } = options;
+  const logger = createLogger({ level: readLogLevel(options.env), ...(options.write ? { write: options.write } : {}) });
+  let health: BackgroundHealthMonitor;
+  try {
+    health = createHealthMonitor({
+      ...healthOptionsFrom(config, logger),
+      store: options.store,
+      ...(options.drive === 'requests' ? { backgroundTimers: false, driveOnRequests: true } : {}),
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs, refreshIntervalMs: options.flushIntervalMs } : {}),
+    });
+  } catch (error) {
+    throw new ConfigError(`health: ${(error as Error).message}`);
+  }
+  const gateway = createGateway({
+    config,
+    health,
+    logger,
+    healthReport: () => health.report(),
+    ...(options.notices?.length ? { notices: options.notices } : {}),
+    ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
+  });
+  return { logger, health, gateway };
+}

@@ -1,0 +1,38 @@
+/**
+ * Health inside the Durable Object: the SQLite store every isolate syncs with, plus a monitor of the
+ * object's own that evaluates the merged windows and moves states (compare-and-set, like any instance)
+ * on the object's alarm. That keeps time-driven transitions going — a tripped provider's cool-down ending,
+ * a window filling with failures from isolates that have since gone quiet — when no isolate is running.
+ */
+import type { HealthMonitorOptions } from './health-monitor.ts';
+import { createHealthMonitor, type BackgroundHealthMonitor } from './health-monitor.ts';
+import type { HealthObjectRpc } from './durable-store.ts';
+import { createSqlHealthStore, type SqlLike } from './durable-sql-store.ts';
+
+export interface HealthObject extends HealthObjectRpc {
+  /** Runs the due evaluation; returns when the alarm should fire next, or undefined when nothing is left to do. */
+  alarm(now: number): Promise<number | undefined>;
+  /** Whether a call just now should make sure an alarm is set. */
+  wantsAlarm(): boolean;
+}
+
+/** How often the object re-evaluates while it has window data or a provider out of service. */
+export const HEALTH_ALARM_MS = 1000;
+
+export function createHealthObject(sql: SqlLike, options: Omit<HealthMonitorOptions, 'store'>): HealthObject {
+  const store = createSqlHealthStore(sql);
+  let monitor: BackgroundHealthMonitor | undefined;
+  const evaluator = (): BackgroundHealthMonitor =>
+    (monitor ??= createHealthMonitor({ ...options, store, backgroundTimers: false, driveOnRequests: false, closeStore: false }));
+  return {
+    healthSync: (request) => store.sync(request),
+    healthCompareAndSet: (expectedVersion, next) => store.compareAndSet(expectedVersion, next),
+    healthResetWindows: (provider) => store.resetWindows(provider),
+    healthClaim: (key, ttlMs, now) => store.claim(key, ttlMs, now),
+    wantsAlarm: () => store.hasActivity(),
+    async alarm(now: number): Promise<number | undefined> {
+      await evaluator().tick();
+      return store.hasActivity() ? now + HEALTH_ALARM_MS : undefined;
+    },
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * The deployable Worker, run inside workerd (Miniflare) against loopback mocks: what a client of a
+ * Workers deployment sees. Start, auth (secure by default), an incremental stream, failover, health
+ * tripping and recovering without timers in the isolate, the shared Durable Object state seen by a second
+ * isolate and by a replaced one, configuration errors, the documented settings, and client aborts
+ * cancelling the upstream call at once.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { startOpenAIMock, openaiFaults } from '../mocks/openai-mock.ts';
+import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import { SECRET_KEYS, assertNoSecrets } from '../helpers/harness.ts';
+import { bundleWorker, startWorkerd, type RunningWorkerd, type WorkerBundle } from '../support/workerd.ts';
+
+const GATEWAY_KEY = 'sy-test-gateway-key';
+const ADMIN_KEY = 'sy-test-admin-key';
+const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
+/** Short cool-down and few probes, so recovery happens within the test. */
+const FAST_HEALTH = JSON.stringify({ health: { probe: { cooldownMs: 500, share: 1, successesToRecover: 1, minProbeMs: 0 } } });
+
+let bundle: WorkerBundle;
+let openai: MockUpstream;
+let anthropic: MockUpstream;
+let gemini: MockUpstream;
+
+function providerEnv(): Record<string, string> {
+  return {
+    OPENAI_API_KEY: SECRET_KEYS.openai,
+    OPENAI_BASE_URL: `${openai.url}/v1`,
+    ANTHROPIC_API_KEY: SECRET_KEYS.anthropic,
+    ANTHROPIC_BASE_URL: anthropic.url,
+    GEMINI_API_KEY: SECRET_KEYS.gemini,
+    GEMINI_BASE_URL: gemini.url,
+  };
+}
+
+function authed(body: unknown = CHAT): RequestInit {
+  return { method: 'POST', headers: { authorization: `Bearer ${GATEWAY_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+async function stateOf(fetcher: (path: string) => Promise<Response>, provider: string): Promise<string | undefined> {
+  const health = (await (await fetcher('/health')).json()) as { providers: Array<{ name: string; state?: string }> };
+  return health.providers.find((p) => p.name === provider)?.state;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+before(async () => {
+  bundle = bundleWorker();
+  [openai, anthropic, gemini] = await Promise.all([startOpenAIMock(), startAnthropicMock(), startGeminiMock()]);
+});
+
+after(async () => {
+  await Promise.all([openai, anthropic, gemini].map((mock) => mock?.close()));
+  bundle?.remove();
+});
+
+describe('Worker inside workerd, two isolates sharing the Durable Object', { timeout: 60_000 }, () => {
+  let worker: RunningWorkerd;
+  const get = (path: string, init?: RequestInit) => fetch(`${worker.url}${path}`, init);
+
+  before(async () => {
+    const env = { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_CONFIG_YAML: FAST_HEALTH };
+    worker = await startWorkerd(bundle, { env, second: true });
+  });
+  after(async () => worker?.close());
+
+  test('starts, answers /health with the Durable Object store and no warnings or secrets', async () => {
+    const response = await get('/health');
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assertNoSecrets(text, '/health');
+    const body = JSON.parse(text) as { store: { type: string }; warnings?: string[]; providers: Array<{ name: string; configured: boolean }> };
+    assert.equal(body.store.type, 'durable');
+    assert.equal(body.warnings, undefined);
+    assert.deepEqual(body.providers.map((p) => [p.name, p.configured]), [['openai', true], ['anthropic', true], ['gemini', true]]);
+  });
+
+  test('auth: no key or a wrong key is a 401 in OpenAI format; the right key gets an answer from OpenAI', async () => {
+    openai.reset();
+    const none = await get('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CHAT) });
+    assert.equal(none.status, 401);
+    assert.equal(typeof ((await none.json()) as { error: { message: string } }).error.message, 'string');
+    const wrong = await get('/v1/chat/completions', { ...authed(), headers: { authorization: 'Bearer nope', 'content-type': 'application/json' } });
+    assert.equal(wrong.status, 401);
+    const client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: `${worker.url}/v1`, maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(completion.choices[0]?.message.content, 'Hello from OpenAI.');
+    assert.equal(openai.chatCalls, 1);
+  });
+
+  test('a stream arrives incrementally: the first chunk before the upstream has sent the rest', async () => {
+    openai.reset();
+    openai.timing = { firstByteDelayMs: 0, chunkDelayMs: 400 };
+    const started = Date.now();
+    const response = await get('/v1/chat/completions', authed({ ...CHAT, stream: true }));
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let firstContentAt = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (!firstContentAt && text.includes('"content":"Hello"')) firstContentAt = Date.now();
+    }
+    const ended = Date.now();
+    assert.ok(firstContentAt > 0, 'saw the first content chunk');
+    // Three text pieces 400 ms apart: the first arrives at least one gap before the end.
+    assert.ok(ended - firstContentAt >= 400, `first chunk ${ended - firstContentAt} ms before the end`);
+    assert.ok(ended - started >= 800);
+    assert.ok(text.trimEnd().endsWith('data: [DONE]'));
+  });
+
+  test('failover: OpenAI down → Anthropic answers in OpenAI format', async () => {
+    openai.reset();
+    anthropic.reset();
+    openai.failNext(openaiFaults.invalidApiKey());
+    const response = await get('/v1/chat/completions', authed());
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+    assert.equal(body.choices[0]?.message.content, 'Hello from Claude.');
+    assert.equal(anthropic.chatCalls, 1);
+  });
+
+  test('health trips after repeated failures, the second isolate sees it, and it recovers', async () => {
+    openai.reset();
+    anthropic.reset();
+    openai.failAlways({ kind: 'status', status: 500, body: { error: { message: 'boom', type: 'server_error', param: null, code: null } } });
+    await until('OpenAI tripped', async () => {
+      const response = await get('/v1/chat/completions', authed());
+      assert.equal(response.status, 200, 'failover keeps answering');
+      await response.arrayBuffer();
+      return (await stateOf(get, 'openai')) === 'tripped';
+    });
+    // Tripped: requests go straight to Anthropic, no attempt at OpenAI.
+    const callsBefore = openai.chatCalls;
+    const response = await get('/v1/chat/completions', authed());
+    assert.equal(response.status, 200);
+    await response.arrayBuffer();
+    assert.equal(openai.chatCalls, callsBefore);
+    // The other isolate has sent nothing to OpenAI, yet routes on the shared state.
+    await until('isolate b sees OpenAI tripped', async () => (await stateOf(worker.fetchB, 'openai')) !== 'healthy');
+
+    openai.heal();
+    await until('OpenAI healthy again', async () => {
+      const r = await get('/v1/chat/completions', authed());
+      await r.arrayBuffer();
+      return (await stateOf(get, 'openai')) === 'healthy';
+    });
+    await until('isolate b sees the recovery', async () => (await stateOf(worker.fetchB, 'openai')) === 'healthy');
+  });
+
+  test('drain through the admin API of one isolate is seen by the other', async () => {
+    const drain = await get('/admin/providers/gemini/drain', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    assert.equal(drain.status, 200);
+    await until('isolate b sees gemini drained', async () => (await stateOf(worker.fetchB, 'gemini')) === 'drained');
+    const restore = await worker.fetchB('/admin/providers/gemini/restore', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    assert.equal(restore.status, 200);
+    await until('isolate a sees gemini restored', async () => (await stateOf(get, 'gemini')) === 'healthy');
+  });
+
+  test('a client abort cancels the upstream call at once, not chunks later', async () => {
+    openai.reset();
+    openai.script = { text: ['one', ' two', ' three', ' four'] };
+    openai.timing = { firstByteDelayMs: 0, chunkDelayMs: 3000 };
+    const controller = new AbortController();
+    const response = await get('/v1/chat/completions', { ...authed({ ...CHAT, stream: true }), signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const abortedAt = Date.now();
+    controller.abort();
+    await until('the upstream connection closed', async () => openai.abortedRequests === 1, 2500);
+    // The next upstream chunk was due 3 s after the first: the upstream was cancelled before it.
+    assert.ok(Date.now() - abortedAt < 2500);
+  });
+
+  test('no provider key in anything the Worker logged', () => {
+    for (const line of worker.logs) assertNoSecrets(line, 'worker log');
+    assert.ok(worker.logs.length > 0);
+  });
+});
+
+describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 }, () => {
+  test('without GATEWAY_API_KEYS: /v1/* answers 401 and /health says why', async () => {
+    openai.reset();
+    const worker = await startWorkerd(bundle, { env: providerEnv() });
+    try {
+      const chat = await fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CHAT) });
+      assert.equal(chat.status, 401);
+      const body = (await chat.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'gateway_keys_not_configured');
+      assert.match(body.error.message, /GATEWAY_API_KEYS/);
+      assert.equal(openai.chatCalls, 0);
+      const health = (await (await fetch(`${worker.url}/health`)).json()) as { warnings?: string[] };
+      assert.ok(health.warnings?.some((w) => w.includes('GATEWAY_API_KEYS')), JSON.stringify(health.warnings));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('an invalid variable: every request, /health included, is an OpenAI-format 500 naming it, logged once', async () => {
+    const worker = await startWorkerd(bundle, { env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS: '50' } });
+    try {
+      for (const [path, init] of [['/health', undefined], ['/v1/chat/completions', authed()], ['/v1/models', undefined]] as const) {
+        const response = await fetch(`${worker.url}${path}`, init);
+        assert.equal(response.status, 500, path);
+        const body = (await response.json()) as { error: { message: string; type: string; code: string } };
+        assert.equal(body.error.type, 'server_error');
+        assert.equal(body.error.code, 'configuration_error');
+        assert.match(body.error.message, /SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS/);
+      }
+      await until('the error logged', async () => worker.logs.some((l) => l.includes('configuration_error')), 2000);
+      assert.equal(worker.logs.filter((l) => l.includes('SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS')).length, 1);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('without the Durable Object binding: memory store and a warning in /health', async () => {
+    const worker = await startWorkerd(bundle, { env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY }, durable: false });
+    try {
+      const health = (await (await fetch(`${worker.url}/health`)).json()) as { store: { type: string }; warnings?: string[] };
+      assert.equal(health.store.type, 'memory');
+      assert.ok(health.warnings?.some((w) => w.includes('SWITCHYARD_STATE')));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('honours SWITCHYARD_LOG_LEVEL and SWITCHYARD_ALERT_WEBHOOK_URL as on Node', async () => {
+    const alerts: unknown[] = [];
+    const hook: Server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        alerts.push(JSON.parse(raw));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const worker = await startWorkerd(bundle, {
+      env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_LOG_LEVEL: 'error', SWITCHYARD_ALERT_WEBHOOK_URL: hookUrl },
+    });
+    try {
+      const drain = await fetch(`${worker.url}/admin/providers/openai/drain`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      assert.equal(drain.status, 200);
+      await until('the drain alert delivered to the webhook', async () => alerts.length > 0, 5000);
+      assert.equal((alerts[0] as { event: string; provider: string }).event, 'drained');
+      // Level error: the warn-level provider_drained line is not written.
+      assert.equal(worker.logs.filter((l) => l.includes('provider_drained')).length, 0);
+    } finally {
+      await worker.close();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
+  });
+
+  test('the shared state survives the isolate being replaced (a new workerd on the same storage)', async () => {
+    const persistDir = mkdtempSync(join(tmpdir(), 'switchyard-do-'));
+    const env = { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY };
+    try {
+      const first = await startWorkerd(bundle, { env, persistDir });
+      const drain = await fetch(`${first.url}/admin/providers/anthropic/drain`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      assert.equal(drain.status, 200);
+      await first.close();
+      const second = await startWorkerd(bundle, { env, persistDir });
+      try {
+        await until('the new isolate reads anthropic drained', async () => (await stateOf((p) => fetch(`${second.url}${p}`), 'anthropic')) === 'drained');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(persistDir, { recursive: true, force: true });
+    }
+  });
+});
