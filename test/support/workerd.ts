@@ -90,7 +90,7 @@ export async function startWorkerd(bundle: WorkerBundle, options: WorkerdOptions
       // No network: a placeholder Request.cf instead of fetching the real one.
       cf: false,
       workers,
-      ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
+      ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
       handleStructuredLogs: (entry: { message: string }) => {
         logs.push(...entry.message.split('\n').filter(Boolean));
       },
