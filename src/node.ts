@@ -12,6 +12,9 @@ import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/
 import type { RedisConnection } from './health/redis-store.ts';
 import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
 import type { Logger } from './telemetry/logger.ts';
+import type { CacheStore } from './cache/cache-store.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
+import { createRedisCacheStore, type RedisCacheConnection } from './cache/redis-cache-store.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -46,6 +49,25 @@ function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMon
   }
 }
 
+/** The cache shares the health store's Redis connection settings and prefix; memory when no Redis is set. */
+function buildCacheStore(config: GatewayConfig, logger: Logger): CacheStore {
+  const redis = (config.redisOptions as RedisCacheConnection | undefined) ?? config.redisUrl;
+  if (config.cache.store !== 'redis' || !redis) return createMemoryCacheStore({ maxBytes: config.cache.maxBytes });
+  let lastLogged = 0;
+  return createRedisCacheStore({
+    redis,
+    prefix: config.health.redisPrefix,
+    timeoutMs: config.cache.redisTimeoutMs,
+    compressAboveBytes: config.cache.compressAboveBytes,
+    // A Redis outage would otherwise log once per request: at most one line every 10 s.
+    onError: (message) => {
+      if (Date.now() - lastLogged < 10_000) return;
+      lastLogged = Date.now();
+      logger.log('warn', 'cache_store_unavailable', { message });
+    },
+  });
+}
+
 function main(): void {
   const logger = createLogger({ level: (process.env.SWITCHYARD_LOG_LEVEL as LogLevel | undefined) ?? 'info' });
   let config: GatewayConfig;
@@ -65,7 +87,8 @@ function main(): void {
     console.error(`switchyard: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const gateway = createGateway({ config, health, logger, healthReport: () => health.report() });
+  const cacheStore = buildCacheStore(config, logger);
+  const gateway = createGateway({ config, health, logger, cacheStore, healthReport: () => health.report() });
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });
@@ -81,6 +104,7 @@ function main(): void {
       providers: config.providers.map((provider) => `${provider.name}(${provider.apiKeys.length} key${provider.apiKeys.length === 1 ? '' : 's'})`),
       routes: [...config.routes.keys()],
       health_store: health.storeStatus().store,
+      cache: config.cache.enabled || [...config.routes.values()].some((route) => route.cache.enabled) ? cacheStore.kind : 'per-request',
       authenticated: config.apiKeys.length > 0,
     });
   });
@@ -95,7 +119,7 @@ function main(): void {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {
-      void health.close().finally(() => {
+      void Promise.allSettled([health.close(), cacheStore.close()]).finally(() => {
         logger.log('info', 'stopped', {});
         process.exit(0);
       });

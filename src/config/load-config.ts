@@ -5,7 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
-import { configFileSchema, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
+import { configFileSchema, type CacheRouteFileSettings, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
 import { interpolateEnv, InterpolationError } from './interpolate-env.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -28,7 +28,46 @@ export interface Route {
   targets: RouteTarget[];
   contextFallback?: string;
   policy: RetryPolicy;
+  /** The global cache settings with this route's overrides merged in. */
+  cache: CacheSettings;
 }
+
+/** What decides caching for one route (README "Caching"). */
+export interface CacheSettings {
+  enabled: boolean;
+  ttlMs: number;
+  /** Larger answers are served but not stored. */
+  maxEntryBytes: number;
+  /** Entries shared by every gateway key instead of one partition per key. */
+  shareAcrossKeys: boolean;
+}
+
+export interface CacheConfig extends CacheSettings {
+  /** Total size of the memory store (least recently used entries go first). */
+  maxBytes: number;
+  /** Redis when a Redis connection is configured, unless set to memory. */
+  store: 'memory' | 'redis';
+  /** The longest a request waits for the Redis cache store; past it, a miss. */
+  redisTimeoutMs: number;
+  compressAboveBytes: number;
+  /** Whether clients may turn the cache on per request with x-switchyard-cache-ttl. */
+  allowRequestTtl: boolean;
+  /** Upper bound for any entry's TTL, the header's included. */
+  maxTtlMs: number;
+}
+
+export const DEFAULT_CACHE: CacheConfig = {
+  enabled: false,
+  ttlMs: 300_000,
+  maxEntryBytes: 1024 * 1024,
+  shareAcrossKeys: false,
+  maxBytes: 64 * 1024 * 1024,
+  store: 'memory',
+  redisTimeoutMs: 50,
+  compressAboveBytes: 1024,
+  allowRequestTtl: true,
+  maxTtlMs: 86_400_000,
+};
 
 export interface HealthSettings {
   /** Overrides merged over the health subsystem's defaults (validated there too). */
@@ -51,6 +90,7 @@ export interface GatewayConfig {
   routes: Map<string, Route>;
   policy: RetryPolicy;
   health: HealthSettings;
+  cache: CacheConfig;
   redisUrl?: string;
   /** ioredis options from the config file (Sentinel, Cluster), passed through untouched. */
   redisOptions?: Record<string, unknown>;
@@ -77,8 +117,9 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
   const providers = resolveProviders(parsed, env, knownProviders, policy.order);
   const apiKeys = splitList(env.GATEWAY_API_KEYS) ?? parsed.server?.apiKeys ?? [];
   const { host, hostNote } = resolveHost(env.HOST ?? parsed.server?.host, apiKeys.length > 0);
-  const routes = resolveRoutes(parsed, policy, knownProviders);
   const redisUrl = nonEmpty(env.REDIS_URL) ?? nonEmpty(parsed.redisUrl);
+  const cache = resolveCache(parsed, env, redisUrl !== undefined || parsed.redis !== undefined);
+  const routes = resolveRoutes(parsed, policy, knownProviders, cache);
   const webhookUrl = nonEmpty(env.SWITCHYARD_ALERT_WEBHOOK_URL) ?? parsed.health?.webhookUrl;
   const adminKey = nonEmpty(env.SWITCHYARD_ADMIN_KEY) ?? parsed.server?.adminKey;
   return {
@@ -97,6 +138,7 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
       ...(webhookUrl ? { webhookUrl } : {}),
       redisPrefix: nonEmpty(env.SWITCHYARD_REDIS_PREFIX) ?? parsed.health?.redisPrefix ?? 'switchyard:',
     },
+    cache,
     ...(redisUrl ? { redisUrl } : {}),
     ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
   };
@@ -185,7 +227,40 @@ function resolveProviders(parsed: ConfigFile, env: Env, known: readonly string[]
   return configured;
 }
 
-function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly string[]): Map<string, Route> {
+function resolveCache(parsed: ConfigFile, env: Env, redisConfigured: boolean): CacheConfig {
+  const file = parsed.cache;
+  const merged: CacheConfig = { ...DEFAULT_CACHE, store: redisConfigured ? 'redis' : 'memory' };
+  if (file) Object.assign(merged, { enabled: true }, definedOnly(file));
+  const ttl = nonEmpty(env.SWITCHYARD_CACHE_TTL_MS);
+  if (ttl !== undefined) {
+    const value = Number(ttl);
+    if (!Number.isInteger(value) || value < 1000) throw new ConfigError(`SWITCHYARD_CACHE_TTL_MS: must be a whole number of milliseconds >= 1000, got "${ttl}"`);
+    merged.enabled = true;
+    merged.ttlMs = value;
+  }
+  const store = nonEmpty(env.SWITCHYARD_CACHE_STORE);
+  if (store !== undefined) {
+    if (store !== 'memory' && store !== 'redis') throw new ConfigError(`SWITCHYARD_CACHE_STORE: must be "memory" or "redis", got "${store}"`);
+    merged.store = store;
+  }
+  if (merged.store === 'redis' && !redisConfigured) {
+    throw new ConfigError(`${ttl !== undefined || store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`);
+  }
+  return merged;
+}
+
+function routeCache(global: CacheConfig, spec: boolean | CacheRouteFileSettings | undefined): CacheSettings {
+  const base: CacheSettings = { enabled: global.enabled, ttlMs: global.ttlMs, maxEntryBytes: global.maxEntryBytes, shareAcrossKeys: global.shareAcrossKeys };
+  if (spec === undefined) return base;
+  if (typeof spec === 'boolean') return { ...base, enabled: spec };
+  return { ...base, enabled: true, ...definedOnly(spec) };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly string[], cache: CacheConfig): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const [name, spec] of Object.entries(parsed.routes ?? {})) {
     const targets = Array.isArray(spec) ? spec : spec.targets;
@@ -203,6 +278,7 @@ function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly 
       targets: resolved,
       ...(contextFallback ? { contextFallback } : {}),
       policy: Array.isArray(spec) ? policy : mergePolicy(policy, spec.policy),
+      cache: routeCache(cache, Array.isArray(spec) ? undefined : spec.cache),
     });
   }
   for (const route of routes.values()) {
