@@ -244,7 +244,7 @@ function resolveCache(parsed: ConfigFile, env: Env, redisConfigured: boolean): C
     merged.store = store;
   }
   if (merged.store === 'redis' && !redisConfigured) {
-    throw new ConfigError(`${ttl !== undefined || store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`);
+    throw new ConfigError(`${store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`);
   }
   return merged;
 }
