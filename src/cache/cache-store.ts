@@ -12,11 +12,16 @@ export interface CachedAnswer {
   storedAt: number;
 }
 
+export interface EntryLimits {
+  ttlMs: number;
+  maxEntryBytes: number;
+}
+
 export interface CacheStore {
   readonly kind: 'memory' | 'redis';
   get(key: string): Promise<CachedAnswer | undefined>;
-  /** Never rejects; `ttlMs` applies to this entry. */
-  set(key: string, answer: CachedAnswer, ttlMs: number): Promise<void>;
+  /** Never rejects; `ttlMs` applies to this entry; an answer larger than `maxEntryBytes` is not stored. */
+  set(key: string, answer: CachedAnswer, limits: EntryLimits): Promise<void>;
   close(): Promise<void>;
 }
 

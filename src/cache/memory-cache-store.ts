@@ -46,9 +46,9 @@ export function createMemoryCacheStore(options: { maxBytes: number; clock?: Cloc
       slots.set(key, slot);
       return slot.answer;
     },
-    async set(key, answer, ttlMs) {
+    async set(key, answer, { ttlMs, maxEntryBytes }) {
       const { bytes } = encodeAnswer(answer);
-      if (bytes > options.maxBytes) return;
+      if (bytes > Math.min(options.maxBytes, maxEntryBytes)) return;
       const previous = slots.get(key);
       if (previous) remove(key, previous);
       slots.set(key, { answer, bytes, expiresAt: clock.now() + ttlMs });

@@ -55,8 +55,9 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
         return undefined;
       }
     },
-    async set(key, answer, ttlMs) {
+    async set(key, answer, { ttlMs, maxEntryBytes }) {
       const { json, bytes } = encodeAnswer(answer);
+      if (bytes > maxEntryBytes) return;
       const text = new TextEncoder().encode(json);
       const body = bytes > options.compressAboveBytes ? await gzip(text) : text;
       const value = Buffer.alloc(body.byteLength + 1);

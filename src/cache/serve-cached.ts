@@ -12,7 +12,7 @@ import { bearerToken } from '../http/auth.ts';
 import { newRequestId } from '../http/response-headers.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { cacheKey } from './cache-key.ts';
-import { encodeAnswer, type CacheStore, type CachedAnswer } from './cache-store.ts';
+import type { CacheStore, CachedAnswer } from './cache-store.ts';
 import { Flights, type Flight } from './coalesce-requests.ts';
 import { decideCache, type CacheDecision } from './decide-cache.ts';
 import { completeCompletion, SseRecorder } from './record-answer.ts';
@@ -65,7 +65,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
 
     const started = clock.now();
     const partition = decision.shareAcrossKeys || config.apiKeys.length === 0 ? '' : `key:${bearerToken(input.header('authorization')) ?? ''}`;
-    const key = await cacheKey(input.body as Record<string, unknown>, partition);
+    const key = cacheKey(input.body as Record<string, unknown>, partition);
     const needsUsage = !shape.stream || shape.includeUsage;
     if (decision.lookup) {
       const cached = await store.get(key).catch(() => undefined);
@@ -100,9 +100,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         ...(response.headers.get('x-switchyard-model') ? { model: response.headers.get('x-switchyard-model')! } : {}),
       };
       flight.succeed(cached);
-      if (decision.store && encodeAnswer(cached).bytes <= decision.maxEntryBytes) {
-        store.set(key, cached, decision.ttlMs).catch(() => undefined);
-      }
+      if (decision.store) store.set(key, cached, { ttlMs: decision.ttlMs, maxEntryBytes: decision.maxEntryBytes }).catch(() => undefined);
     };
     const contentType = response.headers.get('content-type') ?? '';
     if (response.status !== 200 || !response.body) {

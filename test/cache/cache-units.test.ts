@@ -54,17 +54,17 @@ describe('memory cache store', () => {
     const clock = new ManualClock();
     const one = JSON.stringify(answer('x'.repeat(1000))).length;
     const store = createMemoryCacheStore({ maxBytes: one * 3 + 10, clock });
-    await store.set('a', answer('x'.repeat(1000)), 60_000);
-    await store.set('b', answer('y'.repeat(1000)), 60_000);
-    await store.set('c', answer('z'.repeat(1000)), 60_000);
+    await store.set('a', answer('x'.repeat(1000)), { ttlMs: 60_000, maxEntryBytes: 1 << 30 });
+    await store.set('b', answer('y'.repeat(1000)), { ttlMs: 60_000, maxEntryBytes: 1 << 30 });
+    await store.set('c', answer('z'.repeat(1000)), { ttlMs: 60_000, maxEntryBytes: 1 << 30 });
     assert.ok(await store.get('a'), 'touch a: b is now the oldest');
-    await store.set('d', answer('w'.repeat(1000)), 60_000);
+    await store.set('d', answer('w'.repeat(1000)), { ttlMs: 60_000, maxEntryBytes: 1 << 30 });
     assert.equal(await store.get('b'), undefined);
     assert.ok(await store.get('a'));
     assert.ok(await store.get('c'));
     assert.ok(await store.get('d'));
     assert.ok(store.bytes <= one * 3 + 10);
-    await store.set('huge', answer('h'.repeat(one * 4)), 60_000);
+    await store.set('huge', answer('h'.repeat(one * 4)), { ttlMs: 60_000, maxEntryBytes: 1 << 30 });
     assert.equal(await store.get('huge'), undefined, 'an entry larger than the whole store is not kept');
     assert.equal(store.size, 3);
   });
@@ -72,7 +72,7 @@ describe('memory cache store', () => {
   test('entries expire after their TTL', async () => {
     const clock = new ManualClock();
     const store = createMemoryCacheStore({ maxBytes: 1 << 20, clock });
-    await store.set('k', answer('hello'), 5000);
+    await store.set('k', answer('hello'), { ttlMs: 5000, maxEntryBytes: 1 << 30 });
     clock.advance(4999);
     assert.ok(await store.get('k'));
     clock.advance(1);
@@ -125,5 +125,16 @@ routes:
     assert.throws(() => loadConfig({}, { text: 'cache: { store: redis }', path: 'c.yaml' }), /cache\.store: "redis" needs REDIS_URL/);
     assert.throws(() => loadConfig({ SWITCHYARD_CACHE_STORE: 'disk' }), /SWITCHYARD_CACHE_STORE/);
     assert.throws(() => loadConfig({}, { text: 'routes: { a: { targets: [openai:x], cache: { nope: 1 } } }', path: 'c.yaml' }), /routes\.a\.cache/);
+  });
+});
+
+describe('sha256', () => {
+  test('matches node:crypto on lengths around the block boundaries', async () => {
+    const { createHash } = await import('node:crypto');
+    const { sha256Hex } = await import('../../src/cache/sha256.ts');
+    for (const length of [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 1000, 100_003]) {
+      const bytes = new Uint8Array(length).map((_, i) => (i * 131 + length) & 0xff);
+      assert.equal(sha256Hex(bytes), createHash('sha256').update(bytes).digest('hex'), `length ${length}`);
+    }
   });
 });
