@@ -79,18 +79,4 @@ export function collectCompletion(chunks: readonly ChatCompletionChunk[]): ChatC
   };
 }
 
-/**
- * Whether a chunk carries something of the answer (a token), as opposed to the opening role-only delta.
- * The first such chunk is the streaming commit point and stops the first-token timer.
- */
-export function carriesToken(chunk: ChatCompletionChunk): boolean {
-  if (chunk.choices.length === 0) return chunk.usage != null;
-  return chunk.choices.some((choice) => {
-    if (choice.finish_reason) return true;
-    for (const [field, value] of Object.entries(choice.delta)) {
-      if (field === 'role') continue;
-      if (value !== null && value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0)) return true;
-    }
-    return false;
-  });
-}
+export { carriesToken } from '../../providers/shared/carries-token.ts';
