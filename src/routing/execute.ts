@@ -318,7 +318,7 @@ async function* relay<T>(
     finished = true;
     health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
   } catch (error) {
-    if (stream.signal.aborted && !(stream.controller.signal.aborted)) return; // the client left
+    if (stream.clientSignal.aborted) return; // the client left
     const failure = toFailure(error, candidate.provider, stream.signal);
     const kind = failure.kind === 'network' ? 'stream_interrupted' : failure.kind;
     health.record({ provider: candidate.provider, model: candidate.model, ok: false, kind, ...(failure.status ? { status: failure.status } : {}), firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: true, probe: candidate.probe, at: clock.now() });
