@@ -50,6 +50,12 @@ export interface ProviderCall {
   signal: AbortSignal;
   /** Upper bound for this attempt's HTTP call, passed to the SDK as its timeout. */
   timeoutMs: number;
+  /**
+   * The client opted in to reasoning (`include_reasoning`, or the route's `includeReasoning`): translating
+   * providers add the model's thinking as `reasoning_content` on the message and on deltas. Off (the
+   * default), the answer has exactly OpenAI's fields.
+   */
+  includeReasoning?: boolean;
 }
 
 export type ProviderResult =

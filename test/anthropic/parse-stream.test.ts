@@ -91,7 +91,7 @@ describe('parseStream', () => {
     });
   });
 
-  it('streams tool calls with 0-based indexes among tool calls, skipping the empty first fragment', async () => {
+  it('streams tool calls with 0-based indexes among tool calls, skipping the empty first fragment; a call without arguments closes as {}', async () => {
     const chunks = await collect([
       start,
       ...textBlock(0, ['Checking.']),
@@ -106,6 +106,7 @@ describe('parseStream', () => {
       deltaChunk({ tool_calls: [{ index: 0, function: { arguments: '{"city"' } }] }),
       deltaChunk({ tool_calls: [{ index: 0, function: { arguments: ': "Paris"}' } }] }),
       deltaChunk({ tool_calls: [{ index: 1, id: 'toolu_01B', type: 'function', function: { name: 'now', arguments: '' } }] }),
+      deltaChunk({ tool_calls: [{ index: 1, function: { arguments: '{}' } }] }),
       deltaChunk({}, 'tool_calls'),
     ]);
   });
