@@ -36,6 +36,8 @@ export interface AttemptInput {
   clientStream: boolean;
   /** The client asked for a usage chunk at the end of its stream. */
   includeUsage: boolean;
+  /** Translating providers add `reasoning_content` (ProviderCall.includeReasoning). */
+  includeReasoning?: boolean;
   clientSignal: AbortSignal;
   deadline: number;
   policy: RetryPolicy;
@@ -85,6 +87,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         includeUsage: input.clientStream ? input.includeUsage : true,
         signal,
         timeoutMs: untilDeadline,
+        ...(input.includeReasoning ? { includeReasoning: true } : {}),
       }),
       signal,
     );

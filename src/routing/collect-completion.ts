@@ -12,7 +12,10 @@ type Logprob = NonNullable<NonNullable<Choice['logprobs']>['content']>[number];
 interface ChoiceState {
   content: string[];
   refusal: string[];
-  toolCalls: Map<number, { id: string; name: string; arguments: string }>;
+  /** The translators' opt-in `reasoning_content` deltas. */
+  reasoning: string[];
+  /** `extra_content` rides on the delta that opens a call (Gemini thought signatures) and must survive. */
+  toolCalls: Map<number, { id: string; name: string; arguments: string; extra?: unknown }>;
   logprobs: Logprob[] | undefined;
   finish: Choice['finish_reason'] | null;
 }
@@ -31,17 +34,21 @@ export function collectCompletion(chunks: readonly ChatCompletionChunk[]): ChatC
     for (const choice of chunk.choices) {
       let state = states.get(choice.index);
       if (!state) {
-        state = { content: [], refusal: [], toolCalls: new Map(), logprobs: undefined, finish: null };
+        state = { content: [], refusal: [], reasoning: [], toolCalls: new Map(), logprobs: undefined, finish: null };
         states.set(choice.index, state);
       }
       const delta = choice.delta;
       if (delta.content) state.content.push(delta.content);
       if (delta.refusal) state.refusal.push(delta.refusal);
+      const reasoning: unknown = (delta as { reasoning_content?: unknown }).reasoning_content;
+      if (typeof reasoning === 'string' && reasoning !== '') state.reasoning.push(reasoning);
       for (const call of delta.tool_calls ?? []) {
         const existing = state.toolCalls.get(call.index) ?? { id: '', name: '', arguments: '' };
         if (call.id) existing.id = call.id;
         if (call.function?.name) existing.name += call.function.name;
         if (call.function?.arguments) existing.arguments += call.function.arguments;
+        const extra: unknown = (call as { extra_content?: unknown }).extra_content;
+        if (extra !== undefined && extra !== null) existing.extra = extra;
         state.toolCalls.set(call.index, existing);
       }
       if (choice.logprobs?.content) state.logprobs = [...(state.logprobs ?? []), ...choice.logprobs.content];
@@ -53,13 +60,19 @@ export function collectCompletion(chunks: readonly ChatCompletionChunk[]): ChatC
     .map(([index, state]) => {
       const toolCalls: ToolCall[] = [...state.toolCalls.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([, call]) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+        .map(([, call]) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments },
+          ...(call.extra === undefined ? {} : { extra_content: call.extra }),
+        }));
       return {
         index,
         message: {
           role: 'assistant',
           content: state.content.length ? state.content.join('') : null,
           refusal: state.refusal.length ? state.refusal.join('') : null,
+          ...(state.reasoning.length ? { reasoning_content: state.reasoning.join('') } : {}),
           ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
         },
         logprobs: state.logprobs ? { content: state.logprobs, refusal: null } : null,
