@@ -109,7 +109,27 @@ export async function* parseStream(
         id = completionId(undefined); // out of protocol, but the client still needs its role chunk first
       }
       yield chunk({ role: 'assistant', content: '' });
-      if (event.type === 'message_start') continue;
+      if (event.type === 'message_start') {
+        // message_start may already hold finished blocks (recorded: code execution results followed by a client
+        // tool call, vercel/ai anthropic-message-start-prepopulated-content); they are part of the answer.
+        stopReason = event.message.stop_reason ?? null;
+        for (const block of event.message.content) {
+          contentBegan = true;
+          if (block.type === 'text' && block.text.length > 0) yield chunk({ content: block.text });
+          else if (block.type === 'thinking') {
+            thinkingBlocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+            if (opts.includeReasoning && block.thinking.length > 0) yield chunk({ reasoning_content: block.thinking });
+          } else if (block.type === 'redacted_thinking') {
+            thinkingBlocks.push({ type: 'redacted_thinking', data: block.data });
+          } else if (block.type === 'tool_use') {
+            const index = toolUseIds.length;
+            toolUseIds.push(block.id);
+            const args = JSON.stringify(isObject(block.input) ? block.input : {});
+            yield chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: args } }] });
+          }
+        }
+        continue;
+      }
     }
     const type: string = event.type;
     if (!KNOWN_EVENTS.has(type)) {

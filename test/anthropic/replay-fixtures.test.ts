@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { ContentFilterFinishReasonError } from 'openai/error';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { startHarness, type Harness } from '../helpers/harness.ts';
-import { readFixture, SKIP_WITHOUT_FIXTURES, startReplayUpstream, type ReplayUpstream } from '../support/replay-upstream.ts';
+import { fixtureNames, readFixture, SKIP_WITHOUT_FIXTURES, startReplayUpstream, type ReplayUpstream } from '../support/replay-upstream.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 const CONFIG = `
@@ -197,6 +197,47 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       const error = (await response.json()) as { error: { param: string } };
       assert.equal(error.error.param, 'include_reasoning');
     });
+  });
+
+  it('every other recording streams to finalChatCompletion() with parseable tool arguments and a finish reason', async () => {
+    const broken = new Set(['spliced-message-start']);
+    const names = fixtureNames('anthropic', '.chunks.txt').filter((name) => !broken.has(name));
+    assert.ok(names.length >= 15);
+    for (const name of names) {
+      play(name, 'chunks');
+      const completion = await client.chat.completions.stream({ model: 'replay-claude', messages: user }).finalChatCompletion();
+      const choice = completion.choices[0];
+      assert.ok(choice?.finish_reason, `${name}: finish reason`);
+      for (const call of choice.message.tool_calls ?? []) {
+        assert.ok(call.type === 'function');
+        const args: unknown = JSON.parse(call.function.arguments);
+        assert.ok(typeof args === 'object' && args !== null && !Array.isArray(args), `${name}: ${call.function.name} arguments are a JSON object`);
+      }
+    }
+  });
+
+  it('a client tool call that message_start already holds is part of the answer (anthropic-message-start-prepopulated-content)', async () => {
+    play('anthropic-message-start-prepopulated-content', 'chunks');
+    const completion = await client.chat.completions.stream({ model: 'replay-claude', messages: user }).finalChatCompletion();
+    const call = completion.choices[0]?.message.tool_calls?.[0];
+    assert.ok(call?.type === 'function');
+    assert.equal(call.id, 'toolu_followup');
+    assert.deepEqual(JSON.parse(call.function.arguments), { id: 'customer_123' });
+    assert.equal(completion.choices[0]?.finish_reason, 'tool_calls');
+  });
+
+  it('every JSON recording converts to a chat.completion whose tool arguments parse', async () => {
+    const names = fixtureNames('anthropic', '.json');
+    assert.ok(names.length >= 10);
+    for (const name of names) {
+      play(name, 'json');
+      const completion = await client.chat.completions.create({ model: 'replay-claude-json', messages: user });
+      assert.ok(completion.choices[0]?.finish_reason, `${name}: finish reason`);
+      for (const call of completion.choices[0]?.message.tool_calls ?? []) {
+        assert.ok(call.type === 'function');
+        assert.equal(typeof JSON.parse(call.function.arguments), 'object', `${name}: ${call.function.name}`);
+      }
+    }
   });
 
   it('thinking + tools: the next turn sends the thinking block back with its signature (issue-13430-thinking-tool-call)', async () => {

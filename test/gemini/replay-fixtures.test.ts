@@ -11,7 +11,7 @@ import type {
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 import { startHarness, type Harness } from '../helpers/harness.ts';
-import { readFixture, SKIP_WITHOUT_FIXTURES, startReplayUpstream, type ReplayUpstream } from '../support/replay-upstream.ts';
+import { fixtureNames, readFixture, SKIP_WITHOUT_FIXTURES, startReplayUpstream, type ReplayUpstream } from '../support/replay-upstream.ts';
 
 const CONFIG = `
 routes:
@@ -185,6 +185,26 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       assert.match(String(reasoningOf(withThoughts.choices[0]?.message)), /^\*\*Processing User Requests\*\*/);
       assert.equal(withThoughts.choices[0]?.message.content, null, 'thoughts never leak into content');
     });
+  });
+
+  it('every recording, streamed and JSON, reaches the openai SDK with parseable tool arguments and a finish reason', async () => {
+    const runs: Array<[string, 'chunks' | 'json']> = [
+      ...fixtureNames('google', '.chunks.txt').map((name): [string, 'chunks'] => [name, 'chunks']),
+      ...fixtureNames('google', '.json').map((name): [string, 'json'] => [name, 'json']),
+    ];
+    assert.ok(runs.length >= 15);
+    for (const [name, kind] of runs) {
+      play(name, kind);
+      const completion = kind === 'chunks'
+        ? await client.chat.completions.stream({ model: 'replay-gemini', messages: user }).finalChatCompletion()
+        : await client.chat.completions.create({ model: 'replay-gemini-json', messages: user });
+      assert.ok(completion.choices[0]?.finish_reason, `${name}: finish reason`);
+      for (const call of completion.choices[0]?.message.tool_calls ?? []) {
+        assert.ok(call.type === 'function' && call.function.name !== '', `${name}: a named function call`);
+        const args: unknown = JSON.parse(call.function.arguments);
+        assert.ok(typeof args === 'object' && args !== null && !Array.isArray(args), `${name}: arguments are a JSON object`);
+      }
+    }
   });
 
   it('text with a trailing empty signed part ends cleanly (issue-18073-empty-text-thought-signature)', async () => {

@@ -4,7 +4,7 @@
  * byte for byte as recorded, in each API's wire framing: a JSON body, or SSE with one event per recorded line
  * (`event: <type>` + `data:` for Anthropic, `data:` only for Gemini's `alt=sse`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -19,6 +19,14 @@ export type FixtureProvider = 'anthropic' | 'google';
 
 export function readFixture(provider: FixtureProvider, file: string): string {
   return readFileSync(new URL(`${provider}/${file}`, FIXTURE_DIR), 'utf8');
+}
+
+/** The recordings of one provider whose file name ends with `suffix`, without it, sorted. */
+export function fixtureNames(provider: FixtureProvider, suffix: '.json' | '.chunks.txt'): string[] {
+  return readdirSync(new URL(`${provider}/`, FIXTURE_DIR))
+    .filter((file) => file.endsWith(suffix))
+    .map((file) => file.slice(0, -suffix.length))
+    .sort();
 }
 
 /** What the replay answers: a recorded JSON body for JSON calls, recorded chunks for streamed calls. */
