@@ -17,7 +17,9 @@ import { parseRateLimit } from './rate-limit.ts';
 import { createThinkingMemory } from './thinking-memory.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
-export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-6';
+import { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
+
+export { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 
 /**
  * One memory for every Anthropic provider instance of this process (one instance per key): the turn that

@@ -25,7 +25,9 @@ import { mapGeminiError, type ErrorContext } from './map-error.ts';
 import { parseGeminiStream } from './parse-stream.ts';
 import { createSignatureMemory } from './thought-signatures.ts';
 
-export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-flash';
+import { GEMINI_DEFAULT_MODEL } from './default-model.ts';
+
+export { GEMINI_DEFAULT_MODEL } from './default-model.ts';
 
 /** One memory for every Gemini provider instance (one per key) of this process; see thought-signatures.ts. */
 const signatures = createSignatureMemory();
