@@ -44,6 +44,8 @@ export interface AttemptInput {
   clientStream: boolean;
   /** The client asked for a usage chunk at the end of its stream. */
   includeUsage: boolean;
+  /** Translating providers add `reasoning_content` (ProviderCall.includeReasoning). */
+  includeReasoning?: boolean;
   clientSignal: AbortSignal;
   deadline: number;
   policy: RetryPolicy;
@@ -214,6 +216,7 @@ function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, time
     relay: input.clientStream,
     signal,
     timeoutMs,
+    ...(input.includeReasoning ? { includeReasoning: true } : {}),
   };
 }
 

@@ -36,6 +36,8 @@ export interface ExecuteInput {
   signal: AbortSignal;
   /** The client may lower the deadline for one request (x-switchyard-deadline-ms). */
   deadlineMs?: number;
+  /** The request's `include_reasoning`; undefined leaves it to the route's `includeReasoning`. */
+  includeReasoning?: boolean;
 }
 
 export interface AttemptRecord {
@@ -113,6 +115,7 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
         request: input.request,
         clientStream: input.clientStream,
         includeUsage: input.includeUsage,
+        includeReasoning: input.includeReasoning ?? plan.route?.includeReasoning ?? false,
         clientSignal: input.signal,
         deadline,
         policy,
