@@ -15,6 +15,7 @@ import type { CacheStore } from './cache/cache-store.ts';
 import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
 import { createResponseCache } from './cache/serve-cached.ts';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
+import type { HttpTransport } from '../providers/shared/http-transport.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   healthReport?: () => unknown;
   /** The response cache's store (the entries pass Redis here); a memory store bounded by cache.maxBytes by default. */
   cacheStore?: CacheStore;
+  /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
+  transport?: HttpTransport;
 }
 
 export interface Gateway {
@@ -49,6 +52,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         apiKey,
         ...(provider.baseURL ? { baseURL: provider.baseURL } : {}),
         ...(provider.defaultModel ? { defaultModel: provider.defaultModel } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
       }),
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));

@@ -7,14 +7,17 @@ import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load-config.ts';
 import { createGateway } from './gateway.ts';
+import { undiciTransport } from './transport/undici-transport.ts';
 import { createLogger, type LogLevel } from './telemetry/logger.ts';
-import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/redis-health-monitor.ts';
+import type { HealthStoreConfig } from './health/redis-health-monitor.ts';
+import { createHealthMonitor } from './health/health-monitor.ts';
+import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
 import type { Logger } from './telemetry/logger.ts';
 import type { CacheStore } from './cache/cache-store.ts';
 import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
-import { createRedisCacheStore, type RedisCacheConnection } from './cache/redis-cache-store.ts';
+import type { RedisCacheConnection } from './cache/redis-cache-store.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -32,27 +35,35 @@ function readConfig(): GatewayConfig {
   return loadConfig(process.env, file, PROVIDER_NAMES);
 }
 
-/** Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise. */
-function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMonitor {
+/**
+ * Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise.
+ * ioredis (about 25 MB resident) is imported only when Redis is configured.
+ */
+async function buildHealth(config: GatewayConfig, logger: Logger): Promise<BackgroundHealthMonitor> {
   const redis: RedisConnection | undefined = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
-  const store: HealthStoreConfig = redis ? { store: 'redis', redis, prefix: config.health.redisPrefix } : { store: 'memory' };
+  const options = {
+    thresholds: config.health.thresholds,
+    probe: config.health.probe,
+    windows: config.health.windows,
+    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
+    logger: ({ level, event, ...fields }: { level: LogLevel; event: string; [field: string]: unknown }) => logger.log(level, event, fields),
+  };
   try {
-    return createConfiguredHealthMonitor(store, {
-      thresholds: config.health.thresholds,
-      probe: config.health.probe,
-      windows: config.health.windows,
-      ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
-      logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
-    });
+    if (!redis) return createHealthMonitor({ ...options, store: createMemoryHealthStore() });
+    const store: HealthStoreConfig = { store: 'redis', redis, prefix: config.health.redisPrefix };
+    const { createConfiguredHealthMonitor } = await import('./health/redis-health-monitor.ts');
+    return createConfiguredHealthMonitor(store, options);
   } catch (error) {
     throw new ConfigError(`health: ${(error as Error).message}`);
   }
 }
 
 /** The cache shares the health store's Redis connection settings and prefix; memory when no Redis is set. */
-function buildCacheStore(config: GatewayConfig, logger: Logger): CacheStore {
+async function buildCacheStore(config: GatewayConfig, logger: Logger): Promise<CacheStore> {
   const redis = (config.redisOptions as RedisCacheConnection | undefined) ?? config.redisUrl;
   if (config.cache.store !== 'redis' || !redis) return createMemoryCacheStore({ maxBytes: config.cache.maxBytes });
+  // Loaded only when used, like the health store's Redis: a memory-only gateway never loads ioredis.
+  const { createRedisCacheStore } = await import('./cache/redis-cache-store.ts');
   let lastLogged = 0;
   return createRedisCacheStore({
     redis,
@@ -68,7 +79,7 @@ function buildCacheStore(config: GatewayConfig, logger: Logger): CacheStore {
   });
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const logger = createLogger({ level: (process.env.SWITCHYARD_LOG_LEVEL as LogLevel | undefined) ?? 'info' });
   let config: GatewayConfig;
   try {
@@ -82,13 +93,13 @@ function main(): void {
   }
   let health: BackgroundHealthMonitor;
   try {
-    health = buildHealth(config, logger);
+    health = await buildHealth(config, logger);
   } catch (error) {
     console.error(`switchyard: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const cacheStore = buildCacheStore(config, logger);
-  const gateway = createGateway({ config, health, logger, cacheStore, healthReport: () => health.report() });
+  const cacheStore = await buildCacheStore(config, logger);
+  const gateway = createGateway({ config, health, logger, cacheStore, transport: undiciTransport, healthReport: () => health.report() });
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });
@@ -134,4 +145,4 @@ function main(): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

@@ -9,7 +9,8 @@ import { ClientGone } from '../routing/attempt.ts';
 import { execute, type EngineDeps } from '../routing/execute.ts';
 import { GatewayError, invalidRequest } from '../gateway-error.ts';
 import { explainHeaders, newRequestId } from './response-headers.ts';
-import { sseStream } from './sse.ts';
+import { relaySseStream, sseStream, type SseEnd } from './sse.ts';
+import type { CompletionUsage } from '../../providers/types.ts';
 import { validateChatRequest } from './validate-request.ts';
 import type { AnswerChat, ChatInput, ResponseCache } from '../cache/serve-cached.ts';
 
@@ -53,6 +54,7 @@ export function createChatAnswer(engine: EngineDeps): AnswerChat {
         includeUsage,
         signal: input.signal,
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        ...(validated.includeReasoning === undefined ? {} : { includeReasoning: validated.includeReasoning }),
       });
     } catch (error) {
       if (error instanceof ClientGone) {
@@ -75,20 +77,22 @@ export function createChatAnswer(engine: EngineDeps): AnswerChat {
       fallbackReasons: served.fallbackReasons,
       warnings: served.warnings,
     });
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs };
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, warnings: served.warnings.map((warning) => warning.param) };
 
     if (served.type === 'json') {
       logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
-      return new Response(JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+      return new Response(served.raw ?? JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
     }
-    const stream = sseStream(served.chunks, (end, last) => {
+    const onEnd = (end: SseEnd, usage: CompletionUsage | null | undefined) => {
       logRequest(logger, clock, {
         ...common,
         status: end.ok ? 200 : end.cancelled ? 499 : 200,
         ...(end.error ? { code: end.error.code ?? 'stream_failed', streamError: true } : {}),
-        usage: last?.usage ?? undefined,
+        usage: usage ?? undefined,
       });
-    });
+    };
+    const stream =
+      served.type === 'sse' ? relaySseStream(served.batches, onEnd) : sseStream(served.chunks, (end, last) => onEnd(end, last?.usage));
     return new Response(stream, {
       status: 200,
       headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' },
@@ -124,6 +128,8 @@ interface RequestLog {
   firstByteMs?: number;
   code?: string | null;
   streamError?: boolean;
+  /** Parameters the serving provider could not honour (e.g. `thought_signature`: Gemini's bypass value was sent). */
+  warnings?: string[];
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
 }
 
@@ -137,6 +143,7 @@ function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
     served_model: entry.servedModel,
     attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
+    warnings: entry.warnings?.length ? entry.warnings.join(',') : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
     duration_ms: clock.now() - entry.started,

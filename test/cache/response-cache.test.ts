@@ -165,6 +165,8 @@ describe('response cache', () => {
     assert.equal(h.openai.chatCalls, 2);
 
     const streamMessages = [{ role: 'user', content: fresh('cut stream') }];
+    // Paced, so that both breaks come after the streaming commit point (earlier ones are retried invisibly).
+    h.openai.timing = { firstByteDelayMs: 0, chunkDelayMs: 20 };
     h.openai.failNext({ kind: 'cut', afterEvents: 3 });
     const cut = await post({ model: 'only-openai', messages: streamMessages, stream: true });
     const cutText = await cut.text();
@@ -173,6 +175,7 @@ describe('response cache', () => {
     h.openai.failNext(openaiFaults.streamServerError(3));
     const broken = await post({ model: 'only-openai', messages: streamMessages, stream: true });
     assert.match(await broken.text(), /"error"/);
+    h.openai.timing = { firstByteDelayMs: 0, chunkDelayMs: 0 };
     const afterCut = await post({ model: 'only-openai', messages: streamMessages });
     const body = (await afterCut.json()) as OpenAI.Chat.Completions.ChatCompletion;
     assert.equal(afterCut.headers.get('x-switchyard-cache'), 'miss', 'neither broken stream was stored');

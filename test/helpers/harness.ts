@@ -13,6 +13,7 @@ import { startOpenAIMock } from '../mocks/openai-mock.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createTestHealth } from './test-health.ts';
 import type { CacheStore } from '../../src/cache/cache-store.ts';
 
@@ -51,6 +52,8 @@ export interface HarnessOptions {
   cacheStore?: CacheStore;
   /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
   shareMocksWith?: Harness;
+  /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
+  transport?: HttpTransport;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -76,6 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     ...(options.random ? { random: options.random } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
