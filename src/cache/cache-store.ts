@@ -1,11 +1,14 @@
 /**
- * What every cache store keeps: one complete, successful answer per key, with who served it and when.
+ * What every cache store keeps: one complete, successful answer per key, as the JSON text of its
+ * `chat.completion`, with who served it and when. Kept as text, not as an object: a JSON hit sends it as it is,
+ * and a store full of single strings costs the garbage collector far less than one full of object graphs.
  * Stores never throw to a request: a failing or slow store answers "not found" and drops the write.
  */
-import type { ChatCompletion } from '../../providers/types.ts';
-
 export interface CachedAnswer {
-  completion: ChatCompletion;
+  /** The `chat.completion` as JSON text. */
+  body: string;
+  /** Whether it has token counts (a stream without include_usage records none). */
+  hasUsage: boolean;
   provider?: string;
   model?: string;
   /** Epoch ms when the answer was stored (for the `age` header). */
@@ -25,25 +28,33 @@ export interface CacheStore {
   close(): Promise<void>;
 }
 
-/** Size of an answer as stored, UTF-8 bytes of its JSON (what maxEntryBytes bounds). */
-export function encodeAnswer(answer: CachedAnswer): { json: string; bytes: number } {
-  const json = JSON.stringify(answer);
-  return { json, bytes: utf8Length(json) };
+/** The metadata as one JSON line, then the body: the stored form (JSON.stringify never writes a raw newline). */
+export function encodeAnswer(answer: CachedAnswer): string {
+  const meta = { storedAt: answer.storedAt, hasUsage: answer.hasUsage, provider: answer.provider, model: answer.model };
+  return `${JSON.stringify(meta)}\n${answer.body}`;
 }
 
-export function decodeAnswer(json: string): CachedAnswer | undefined {
+export function decodeAnswer(text: string): CachedAnswer | undefined {
+  const newline = text.indexOf('\n');
+  if (newline < 0) return undefined;
   try {
-    const value = JSON.parse(json) as Partial<CachedAnswer> | null;
-    if (!value || typeof value !== 'object' || typeof value.storedAt !== 'number') return undefined;
-    const completion = value.completion;
-    if (!completion || completion.object !== 'chat.completion' || !Array.isArray(completion.choices)) return undefined;
-    return value as CachedAnswer;
+    const meta = JSON.parse(text.slice(0, newline)) as Partial<CachedAnswer> | null;
+    if (!meta || typeof meta.storedAt !== 'number' || typeof meta.hasUsage !== 'boolean') return undefined;
+    return {
+      body: text.slice(newline + 1),
+      hasUsage: meta.hasUsage,
+      storedAt: meta.storedAt,
+      ...(typeof meta.provider === 'string' ? { provider: meta.provider } : {}),
+      ...(typeof meta.model === 'string' ? { model: meta.model } : {}),
+    };
   } catch {
     return undefined;
   }
 }
 
-function utf8Length(text: string): number {
+/** Size of an answer as maxEntryBytes counts it: UTF-8 bytes of its body. */
+export function answerBytes(answer: CachedAnswer): number {
+  const text = answer.body;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
-import { encodeAnswer, type CacheStore, type CachedAnswer } from './cache-store.ts';
+import { answerBytes, type CacheStore, type CachedAnswer } from './cache-store.ts';
 
 interface Slot {
   answer: CachedAnswer;
@@ -47,7 +47,7 @@ export function createMemoryCacheStore(options: { maxBytes: number; clock?: Cloc
       return slot.answer;
     },
     async set(key, answer, { ttlMs, maxEntryBytes }) {
-      const { bytes } = encodeAnswer(answer);
+      const bytes = answerBytes(answer);
       if (bytes > Math.min(options.maxBytes, maxEntryBytes)) return;
       const previous = slots.get(key);
       if (previous) remove(key, previous);

@@ -5,7 +5,7 @@
  * queue, so commands while disconnected fail at once instead of piling up; ioredis reconnects by itself.
  */
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { decodeAnswer, encodeAnswer, type CacheStore } from './cache-store.ts';
+import { answerBytes, decodeAnswer, encodeAnswer, type CacheStore } from './cache-store.ts';
 
 export type RedisCacheConnection = string | RedisOptions | { cluster: ClusterNode[]; options?: ClusterOptions } | Redis | Cluster;
 
@@ -56,9 +56,9 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
       }
     },
     async set(key, answer, { ttlMs, maxEntryBytes }) {
-      const { json, bytes } = encodeAnswer(answer);
+      const bytes = answerBytes(answer);
       if (bytes > maxEntryBytes) return;
-      const text = new TextEncoder().encode(json);
+      const text = new TextEncoder().encode(encodeAnswer(answer));
       const body = bytes > options.compressAboveBytes ? await gzip(text) : text;
       const value = Buffer.alloc(body.byteLength + 1);
       value[0] = body === text ? RAW : GZIP;

@@ -13,6 +13,7 @@ import { newRequestId } from '../http/response-headers.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { cacheKey } from './cache-key.ts';
 import type { CacheStore, CachedAnswer } from './cache-store.ts';
+import type { ChatCompletion } from '../../providers/types.ts';
 import { Flights, type Flight } from './coalesce-requests.ts';
 import { decideCache, type CacheDecision } from './decide-cache.ts';
 import { completeCompletion, SseRecorder } from './record-answer.ts';
@@ -69,7 +70,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     const needsUsage = !shape.stream || shape.includeUsage;
     if (decision.lookup) {
       const cached = await store.get(key).catch(() => undefined);
-      if (cached && (cached.completion.usage || !needsUsage)) return replay(cached, shape, started, 'store');
+      const hit = cached && (cached.hasUsage || !needsUsage) ? replay(cached, shape, started, 'store') : undefined;
+      if (hit) return hit;
       const flight = flights.find(key, needsUsage);
       if (flight) return follow(flight, input, answer, shape, started);
     }
@@ -88,13 +90,14 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       flight.fail(error);
       throw error;
     }
-    const keep = (completion: CachedAnswer['completion'] | undefined) => {
+    const keep = (completion: ChatCompletion | undefined, text?: string) => {
       if (!completion || flight.controller.signal.aborted) {
         flight.fail(new Error('no complete answer to share'));
         return;
       }
       const cached: CachedAnswer = {
-        completion,
+        body: text ?? JSON.stringify(completion),
+        hasUsage: completion.usage != null,
         storedAt: clock.now(),
         ...(response.headers.get('x-switchyard-provider') ? { provider: response.headers.get('x-switchyard-provider')! } : {}),
         ...(response.headers.get('x-switchyard-model') ? { model: response.headers.get('x-switchyard-model')! } : {}),
@@ -115,7 +118,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       } catch {
         parsed = undefined;
       }
-      keep(completeCompletion(parsed));
+      keep(completeCompletion(parsed), text);
       leave();
       return new Response(text, { status: 200, headers: withCacheHeaders(response.headers, state) });
     }
@@ -134,13 +137,21 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     const result = await Promise.race([flight.result, gone]);
     leave();
     if (result === 'gone') return new Response(null, { status: 499 });
-    if (result.ok) return replay(result.answer, shape, started, 'flight');
-    if (result.error instanceof GatewayError) throw result.error;
+    const shared = result.ok ? replay(result.answer, shape, started, 'flight') : undefined;
+    if (shared) return shared;
+    if (!result.ok && result.error instanceof GatewayError) throw result.error;
     // The leader's client left or its answer was incomplete: this request asks on its own.
     return labelled(await answer(input), 'miss');
   }
 
-  function replay(cached: CachedAnswer, shape: Shape, started: number, from: 'store' | 'flight'): Response {
+  /** The answer in the client's shape; undefined when a stored body cannot be replayed (then: a miss). */
+  function replay(cached: CachedAnswer, shape: Shape, started: number, from: 'store' | 'flight'): Response | undefined {
+    let sse: string | undefined;
+    if (shape.stream) {
+      const completion = parseCompletion(cached.body);
+      if (!completion) return undefined;
+      sse = chunksToSse(completionToChunks(completion, shape.includeUsage));
+    }
     const requestId = newRequestId();
     const age = Math.max(0, Math.floor((clock.now() - cached.storedAt) / 1000));
     const headers: Record<string, string> = {
@@ -161,11 +172,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       served_model: cached.model,
       attempts: 0,
       duration_ms: clock.now() - started,
-      prompt_tokens: cached.completion.usage?.prompt_tokens,
-      completion_tokens: cached.completion.usage?.completion_tokens,
     });
-    if (!shape.stream) return new Response(JSON.stringify(cached.completion), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
-    const sse = chunksToSse(completionToChunks(cached.completion, shape.includeUsage));
+    if (sse === undefined) return new Response(cached.body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
     return new Response(sse, { status: 200, headers: { ...headers, ...SSE_HEADERS } });
   }
 }
@@ -179,7 +187,7 @@ function pumpStream(
   recorder: SseRecorder,
   flight: Flight,
   leave: () => void,
-  keep: (completion: CachedAnswer['completion'] | undefined) => void,
+  keep: (completion: ChatCompletion | undefined) => void,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let attached = true;
@@ -211,6 +219,14 @@ function pumpStream(
       leave();
     },
   });
+}
+
+function parseCompletion(body: string): ChatCompletion | undefined {
+  try {
+    return completeCompletion(JSON.parse(body));
+  } catch {
+    return undefined;
+  }
 }
 
 function readShape(body: unknown): Shape | undefined {

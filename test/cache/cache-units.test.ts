@@ -10,21 +10,23 @@ import { createMemoryCacheStore } from '../../src/cache/memory-cache-store.ts';
 import { completionToChunks } from '../../src/cache/replay-answer.ts';
 import { collectCompletion } from '../../src/routing/collect-completion.ts';
 import type { CachedAnswer } from '../../src/cache/cache-store.ts';
+import type { ChatCompletion } from '../../providers/types.ts';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 
 const base = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 
-function answer(text: string, storedAt = 0): CachedAnswer {
+function completionOf(text: string): ChatCompletion {
   return {
-    storedAt,
-    completion: {
-      id: `chatcmpl-${text.length}`,
-      object: 'chat.completion',
-      created: 1,
-      model: 'gpt-4o-mini',
-      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-    },
+    id: `chatcmpl-${text.length}`,
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
   };
+}
+
+function answer(text: string, storedAt = 0): CachedAnswer {
+  return { storedAt, hasUsage: false, body: JSON.stringify(completionOf(text)) };
 }
 
 describe('cache key', () => {
@@ -52,7 +54,7 @@ describe('cache key', () => {
 describe('memory cache store', () => {
   test('evicts the least recently used entries past maxBytes', async () => {
     const clock = new ManualClock();
-    const one = JSON.stringify(answer('x'.repeat(1000))).length;
+    const one = answer('x'.repeat(1000)).body.length;
     const store = createMemoryCacheStore({ maxBytes: one * 3 + 10, clock });
     await store.set('a', answer('x'.repeat(1000)), { ttlMs: 60_000, maxEntryBytes: 1 << 30 });
     await store.set('b', answer('y'.repeat(1000)), { ttlMs: 60_000, maxEntryBytes: 1 << 30 });
@@ -83,8 +85,8 @@ describe('memory cache store', () => {
 
 describe('replay', () => {
   test('a two-choice answer streams back into the same answer', () => {
-    const completion: CachedAnswer['completion'] = {
-      ...answer('first').completion,
+    const completion: ChatCompletion = {
+      ...completionOf('first'),
       choices: [
         { index: 0, message: { role: 'assistant', content: 'first', refusal: null }, logprobs: null, finish_reason: 'stop' },
         { index: 1, message: { role: 'assistant', content: 'second', refusal: null }, logprobs: null, finish_reason: 'length' },
