@@ -11,6 +11,7 @@ import type { EngineDeps } from './routing/execute.ts';
 import { createChatHandler } from './http/chat-handler.ts';
 import { GatewayError } from './gateway-error.ts';
 import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
+import { requireJson } from './http/require-json.ts';
 
 export interface AppDeps extends EngineDeps {
   config: GatewayConfig;
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Hono {
         throw new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` });
       },
     }),
+    requireJson(),
     createChatHandler(deps),
   );
   v1.get('/models', function listModels(c) {

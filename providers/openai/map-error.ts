@@ -19,7 +19,7 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
 import { isUpstreamFailure, UpstreamFailure, type FailureKind } from '../upstream-failure.ts';
 import { kindFromCode, kindFromStatusAndCode } from './classify-error-code.ts';
 import { parseOpenAIRateLimit, resetAfterRateLimit } from './rate-limit.ts';
@@ -83,7 +83,7 @@ export function malformedResponse(): UpstreamFailure {
 
 /** An `{"error":{...}}` object found where a completion was expected (a 200 that is not a completion). */
 export function mapErrorBody(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
-  const fields = readErrorObject(body);
+  const fields = readErrorObject(body, context.secrets ?? []);
   const kind = kindFromCode(fields);
   return failure({
     kind,
@@ -94,10 +94,10 @@ export function mapErrorBody(body: unknown, context: MapErrorContext = {}): Upst
 }
 
 function fromAPIError(error: APIError, secrets: readonly string[], now: number): UpstreamFailure {
-  const fields = readErrorObject(error.error);
-  const type = fields.type ?? stringOrUndefined(error.type);
-  const code = fields.code ?? stringOrUndefined(error.code);
-  const param = fields.param ?? stringOrUndefined(error.param);
+  const fields = readErrorObject(error.error, secrets);
+  const type = fields.type ?? redactField(stringOrUndefined(error.type), secrets);
+  const code = fields.code ?? redactField(stringOrUndefined(error.code), secrets);
+  const param = fields.param ?? redactField(stringOrUndefined(error.param), secrets);
   const status = error.status;
 
   if (status === undefined) {
@@ -152,16 +152,19 @@ interface ErrorObject {
   param?: string;
 }
 
-/** The envelope's inner object, whether given the envelope or the object; only string fields are kept. */
-function readErrorObject(value: unknown): ErrorObject {
+/**
+ * The envelope's inner object, whether given the envelope or the object; only string fields are kept, and
+ * `type`, `code` and `param` are redacted like the message (an upstream can echo the key in any of them).
+ */
+function readErrorObject(value: unknown, secrets: readonly string[]): ErrorObject {
   if (!isRecord(value)) return {};
   const inner = isRecord(value['error']) ? value['error'] : value;
   const out: ErrorObject = {};
   const message = stringOrUndefined(inner['message']);
-  const type = stringOrUndefined(inner['type']);
+  const type = redactField(stringOrUndefined(inner['type']), secrets);
   // Some compatible servers send numeric codes; keep them as text.
-  const code = typeof inner['code'] === 'number' ? String(inner['code']) : stringOrUndefined(inner['code']);
-  const param = stringOrUndefined(inner['param']);
+  const code = redactField(typeof inner['code'] === 'number' ? String(inner['code']) : stringOrUndefined(inner['code']), secrets);
+  const param = redactField(stringOrUndefined(inner['param']), secrets);
   if (message !== undefined) out.message = message;
   if (type !== undefined) out.type = type;
   if (code !== undefined) out.code = code;

@@ -11,6 +11,7 @@ import { GatewayError, invalidRequest } from '../gateway-error.ts';
 import { explainHeaders, newRequestId } from './response-headers.ts';
 import { sseStream } from './sse.ts';
 import { validateChatRequest } from './validate-request.ts';
+import { MAX_TIMER_MS } from '../config/bounds.ts';
 
 export function createChatHandler(engine: EngineDeps) {
   const { logger, clock } = engine;
@@ -81,11 +82,15 @@ export function createChatHandler(engine: EngineDeps) {
   };
 }
 
+/** Decimal digits only, 1 to 2^31-1: a longer timer would fire at once and time out every attempt. */
 function parseDeadlineHeader(raw: string | undefined, requestId: string): number | undefined {
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw withRequestId(invalidRequest('x-switchyard-deadline-ms must be a positive whole number of milliseconds.', 'x-switchyard-deadline-ms', 'invalid_value'), requestId);
+  const value = /^\s*\d{1,10}\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw withRequestId(
+      invalidRequest(`x-switchyard-deadline-ms must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}.`, 'x-switchyard-deadline-ms', 'invalid_value'),
+      requestId,
+    );
   }
   return value;
 }
@@ -115,7 +120,8 @@ interface RequestLog {
 function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
   logger.log(entry.status >= 500 || entry.streamError ? 'warn' : 'info', 'request', {
     request_id: entry.requestId,
-    model: entry.model,
+    // The model as the client wrote it: capped, so a 1 MiB name is not a 1 MiB log line.
+    model: entry.model.length > 256 ? `${entry.model.slice(0, 256)}...` : entry.model,
     stream: entry.stream,
     status: entry.status,
     provider: entry.provider,
