@@ -117,15 +117,19 @@ interface RequestLog {
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
 }
 
+/** Model names come from the client: capped, so a 1 MiB name is not a 1 MiB log line. */
+function capForLog(text: string): string {
+  return text.length > 256 ? `${text.slice(0, 256)}...` : text;
+}
+
 function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
   logger.log(entry.status >= 500 || entry.streamError ? 'warn' : 'info', 'request', {
     request_id: entry.requestId,
-    // The model as the client wrote it: capped, so a 1 MiB name is not a 1 MiB log line.
-    model: entry.model.length > 256 ? `${entry.model.slice(0, 256)}...` : entry.model,
+    model: capForLog(entry.model),
     stream: entry.stream,
     status: entry.status,
     provider: entry.provider,
-    served_model: entry.servedModel,
+    served_model: entry.servedModel === undefined ? undefined : capForLog(entry.servedModel),
     attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
     code: entry.code ?? undefined,
