@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type GatewayConfig } from './config/load-confi
 import { MAX_CONFIG_BYTES } from './config/bounds.ts';
 import { clientErrorResponse } from './http/client-error-response.ts';
 import { createGateway } from './gateway.ts';
+import { undiciTransport } from './transport/undici-transport.ts';
 import { createLogger, type LogLevel } from './telemetry/logger.ts';
 import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/redis-health-monitor.ts';
 import type { RedisConnection } from './health/redis-store.ts';
@@ -102,7 +103,7 @@ function main(): void {
   } catch (error) {
     refuseToStart(error);
   }
-  const gateway = createGateway({ config, health, logger, healthReport: () => health.report() });
+  const gateway = createGateway({ config, health, logger, transport: undiciTransport, healthReport: () => health.report() });
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });

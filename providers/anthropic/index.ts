@@ -16,7 +16,9 @@ import { parseStream } from './parse-stream.ts';
 import { parseRateLimit } from './rate-limit.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
-export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-6';
+import { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
+
+export { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 
 export function createAnthropicProvider(settings: ProviderSettings): Provider {
   const apiKey = settings.apiKey;

@@ -25,10 +25,14 @@ const policy = z
     deadlineMs: ms(100),
     firstTokenTimeoutMs: ms(100),
     idleTimeoutMs: ms(100),
+    nonStreamingTimeoutMs: ms(100),
     retryBudgetRatio: z.number().min(0).max(1),
     retryBudgetMinimum: count(0),
     order: z.array(z.string().min(1)).min(1).max(20),
-    streamInternally: z.boolean(),
+    // `true` / `false` are the older spellings of `always` / `never`.
+    streamInternally: z
+      .union([z.boolean(), z.enum(['always', 'translated', 'never'])])
+      .transform((value) => (value === true ? 'always' : value === false ? 'never' : value)),
   })
   .partial()
   .strict();

@@ -22,7 +22,7 @@ function refusal(env: Env, file?: { text: string; path: string }): string {
 }
 
 test('numbers beyond what a timer honours are refused, env and file, naming the field', () => {
-  for (const name of ['SWITCHYARD_DEADLINE_MS', 'SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS', 'SWITCHYARD_IDLE_TIMEOUT_MS', 'SWITCHYARD_HEADERS_TIMEOUT_MS', 'SWITCHYARD_REQUEST_TIMEOUT_MS']) {
+  for (const name of ['SWITCHYARD_DEADLINE_MS', 'SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS', 'SWITCHYARD_IDLE_TIMEOUT_MS', 'SWITCHYARD_NON_STREAMING_TIMEOUT_MS', 'SWITCHYARD_HEADERS_TIMEOUT_MS', 'SWITCHYARD_REQUEST_TIMEOUT_MS']) {
     for (const raw of ['1e21', '3000000000', String(MAX_TIMER_MS + 1), '0x1000', '5000.0', '-5', '99999999999999999999']) {
       assert.match(refusal({ [name]: raw }), new RegExp(`^${name}: must be a whole number from \\d+ to ${MAX_TIMER_MS}$`), `${name}=${raw}`);
     }
