@@ -132,7 +132,8 @@ function main(): void {
 
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, config.inbound));
   server.on('error', (error: NodeJS.ErrnoException) => {
-    console.error(`switchyard: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.name}`);
+    // HOST is not echoed: like any variable it may hold a pasted key.
+    console.error(`switchyard: configuration error: cannot listen on port ${config.port} of HOST: ${error.code ?? error.name}`);
     process.exit(1);
   });
 

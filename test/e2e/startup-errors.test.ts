@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { freePort } from '../helpers/harness.ts';
 
 const SECRET = 'sk-proj-PASTEDsecretKEY0123456789abcdef';
@@ -20,9 +21,9 @@ interface Exit {
 
 /** Runs the Node entry until it exits (a gateway that starts is killed after 10 s and fails the test). */
 async function start(env: Record<string, string>): Promise<Exit> {
-  const port = await freePort();
+  const port = env.PORT ?? String(await freePort());
   const started = Date.now();
-  const child = spawn(process.execPath, ['src/node.ts'], { env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['src/node.ts'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -81,4 +82,17 @@ test('config files: /dev/zero, a YAML error on the apiKey line, a recursive alia
   const deep = configFile('c.json', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
   assertRefused(await start({ SWITCHYARD_CONFIG: deep }), /nested deeper than 32 levels/, 'deep JSON');
   assertRefused(await start({ SWITCHYARD_CONFIG: '/nonexistent/switchyard.yaml' }), /cannot read \/nonexistent\/switchyard\.yaml: ENOENT/, 'missing file');
+});
+
+test('a port in use or a HOST that cannot be bound: one line, no stack, HOST not echoed', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const address = taken.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    assertRefused(await start({ PORT: String(port), HOST: '127.0.0.1' }), new RegExp(`cannot listen on port ${port} of HOST: EADDRINUSE`), 'port in use');
+  } finally {
+    taken.close();
+  }
+  assertRefused(await start({ HOST: SECRET, GATEWAY_API_KEYS: 'client-key-0123456789' }), /cannot listen on port \d+ of HOST: [A-Z_]+$/m, 'key in HOST');
 });
