@@ -12,7 +12,9 @@ import { clientErrorResponse } from './http/client-error-response.ts';
 import { createGateway } from './gateway.ts';
 import { undiciTransport } from './transport/undici-transport.ts';
 import { createLogger, type LogLevel } from './telemetry/logger.ts';
-import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/redis-health-monitor.ts';
+import type { HealthStoreConfig } from './health/redis-health-monitor.ts';
+import { createHealthMonitor } from './health/health-monitor.ts';
+import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
 import type { Logger } from './telemetry/logger.ts';
@@ -75,31 +77,37 @@ function answerClientError(error: Error & { code?: string }, socket: Socket, inb
   socket.destroy();
 }
 
-/** Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise. */
-function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMonitor {
+/**
+ * Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise.
+ * ioredis (about 25 MB resident) is imported only when Redis is configured.
+ */
+async function buildHealth(config: GatewayConfig, logger: Logger): Promise<BackgroundHealthMonitor> {
   const redis: RedisConnection | undefined = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
-  const store: HealthStoreConfig = redis ? { store: 'redis', redis, prefix: config.health.redisPrefix } : { store: 'memory' };
+  const options = {
+    thresholds: config.health.thresholds,
+    probe: config.health.probe,
+    windows: config.health.windows,
+    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
+    logger: ({ level, event, ...fields }: { level: LogLevel; event: string; [field: string]: unknown }) => logger.log(level, event, fields),
+  };
   try {
-    return createConfiguredHealthMonitor(store, {
-      thresholds: config.health.thresholds,
-      probe: config.health.probe,
-      windows: config.health.windows,
-      ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
-      logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
-    });
+    if (!redis) return createHealthMonitor({ ...options, store: createMemoryHealthStore() });
+    const store: HealthStoreConfig = { store: 'redis', redis, prefix: config.health.redisPrefix };
+    const { createConfiguredHealthMonitor } = await import('./health/redis-health-monitor.ts');
+    return createConfiguredHealthMonitor(store, options);
   } catch (error) {
     throw new ConfigError(`health: ${(error as Error).message}`);
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let config: GatewayConfig;
   let logger: Logger;
   let health: BackgroundHealthMonitor;
   try {
     logger = createLogger({ level: readLogLevel() });
     config = readConfig();
-    health = buildHealth(config, logger);
+    health = await buildHealth(config, logger);
   } catch (error) {
     refuseToStart(error);
   }
@@ -162,4 +170,4 @@ function main(): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

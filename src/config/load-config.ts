@@ -34,6 +34,8 @@ export interface Route {
   targets: RouteTarget[];
   contextFallback?: string;
   policy: RetryPolicy;
+  /** Requests on this route get `reasoning_content` unless they say `include_reasoning: false`. */
+  includeReasoning?: boolean;
 }
 
 export interface HealthSettings {
@@ -251,6 +253,7 @@ function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly 
       name,
       targets: resolved,
       ...(contextFallback ? { contextFallback } : {}),
+      ...(!Array.isArray(spec) && spec.includeReasoning !== undefined ? { includeReasoning: spec.includeReasoning } : {}),
       policy: Array.isArray(spec) ? policy : mergePolicy(policy, spec.policy),
     });
   }

@@ -45,6 +45,8 @@ const route = z.union([
       /** Route to use when a request is too long for this one (context_length failures). */
       contextFallback: z.string().min(1).optional(),
       policy: policy.optional(),
+      /** Add the model's thinking as `reasoning_content` for every request on this route (see README, Translation). */
+      includeReasoning: z.boolean().optional(),
     })
     .strict(),
 ]);

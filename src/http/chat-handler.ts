@@ -40,6 +40,7 @@ export function createChatHandler(engine: EngineDeps) {
         includeUsage,
         signal: c.req.raw.signal,
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        ...(validated.includeReasoning === undefined ? {} : { includeReasoning: validated.includeReasoning }),
       });
     } catch (error) {
       if (error instanceof ClientGone) {
