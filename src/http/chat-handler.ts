@@ -63,7 +63,7 @@ export function createChatHandler(engine: EngineDeps) {
       fallbackReasons: served.fallbackReasons,
       warnings: served.warnings,
     });
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs };
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, warnings: served.warnings.map((warning) => warning.param) };
 
     if (served.type === 'json') {
       logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
@@ -118,6 +118,8 @@ interface RequestLog {
   firstByteMs?: number;
   code?: string | null;
   streamError?: boolean;
+  /** Parameters the serving provider could not honour (e.g. `thought_signature`: Gemini's bypass value was sent). */
+  warnings?: string[];
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
 }
 
@@ -136,6 +138,7 @@ function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
     served_model: entry.servedModel === undefined ? undefined : capForLog(entry.servedModel),
     attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
+    warnings: entry.warnings?.length ? entry.warnings.join(',') : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
     duration_ms: clock.now() - entry.started,

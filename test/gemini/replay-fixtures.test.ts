@@ -147,6 +147,9 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       const part = await nextTurn({ role: 'assistant', content: null, tool_calls: [stranger] }, stranger.id);
       assert.equal(part?.thoughtSignature, 'skip_thought_signature_validator');
       assert.match(lastWarnings, /thought_signature/);
+      // Counted where operators look: the request's log line names the bypass.
+      const line = h.logs.filter((entry) => entry['event'] === 'request').at(-1);
+      assert.match(String(line?.['warnings']), /thought_signature/);
     });
   });
 
