@@ -123,9 +123,9 @@ interface RequestLog {
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
 }
 
-/** Model names come from the client: capped, so a 1 MiB name is not a 1 MiB log line. */
-function capForLog(text: string): string {
-  return text.length > 256 ? `${text.slice(0, 256)}...` : text;
+/** Model and field names come from the client: capped, so a 1 MiB name is not a 1 MiB log line. */
+function capForLog(text: string, max = 256): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
@@ -138,7 +138,8 @@ function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
     served_model: entry.servedModel === undefined ? undefined : capForLog(entry.servedModel),
     attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
-    warnings: entry.warnings?.length ? entry.warnings.join(',') : undefined,
+    // Field names come from the client too (unknown fields are warned about): capped like the model.
+    warnings: entry.warnings?.length ? capForLog(entry.warnings.join(','), 1024) : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
     duration_ms: clock.now() - entry.started,

@@ -96,6 +96,8 @@ test('a 1 MiB unknown field name and 500 unknown fields: x-switchyard-warnings s
     assert.ok(warnings.length <= MAX_HEADER_LIST_LENGTH, `warnings header is ${warnings.length} characters`);
     assert.match(warnings, /^[\x20-\x7e]+$/);
     assert.match(warnings, /bad%E4%B8%ADname/);
+    const logged = JSON.stringify(h.logs.filter((line) => line.event === 'request').at(-1));
+    assert.ok(logged.length < 4000, `request log line is ${logged.length} characters`);
 
     const many = Object.fromEntries(Array.from({ length: 500 }, (_, index) => [`unknown_field_${index}`, index]));
     const crowded = await post(agent, { model: 'claude-sonnet-4-5', messages, ...many });
