@@ -12,6 +12,7 @@ import { createChatHandler } from './http/chat-handler.ts';
 import { GatewayError } from './gateway-error.ts';
 import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
 import type { ResponseCache } from './cache/serve-cached.ts';
+import { requireJson } from './http/require-json.ts';
 
 export interface AppDeps extends EngineDeps {
   config: GatewayConfig;
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): Hono {
         throw new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` });
       },
     }),
+    requireJson(),
     createChatHandler(deps, deps.cache),
   );
   v1.get('/models', function listModels(c) {
