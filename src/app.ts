@@ -11,6 +11,8 @@ import type { EngineDeps } from './routing/execute.ts';
 import { createChatHandler } from './http/chat-handler.ts';
 import { GatewayError } from './gateway-error.ts';
 import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
+import type { ResponseCache } from './cache/serve-cached.ts';
+import { requireJson } from './http/require-json.ts';
 
 export interface AppDeps extends EngineDeps {
   config: GatewayConfig;
@@ -24,6 +26,8 @@ export interface AppDeps extends EngineDeps {
   notices?: string[];
   /** Without gateway keys, answer /v1/* with 401 instead of serving anyone (the Worker's default). */
   requireGatewayKeys?: boolean;
+  /** The exact-match response cache; without it every request goes to routing. */
+  cache?: ResponseCache;
 }
 
 const NO_GATEWAY_KEYS =
@@ -95,7 +99,8 @@ export function createApp(deps: AppDeps): Hono {
         throw new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` });
       },
     }),
-    createChatHandler(deps),
+    requireJson(),
+    createChatHandler(deps, deps.cache),
   );
   v1.get('/models', function listModels(c) {
     const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);

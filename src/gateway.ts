@@ -11,7 +11,11 @@ import type { HealthMonitor } from './health/types.ts';
 import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import type { CacheStore } from './cache/cache-store.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
+import { createResponseCache } from './cache/serve-cached.ts';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
+import type { HttpTransport } from '../providers/shared/http-transport.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -26,11 +30,16 @@ export interface GatewayOptions {
   notices?: string[];
   /** Answer /v1/* with 401 when no gateway key is configured (the Worker: reachable from anywhere). */
   requireGatewayKeys?: boolean;
+  /** The response cache's store (the entries pass Redis here); a memory store bounded by cache.maxBytes by default. */
+  cacheStore?: CacheStore;
+  /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
+  transport?: HttpTransport;
 }
 
 export interface Gateway {
   app: Hono;
   deps: AppDeps;
+  cacheStore: CacheStore;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -47,10 +56,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         apiKey,
         ...(provider.baseURL ? { baseURL: provider.baseURL } : {}),
         ...(provider.defaultModel ? { defaultModel: provider.defaultModel } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
       }),
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));
   }
+  const cacheStore = options.cacheStore ?? createMemoryCacheStore({ maxBytes: options.config.cache.maxBytes, clock });
   const deps: AppDeps = {
     config: options.config,
     pools,
@@ -63,6 +74,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
     ...(options.notices?.length ? { notices: options.notices } : {}),
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
+    cache: createResponseCache({ config: options.config, store: cacheStore, clock, logger }),
   };
-  return { app: createApp(deps), deps };
+  return { app: createApp(deps), deps, cacheStore };
 }

@@ -8,6 +8,8 @@ import { ConfigError, type Env, type GatewayConfig } from './load-config.ts';
 import { createGateway, type Gateway } from '../gateway.ts';
 import { createHealthMonitor, type BackgroundHealthMonitor, type HealthMonitorOptions } from '../health/health-monitor.ts';
 import type { HealthStore } from '../health/health-store.ts';
+import type { CacheStore } from '../cache/cache-store.ts';
+import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.ts';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -26,6 +28,12 @@ export interface GatewayPartsOptions {
   flushIntervalMs?: number;
   /** Where log lines go. Default console.log. */
   write?: (line: string) => void;
+  /** A logger made earlier (Node makes one before reading the config); default: one at SWITCHYARD_LOG_LEVEL. */
+  logger?: Logger;
+  /** The response cache's store; default a memory store bounded by cache.maxBytes. */
+  cacheStore?: CacheStore;
+  /** How passthrough providers send HTTP (Node: undici); default the runtime's fetch. */
+  transport?: HttpTransport;
 }
 
 export interface GatewayParts {
@@ -38,7 +46,8 @@ export function readLogLevel(env: Env): LogLevel {
   const raw = env.SWITCHYARD_LOG_LEVEL?.trim();
   if (!raw) return 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    throw new ConfigError(`SWITCHYARD_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+    // The value is not echoed: a key pasted into the wrong variable must not reach a log.
+    throw new ConfigError(`SWITCHYARD_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
   }
   return raw as LogLevel;
 }
@@ -56,7 +65,7 @@ export function healthOptionsFrom(config: GatewayConfig, logger: Logger): Omit<H
 
 export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
   const { config } = options;
-  const logger = createLogger({ level: readLogLevel(options.env), ...(options.write ? { write: options.write } : {}) });
+  const logger = options.logger ?? createLogger({ level: readLogLevel(options.env), ...(options.write ? { write: options.write } : {}) });
   let health: BackgroundHealthMonitor;
   try {
     health = createHealthMonitor({
@@ -75,6 +84,8 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
     healthReport: () => health.report(),
     ...(options.notices?.length ? { notices: options.notices } : {}),
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
+    ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
   });
   return { logger, health, gateway };
 }

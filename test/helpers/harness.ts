@@ -13,7 +13,9 @@ import { startOpenAIMock } from '../mocks/openai-mock.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createTestHealth } from './test-health.ts';
+import type { CacheStore } from '../../src/cache/cache-store.ts';
 
 /** Provider keys used by every e2e test; tests assert none of them ever reaches a client or a log line. */
 export const SECRET_KEYS = {
@@ -46,8 +48,12 @@ export interface HarnessOptions {
   random?: () => number;
   /** Start without these providers' keys. */
   without?: Array<'openai' | 'anthropic' | 'gemini'>;
+  /** The response cache's store (memory by default); closed with the harness. */
+  cacheStore?: CacheStore;
   /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
   shareMocksWith?: Harness;
+  /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
+  transport?: HttpTransport;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -66,7 +72,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clock = options.clock ?? systemClock;
   const logger = createMemoryLogger();
   const health = options.health ?? createTestHealth(clock);
-  const gateway = createGateway({ config, health, clock, logger, ...(options.random ? { random: options.random } : {}) });
+  const gateway = createGateway({
+    config,
+    health,
+    clock,
+    logger,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
+  });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -92,6 +106,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await health.close();
+      await gateway.cacheStore.close();
       if (!shared) await Promise.all(mocks.map((mock) => mock.close()));
     },
   };
