@@ -11,6 +11,9 @@ import type { HealthMonitor } from './health/types.ts';
 import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import { observeOutcomes } from './telemetry/observe-outcomes.ts';
+import { combineSinks, type TelemetrySink } from './telemetry/telemetry-sink.ts';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
 
 export interface GatewayOptions {
@@ -22,6 +25,11 @@ export interface GatewayOptions {
   random?: () => number;
   providers?: Readonly<Record<string, ProviderFactory>>;
   healthReport?: () => unknown;
+  /** Telemetry sinks (e.g. Prometheus from node.ts); none → the request path calls nothing. */
+  telemetry?: readonly TelemetrySink[];
+  metrics?: AppDeps['metrics'];
+  /** Feeds /dashboard (also added to the sinks). Mounted only with an admin key. */
+  dashboard?: DashboardRecorder;
 }
 
 export interface Gateway {
@@ -47,16 +55,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));
   }
+  const telemetry = combineSinks([...(options.dashboard ? [options.dashboard] : []), ...(options.telemetry ?? [])]);
   const deps: AppDeps = {
     config: options.config,
     pools,
-    health: options.health,
+    health: telemetry ? observeOutcomes(options.health, telemetry) : options.health,
     budget: new RetryBudget(clock),
     clock,
     logger,
     knownProviders: Object.keys(factories).length ? Object.keys(factories) : PROVIDER_NAMES,
     ...(options.random ? { random: options.random } : {}),
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
+    ...(telemetry ? { telemetry } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.dashboard ? { dashboard: options.dashboard } : {}),
   };
   return { app: createApp(deps), deps };
 }

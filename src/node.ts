@@ -1,7 +1,8 @@
 /**
  * Node entry (`npm start`): configuration from the environment and SWITCHYARD_CONFIG, the health store
  * (Redis when REDIS_URL is set, memory otherwise), @hono/node-server, and a graceful shutdown that lets
- * in-flight requests and streams finish.
+ * in-flight requests and streams finish. With an admin key: Prometheus metrics on /metrics and the live
+ * /dashboard; with OTEL_EXPORTER_OTLP_ENDPOINT, OTLP traces (loaded only then).
  */
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
@@ -13,6 +14,10 @@ import type { RedisConnection } from './health/redis-store.ts';
 import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
 import type { Logger } from './telemetry/logger.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
+import { systemClock } from './clock.ts';
+import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-client-metrics.ts';
+import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -30,7 +35,7 @@ function readConfig(): GatewayConfig {
 }
 
 /** Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise. */
-function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMonitor {
+function buildHealth(config: GatewayConfig, logger: Logger, dashboard?: DashboardRecorder): BackgroundHealthMonitor {
   const redis: RedisConnection | undefined = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
   const store: HealthStoreConfig = redis ? { store: 'redis', redis, prefix: config.health.redisPrefix } : { store: 'memory' };
   try {
@@ -38,7 +43,8 @@ function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMon
       thresholds: config.health.thresholds,
       probe: config.health.probe,
       windows: config.health.windows,
-      ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
+      ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl, webhookFormat: config.health.webhookFormat } : {}),
+      ...(dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {}),
       logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
     });
   } catch (error) {
@@ -46,7 +52,28 @@ function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMon
   }
 }
 
-function main(): void {
+/**
+ * Metrics and the dashboard exist only with an admin key: /metrics is served on the gateway's port behind
+ * that key (Prometheus sends it as a bearer token), never open. SWITCHYARD_METRICS=off turns metrics off.
+ */
+function buildTelemetry(config: GatewayConfig): { metrics?: PromMetrics; dashboard?: DashboardRecorder } {
+  if (!config.adminKey) return {};
+  const dashboard = createDashboardRecorder(systemClock.now);
+  if (process.env.SWITCHYARD_METRICS === 'off') return { dashboard };
+  const known = [...config.routes.keys(), ...config.providers.flatMap((provider) => (provider.defaultModel ? [provider.defaultModel] : []))];
+  return { dashboard, metrics: createPromMetrics({ knownModels: known }) };
+}
+
+async function loadTracing(logger: Logger): Promise<TelemetrySink | undefined> {
+  const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!endpoint) return undefined;
+  const { createOtlpTracer } = await import('./telemetry/traces/otlp-tracer.ts');
+  const tracer = createOtlpTracer({ endpoint, serviceName: process.env.OTEL_SERVICE_NAME ?? 'switchyard', headers: process.env.OTEL_EXPORTER_OTLP_HEADERS, onError: (message: string) => logger.log('warn', 'otlp_export_failed', { message }) });
+  logger.log('info', 'tracing', { exporter: 'otlp/http+json' });
+  return tracer;
+}
+
+async function main(): Promise<void> {
   const logger = createLogger({ level: (process.env.SWITCHYARD_LOG_LEVEL as LogLevel | undefined) ?? 'info' });
   let config: GatewayConfig;
   try {
@@ -58,14 +85,25 @@ function main(): void {
     }
     throw error;
   }
+  const telemetry = buildTelemetry(config);
+  const tracing = await loadTracing(logger);
   let health: BackgroundHealthMonitor;
   try {
-    health = buildHealth(config, logger);
+    health = buildHealth(config, logger, telemetry.dashboard);
   } catch (error) {
     console.error(`switchyard: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const gateway = createGateway({ config, health, logger, healthReport: () => health.report() });
+  const gateway = createGateway({
+    config,
+    health,
+    logger,
+    healthReport: () => health.report(),
+    telemetry: [...(telemetry.metrics ? [telemetry.metrics.sink] : []), ...(tracing ? [tracing] : [])],
+    ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}),
+    ...(telemetry.dashboard ? { dashboard: telemetry.dashboard } : {}),
+  });
+  telemetry.metrics?.observe({ health: gateway.deps.health, pools: gateway.deps.pools, budget: gateway.deps.budget, report: () => health.report() });
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });
@@ -110,4 +148,4 @@ function main(): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

@@ -36,6 +36,7 @@ export interface HealthSettings {
   probe: NonNullable<HealthFileSettings['probe']>;
   windows: NonNullable<HealthFileSettings['windows']>;
   webhookUrl?: string;
+  webhookFormat: 'json' | 'slack';
   redisPrefix: string;
 }
 
@@ -79,7 +80,8 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
   const { host, hostNote } = resolveHost(env.HOST ?? parsed.server?.host, apiKeys.length > 0);
   const routes = resolveRoutes(parsed, policy, knownProviders);
   const redisUrl = nonEmpty(env.REDIS_URL) ?? nonEmpty(parsed.redisUrl);
-  const webhookUrl = nonEmpty(env.SWITCHYARD_ALERT_WEBHOOK_URL) ?? parsed.health?.webhookUrl;
+  const webhookUrl = nonEmpty(env.SWITCHYARD_ALERT_WEBHOOK_URL) ?? parsed.health?.webhook?.url ?? parsed.health?.webhookUrl;
+  const webhookFormat = parseWebhookFormat(env.SWITCHYARD_ALERT_WEBHOOK_FORMAT) ?? parsed.health?.webhook?.format ?? 'json';
   const adminKey = nonEmpty(env.SWITCHYARD_ADMIN_KEY) ?? parsed.server?.adminKey;
   return {
     port: parsePort(env.PORT) ?? parsed.server?.port ?? 8787,
@@ -95,6 +97,7 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
       probe: parsed.health?.probe ?? {},
       windows: parsed.health?.windows ?? {},
       ...(webhookUrl ? { webhookUrl } : {}),
+      webhookFormat,
       redisPrefix: nonEmpty(env.SWITCHYARD_REDIS_PREFIX) ?? parsed.health?.redisPrefix ?? 'switchyard:',
     },
     ...(redisUrl ? { redisUrl } : {}),
@@ -248,4 +251,11 @@ function splitList(raw: string | undefined): string[] | undefined {
 function nonEmpty(raw: string | undefined): string | undefined {
   const value = raw?.trim();
   return value ? value : undefined;
+}
+
+function parseWebhookFormat(raw: string | undefined): 'json' | 'slack' | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  if (value === 'json' || value === 'slack') return value;
+  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT must be "json" or "slack", not "${value}".`);
 }

@@ -1,9 +1,10 @@
 /**
  * POST /v1/chat/completions: validate, hand to the routing engine, write JSON or SSE with the explaining
- * headers, and log one structured line per request.
+ * headers, and log one structured line per request (the same point tells telemetry, when a sink is wired).
  */
 import type { Context } from 'hono';
 import type { Logger } from '../telemetry/logger.ts';
+import type { RequestAttempt, RequestEvent, TelemetrySink } from '../telemetry/telemetry-sink.ts';
 import type { Clock } from '../clock.ts';
 import { ClientGone } from '../routing/attempt.ts';
 import { execute, type EngineDeps } from '../routing/execute.ts';
@@ -12,8 +13,9 @@ import { explainHeaders, newRequestId } from './response-headers.ts';
 import { sseStream } from './sse.ts';
 import { validateChatRequest } from './validate-request.ts';
 
-export function createChatHandler(engine: EngineDeps) {
+export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink) {
   const { logger, clock } = engine;
+  const log = (entry: RequestLog) => logRequest(logger, clock, entry, telemetry);
   return async function chatCompletions(c: Context): Promise<Response> {
     const requestId = newRequestId();
     const started = clock.now();
@@ -41,13 +43,13 @@ export function createChatHandler(engine: EngineDeps) {
       });
     } catch (error) {
       if (error instanceof ClientGone) {
-        logRequest(logger, clock, { requestId, model: request.model, stream: clientStream, status: 499, started });
+        log({ requestId, model: request.model, stream: clientStream, status: 499, started });
         return new Response(null, { status: 499 });
       }
       if (error instanceof GatewayError) {
         const trail = error.trail ?? { attempts: 0, fallbackReasons: [] };
         Object.assign(error.headers, explainHeaders({ requestId, attempts: trail.attempts, fallbackReasons: trail.fallbackReasons }));
-        logRequest(logger, clock, { requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code });
+        log({ requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code, records: trail.records });
       }
       throw error;
     }
@@ -60,14 +62,15 @@ export function createChatHandler(engine: EngineDeps) {
       fallbackReasons: served.fallbackReasons,
       warnings: served.warnings,
     });
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs };
+    const committedMs = clock.now() - started;
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, records: served.attempts, committedMs };
 
     if (served.type === 'json') {
-      logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
+      log({ ...common, status: 200, usage: served.body.usage });
       return new Response(JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
     }
     const stream = sseStream(served.chunks, (end, last) => {
-      logRequest(logger, clock, {
+      log({
         ...common,
         status: end.ok ? 200 : end.cancelled ? 499 : 200,
         ...(end.error ? { code: end.error.code ?? 'stream_failed', streamError: true } : {}),
@@ -110,9 +113,14 @@ interface RequestLog {
   code?: string | null;
   streamError?: boolean;
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
+  records?: readonly RequestAttempt[] | undefined;
+  /** Handler start to the commit point (answer read for JSON, first token for streams), ms. */
+  committedMs?: number;
 }
 
-function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
+function logRequest(logger: Logger, clock: Clock, entry: RequestLog, telemetry: TelemetrySink | undefined): void {
+  const durationMs = clock.now() - entry.started;
+  if (telemetry) telemetry.request(requestEvent(entry, durationMs));
   logger.log(entry.status >= 500 || entry.streamError ? 'warn' : 'info', 'request', {
     request_id: entry.requestId,
     model: entry.model,
@@ -124,8 +132,27 @@ function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
-    duration_ms: clock.now() - entry.started,
+    duration_ms: durationMs,
     prompt_tokens: entry.usage?.prompt_tokens,
     completion_tokens: entry.usage?.completion_tokens,
   });
+}
+
+function requestEvent(entry: RequestLog, durationMs: number): RequestEvent {
+  const attempts = entry.records ?? [];
+  let upstreamMs = 0;
+  for (const attempt of attempts) upstreamMs += attempt.ms;
+  return {
+    model: entry.model,
+    stream: entry.stream,
+    status: entry.status,
+    ...(entry.provider ? { provider: entry.provider } : {}),
+    ...(entry.servedModel ? { servedModel: entry.servedModel } : {}),
+    attempts,
+    fallbackReasons: entry.reasons ?? [],
+    ...(entry.code ? { code: entry.code } : {}),
+    durationMs,
+    ...(entry.committedMs === undefined ? {} : { firstByteMs: entry.committedMs, overheadMs: Math.max(0, entry.committedMs - upstreamMs) }),
+    ...(entry.usage ? { usage: { prompt_tokens: entry.usage.prompt_tokens, completion_tokens: entry.usage.completion_tokens } } : {}),
+  };
 }
