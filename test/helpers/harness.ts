@@ -14,6 +14,12 @@ import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { createTestHealth } from './test-health.ts';
+import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
+import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
+import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
+
+/** The admin key of harnesses started with `telemetry`. */
+export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 
 /** Provider keys used by every e2e test; tests assert none of them ever reaches a client or a log line. */
 export const SECRET_KEYS = {
@@ -29,6 +35,9 @@ export interface Harness {
   mocks: MockUpstream[];
   gateway: Gateway;
   health: HealthMonitor;
+  /** With `telemetry`: what node.ts wires (Prometheus metrics, the dashboard recorder). */
+  metrics?: PromMetrics;
+  dashboard?: DashboardRecorder;
   logs: Array<Record<string, unknown>>;
   /** Base URL for OpenAI-compatible clients, e.g. http://127.0.0.1:PORT/v1 */
   baseURL: string;
@@ -48,6 +57,8 @@ export interface HarnessOptions {
   without?: Array<'openai' | 'anthropic' | 'gemini'>;
   /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
   shareMocksWith?: Harness;
+  /** Wire metrics and the dashboard as src/node.ts does (sets the admin key to ADMIN_KEY); extra sinks too. */
+  telemetry?: boolean | { sinks?: TelemetrySink[] };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -60,13 +71,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(without.has('openai') ? {} : { OPENAI_API_KEY: SECRET_KEYS.openai, OPENAI_BASE_URL: `${openai.url}/v1` }),
     ...(without.has('anthropic') ? {} : { ANTHROPIC_API_KEY: SECRET_KEYS.anthropic, ANTHROPIC_BASE_URL: anthropic.url }),
     ...(without.has('gemini') ? {} : { GEMINI_API_KEY: SECRET_KEYS.gemini, GEMINI_BASE_URL: gemini.url }),
+    ...(options.telemetry ? { SWITCHYARD_ADMIN_KEY: ADMIN_KEY } : {}),
     ...options.env,
   };
   const config = loadConfig(env, options.configText ? { text: options.configText, path: 'test.yaml' } : undefined);
   const clock = options.clock ?? systemClock;
   const logger = createMemoryLogger();
-  const health = options.health ?? createTestHealth(clock);
-  const gateway = createGateway({ config, health, clock, logger, ...(options.random ? { random: options.random } : {}) });
+  const dashboard = options.telemetry ? createDashboardRecorder(() => clock.now()) : undefined;
+  const metrics = options.telemetry ? createPromMetrics({ knownModels: config.routes.keys() }) : undefined;
+  const testHealth = options.health ? undefined : createTestHealth(clock, [], dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
+  const health = options.health ?? testHealth!;
+  const extraSinks = typeof options.telemetry === 'object' ? (options.telemetry.sinks ?? []) : [];
+  const gateway = createGateway({
+    config,
+    health,
+    clock,
+    logger,
+    ...(options.random ? { random: options.random } : {}),
+    ...(dashboard && metrics
+      ? { dashboard, metrics, telemetry: [metrics.sink, ...extraSinks], ...(testHealth ? { healthReport: () => testHealth.report() } : {}) }
+      : {}),
+  });
+  metrics?.observe({ health: gateway.deps.health, pools: gateway.deps.pools, budget: gateway.deps.budget, ...(testHealth ? { report: () => testHealth.report() } : {}) });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -80,6 +106,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mocks,
     gateway,
     health,
+    ...(metrics ? { metrics } : {}),
+    ...(dashboard ? { dashboard } : {}),
     logs: logger.lines,
     url,
     baseURL: `${url}/v1`,
