@@ -88,7 +88,7 @@ button { background:var(--probe); border:0; border-radius:4px; padding:6px 12px;
     var a = p.activity;
     return '<article class="card provider" data-provider="' + esc(p.provider) + '" data-state="' + p.state + '">' +
       '<h2>' + esc(p.provider) + ' <span class="state ' + p.state + '">' + p.state + '</span></h2>' +
-      '<div class="meta">score <b>' + p.score.toFixed(2) + '</b> · ' + p.state + ' for ' + ago(p.since, now) +
+      '<div class="meta">score <b>' + p.score.toFixed(2) + '</b> · ' + p.state + (p.since ? ' for ' + ago(p.since, now) : '') +
       (p.reason ? ' · reason <span class="reason">' + esc(p.reason) + '</span>' : '') + ' · ' + p.requests.short + ' / ' + p.requests.long + ' requests (short / long)</div>' +
       (rows ? '<table><tr><th>Signal</th><th>Short</th><th>Long</th><th>Threshold</th></tr>' + rows + '</table>' : '') +
       '<div class="stats"><div class="stat"><b>' + ms(a.latencyP50Ms) + '</b><span>latency P50</span></div><div class="stat"><b>' + ms(a.latencyP99Ms) + '</b><span>latency P99</span></div>' +
