@@ -41,7 +41,6 @@ describe('Slack alerts', () => {
     try {
       for (let i = 0; i < 5; i++) monitor.record(outcome(clock, serverError));
       await monitor.tick();
-      await monitor.settle?.();
       const texts = bodies.map((b) => (b as { text: string }).text);
       assert.equal(bodies.length, 2);
       for (const body of bodies) assert.deepEqual(Object.keys(body as object), ['text']);
@@ -55,7 +54,6 @@ describe('Slack alerts', () => {
       bodies.length = 0;
       for (let i = 0; i < 30; i++) other.record(outcome(clock, { provider: 'anthropic', ...(i % 4 === 0 ? rateLimited : {}) }));
       await other.tick();
-      await other.settle?.();
       const tripped = bodies.map((b) => (b as { text: string }).text).find((t) => t.startsWith(':red_circle:'));
       assert.ok(tripped, 'a trip was posted');
       assert.match(tripped, /\*anthropic\* tripped on (429 rate|error rate): 26\.7 % against a threshold of (10\.0|5\.0) % \(short window\)/);
