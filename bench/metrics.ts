@@ -6,7 +6,7 @@
  * gateway process's user + system time from /proc over the requests it served. Prints the per-round and the
  * median overhead, and whether it stays within the 5 % target.
  *
- * Run: npm run bench:metrics [-- --rounds 8 --seconds 5 --connections 8]
+ * Run: npm run bench:metrics [-- --rounds 16 --seconds 2 --connections 8]
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -15,14 +15,17 @@ import { runLoad } from './lib/load.ts';
 import { JSON_BODY, streamBody } from './lib/measure.ts';
 import { setUpPinning } from './lib/pinning.ts';
 import { ROOT, UPSTREAM_SCRIPT, upstreamEnv } from './lib/subjects.ts';
+import { createPromMetrics } from '../src/telemetry/metrics/prom-client-metrics.ts';
+import { createDashboardRecorder } from '../src/telemetry/dashboard-recorder.ts';
+import { combineSinks } from '../src/telemetry/telemetry-sink.ts';
 
 const ADMIN_KEY = 'bench-admin-key-0123456789';
 const TARGET = 0.05;
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '8' },
-    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
   },
 });
@@ -94,13 +97,36 @@ async function main(): Promise<void> {
   const offT = tallies.get('off')!;
   const onT = tallies.get('on')!;
   const ratios = offT.perRound.map((offMs, i) => onT.perRound[i]! / offMs - 1).sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)]!;
+  const middle = ratios.length / 2;
+  const median = ratios.length % 2 ? ratios[Math.floor(middle)]! : (ratios[middle - 1]! + ratios[middle]!) / 2;
   const total = onT.cpuMs / onT.requests / (offT.cpuMs / offT.requests) - 1;
   console.log('');
   console.log(`without metrics: ${((offT.cpuMs / offT.requests) * 1000).toFixed(0)} µs CPU per request over ${offT.requests} requests`);
   console.log(`with metrics:    ${((onT.cpuMs / onT.requests) * 1000).toFixed(0)} µs CPU per request over ${onT.requests} requests`);
-  console.log(`overhead: ${pct(median)} median of rounds (range ${pct(ratios[0]!)} … ${pct(ratios.at(-1)!)}), ${pct(total)} over all requests; target ≤ ${pct(TARGET)}: ${median <= TARGET ? 'met' : 'NOT met'}`);
+  console.log(`overhead: ${pct(total)} over all requests (median of rounds ${pct(median)}, range ${pct(ratios[0]!)} … ${pct(ratios.at(-1)!)}); target ≤ ${pct(TARGET)}: ${total <= TARGET ? 'met' : 'NOT met'}`);
+  // The end-to-end difference is small next to the noise of a shared machine; the telemetry calls' own CPU,
+  // measured in isolation, bounds it from below without that noise.
+  const sinkUs = sinkCostMicros();
+  const baseUs = (offT.cpuMs / offT.requests) * 1000;
+  console.log(`telemetry calls alone (one attempt + one request event, prom-client + dashboard): ${sinkUs.toFixed(1)} µs CPU per request = ${pct(sinkUs / baseUs)} of a request without metrics`);
   await stopAllChildren();
+}
+
+function sinkCostMicros(): number {
+  const metrics = createPromMetrics({ knownModels: ['gpt-4o-mini'] });
+  const sink = combineSinks([createDashboardRecorder(), metrics.sink])!;
+  const rounds = 50_000;
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      sink.attempt({ provider: 'openai', model: 'gpt-4o-mini', ok: true, firstByteMs: 12, latencyMs: 40, retriesExhausted: false, at: Date.now() });
+      sink.request({ model: 'gpt-4o-mini', stream: i % 2 === 0, status: 200, provider: 'openai', servedModel: 'gpt-4o-mini', attempts: [{ provider: 'openai', key: 'openai#1', ok: true, ms: 40 }], fallbackReasons: [], durationMs: 41, firstByteMs: 13, overheadMs: 1, usage: { prompt_tokens: 12, completion_tokens: 40 } });
+    }
+  };
+  run(5_000);
+  const before = process.cpuUsage();
+  run(rounds);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / rounds;
 }
 
 function pct(value: number): string {

@@ -32,6 +32,8 @@ const STATES = ['healthy', 'probing', 'tripped', 'drained'] as const;
 const KEY_STATES = ['ok', 'exhausted', 'bad'] as const;
 // The OpenTelemetry GenAI semantic conventions' advised bucket boundaries.
 const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+// Attempts also get 30 s and 60 s boundaries, so the guide's "P99 above 30 s" alert is exact, not interpolated.
+const ATTEMPT_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 30, 40.96, 60, 81.92, 120];
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
 const OVERHEAD_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -56,7 +58,7 @@ export function createPromMetrics(options: { knownModels?: Iterable<string> } = 
   const timeToFirstToken = new Histogram({ name: 'gen_ai_server_time_to_first_token_seconds', help: 'Time from the request to the first token the gateway could send, per served request (OpenTelemetry gen_ai.server.time_to_first_token).', labelNames: ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'], buckets: TTFT_BUCKETS, registers });
   const requests = new Counter({ name: 'switchyard_requests_total', help: 'Chat requests by requested model or route, final status and serving provider.', labelNames: ['route', 'status', 'provider'], registers });
   const attempts = new Counter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider, outcome (ok or failure kind) and HTTP status class.', labelNames: ['provider', 'outcome', 'status_class'], registers });
-  const attemptDuration = new Histogram({ name: 'switchyard_attempt_duration_seconds', help: 'Whole upstream attempt duration by provider and result.', labelNames: ['provider', 'ok'], buckets: DURATION_BUCKETS, registers });
+  const attemptDuration = new Histogram({ name: 'switchyard_attempt_duration_seconds', help: 'Whole upstream attempt duration by provider and result.', labelNames: ['provider', 'ok'], buckets: ATTEMPT_BUCKETS, registers });
   const exhausted = new Counter({ name: 'switchyard_retries_exhausted_total', help: 'Attempts after which the gateway gave up on a provider it would have retried.', labelNames: ['provider'], registers });
   const retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries on the same key after a failed attempt.', labelNames: ['provider'], registers });
   const keySwitches = new Counter({ name: 'switchyard_key_switches_total', help: 'Moves to another key of the same provider after a failed attempt.', labelNames: ['provider'], registers });
