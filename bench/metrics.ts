@@ -6,7 +6,10 @@
  * gateway process's user + system time from /proc over the requests it served. Prints the per-round and the
  * median overhead, and whether it stays within the 5 % target.
  *
- * Run: npm run bench:metrics [-- --rounds 16 --seconds 2 --connections 8]
+ * Run: npm run bench:metrics [-- --rounds 16 --requests 600 --connections 8]
+ *
+ * Each segment serves a fixed number of requests (not a fixed time), so a subject slowed by a noisy
+ * neighbour is not charged its background timers over fewer requests.
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -25,12 +28,12 @@ const TARGET = 0.05;
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '2' },
+    requests: { type: 'string', default: '600' },
     connections: { type: 'string', default: '8' },
   },
 });
 const rounds = Number(values.rounds);
-const seconds = Number(values.seconds);
+const amount = Number(values.requests);
 const connections = Number(values.connections);
 
 interface Tally {
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   };
   const off = await start('metrics-off', {});
   const on = await start('metrics-on', { SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
-  console.log(`metrics bench: ${rounds} rounds × ${seconds} s per subject, ${connections} connections, JSON and streaming requests; ${pinning.note}`);
+  console.log(`metrics bench: ${rounds} rounds × ${amount} JSON + ${amount} streaming requests per subject, ${connections} connections, ${pinning.note}`);
 
   const tallies = new Map<string, Tally>([
     ['off', { cpuMs: 0, requests: 0, perRound: [] }],
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
       let cpuMs = 0;
       let requests = 0;
       for (const body of bodies) {
-        const run = await runLoad({ url: child.url, body, connections, durationSeconds: seconds / 2, pid: child.pid });
+        const run = await runLoad({ url: child.url, body, connections, durationSeconds: 60, amount, pid: child.pid });
         if (run.failures > 0) throw new Error(`${id}: ${run.failures} failed requests\n${child.output()}`);
         cpuMs += run.cpuMs;
         requests += run.requests;

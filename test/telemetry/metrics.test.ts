@@ -111,6 +111,31 @@ describe('/metrics', () => {
   });
 });
 
+describe('/admin/dashboard.json', () => {
+  test('needs the admin key and tells the page each provider\'s signals against thresholds, activity and keys', async () => {
+    assert.equal((await fetch(`${h.url}/admin/dashboard.json`)).status, 401);
+    assert.equal((await chat()).status, 200);
+    let data: { providers: Array<{ provider: string; state: string; signals: Array<{ signal: string; threshold: number | null; window: string }>; activity: { served: number; share: number }; keys: Array<{ id: string; state: string }> }> } | undefined;
+    await eventually(() => (data?.providers.find((p) => p.provider === 'openai')?.signals.length ?? 0) > 0, 3000, 'health report in the dashboard data', async () => {
+      const response = await fetch(`${h.url}/admin/dashboard.json`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      assert.equal(response.status, 200);
+      const text = await response.text();
+      assertNoSecrets(text, '/admin/dashboard.json');
+      data = JSON.parse(text) as typeof data;
+    });
+    const openai = data!.providers.find((p) => p.provider === 'openai')!;
+    assert.deepEqual(openai.signals.map((s) => [s.signal, s.threshold, s.window]), [
+      ['error_rate', 0.05, 'short'],
+      ['rate_limit_rate', 0.1, 'short'],
+      ['server_error_rate', 0.02, 'long'],
+      ['retry_exhaustion_rate', 0.01, 'long'],
+      ['p99_latency', 30000, 'long'],
+    ]);
+    assert.ok(openai.activity.served >= 1);
+    assert.deepEqual(openai.keys, [{ id: 'openai#1', state: 'ok' }]);
+  });
+});
+
 describe('/metrics without an admin key', () => {
   test('is not served at all', async () => {
     const plain = await startHarness({ shareMocksWith: h });
