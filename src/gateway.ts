@@ -15,6 +15,7 @@ import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { observeOutcomes } from './telemetry/observe-outcomes.ts';
 import { combineSinks, type TelemetrySink } from './telemetry/telemetry-sink.ts';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
+import type { HttpTransport } from '../providers/shared/http-transport.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   metrics?: AppDeps['metrics'];
   /** Feeds /dashboard (also added to the sinks). Mounted only with an admin key. */
   dashboard?: DashboardRecorder;
+  /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
+  transport?: HttpTransport;
 }
 
 export interface Gateway {
@@ -51,6 +54,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         apiKey,
         ...(provider.baseURL ? { baseURL: provider.baseURL } : {}),
         ...(provider.defaultModel ? { defaultModel: provider.defaultModel } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
       }),
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));

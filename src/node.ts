@@ -8,11 +8,15 @@ import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load-config.ts';
 import { createGateway } from './gateway.ts';
+import { undiciTransport } from './transport/undici-transport.ts';
 import { createLogger, type LogLevel } from './telemetry/logger.ts';
-import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/redis-health-monitor.ts';
+import type { HealthStoreConfig } from './health/redis-health-monitor.ts';
+import { createHealthMonitor } from './health/health-monitor.ts';
+import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
 import type { Logger } from './telemetry/logger.ts';
+import type { HealthAlert } from './health/alerts.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 import { systemClock } from './clock.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
@@ -34,19 +38,25 @@ function readConfig(): GatewayConfig {
   return loadConfig(process.env, file, PROVIDER_NAMES);
 }
 
-/** Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise. */
-function buildHealth(config: GatewayConfig, logger: Logger, dashboard?: DashboardRecorder): BackgroundHealthMonitor {
+/**
+ * Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise.
+ * ioredis (about 25 MB resident) is imported only when Redis is configured.
+ */
+async function buildHealth(config: GatewayConfig, logger: Logger, dashboard?: DashboardRecorder): Promise<BackgroundHealthMonitor> {
   const redis: RedisConnection | undefined = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
-  const store: HealthStoreConfig = redis ? { store: 'redis', redis, prefix: config.health.redisPrefix } : { store: 'memory' };
+  const options = {
+    thresholds: config.health.thresholds,
+    probe: config.health.probe,
+    windows: config.health.windows,
+    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl, webhookFormat: config.health.webhookFormat } : {}),
+    ...(dashboard ? { onAlert: (alert: HealthAlert) => dashboard.alert?.(alert) } : {}),
+    logger: ({ level, event, ...fields }: { level: LogLevel; event: string; [field: string]: unknown }) => logger.log(level, event, fields),
+  };
   try {
-    return createConfiguredHealthMonitor(store, {
-      thresholds: config.health.thresholds,
-      probe: config.health.probe,
-      windows: config.health.windows,
-      ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl, webhookFormat: config.health.webhookFormat } : {}),
-      ...(dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {}),
-      logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
-    });
+    if (!redis) return createHealthMonitor({ ...options, store: createMemoryHealthStore() });
+    const store: HealthStoreConfig = { store: 'redis', redis, prefix: config.health.redisPrefix };
+    const { createConfiguredHealthMonitor } = await import('./health/redis-health-monitor.ts');
+    return createConfiguredHealthMonitor(store, options);
   } catch (error) {
     throw new ConfigError(`health: ${(error as Error).message}`);
   }
@@ -89,7 +99,7 @@ async function main(): Promise<void> {
   const tracing = await loadTracing(logger);
   let health: BackgroundHealthMonitor;
   try {
-    health = buildHealth(config, logger, telemetry.dashboard);
+    health = await buildHealth(config, logger, telemetry.dashboard);
   } catch (error) {
     console.error(`switchyard: configuration error: ${(error as Error).message}`);
     process.exit(1);
@@ -98,6 +108,7 @@ async function main(): Promise<void> {
     config,
     health,
     logger,
+    transport: undiciTransport,
     healthReport: () => health.report(),
     telemetry: [...(telemetry.metrics ? [telemetry.metrics.sink] : []), ...(tracing ? [tracing] : [])],
     ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}),

@@ -11,6 +11,7 @@ import type { ChatRequest, Warning } from '../types.ts';
 import { convertMessages } from './convert-messages.ts';
 import { convertReasoningEffort } from './convert-reasoning-effort.ts';
 import { convertTools } from './convert-tools.ts';
+import type { SignatureMemory } from './thought-signatures.ts';
 import { isJsonObject, prepareJsonSchema } from './prepare-json-schema.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
 import { WarningList } from './warnings.ts';
@@ -34,10 +35,10 @@ const HANDLED_FIELDS = new Set([
   'web_search_options', 'moderation',
 ]);
 
-export function convertRequest(request: ChatRequest, model: string): ConvertedRequest {
+export function convertRequest(request: ChatRequest, model: string, signatures?: SignatureMemory): ConvertedRequest {
   const warnings = new WarningList();
   refuseUnservable(request);
-  const { systemInstruction, contents } = convertMessages(request.messages, model, warnings);
+  const { systemInstruction, contents } = convertMessages(request.messages, model, warnings, signatures);
   const config: GenerateContentConfig = {};
   if (systemInstruction) config.systemInstruction = systemInstruction;
 

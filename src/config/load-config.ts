@@ -28,6 +28,8 @@ export interface Route {
   targets: RouteTarget[];
   contextFallback?: string;
   policy: RetryPolicy;
+  /** Requests on this route get `reasoning_content` unless they say `include_reasoning: false`. */
+  includeReasoning?: boolean;
 }
 
 export interface HealthSettings {
@@ -146,10 +148,11 @@ function mergePolicy(base: RetryPolicy, overrides: PolicyOverrides | undefined):
 
 function applyEnvPolicy(policy: RetryPolicy, env: Env): RetryPolicy {
   const out = { ...policy };
-  const pairs: Array<[keyof RetryPolicy & ('deadlineMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs'), string]> = [
+  const pairs: Array<[keyof RetryPolicy & ('deadlineMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs' | 'nonStreamingTimeoutMs'), string]> = [
     ['deadlineMs', 'SWITCHYARD_DEADLINE_MS'],
     ['firstTokenTimeoutMs', 'SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS'],
     ['idleTimeoutMs', 'SWITCHYARD_IDLE_TIMEOUT_MS'],
+    ['nonStreamingTimeoutMs', 'SWITCHYARD_NON_STREAMING_TIMEOUT_MS'],
   ];
   for (const [field, name] of pairs) {
     const raw = nonEmpty(env[name]);
@@ -205,6 +208,7 @@ function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly 
       name,
       targets: resolved,
       ...(contextFallback ? { contextFallback } : {}),
+      ...(!Array.isArray(spec) && spec.includeReasoning !== undefined ? { includeReasoning: spec.includeReasoning } : {}),
       policy: Array.isArray(spec) ? policy : mergePolicy(policy, spec.policy),
     });
   }

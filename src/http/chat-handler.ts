@@ -10,7 +10,8 @@ import { ClientGone } from '../routing/attempt.ts';
 import { execute, type EngineDeps } from '../routing/execute.ts';
 import { GatewayError, invalidRequest } from '../gateway-error.ts';
 import { explainHeaders, newRequestId } from './response-headers.ts';
-import { sseStream } from './sse.ts';
+import { relaySseStream, sseStream, type SseEnd } from './sse.ts';
+import type { CompletionUsage } from '../../providers/types.ts';
 import { validateChatRequest } from './validate-request.ts';
 
 export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink) {
@@ -40,6 +41,7 @@ export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink)
         includeUsage,
         signal: c.req.raw.signal,
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        ...(validated.includeReasoning === undefined ? {} : { includeReasoning: validated.includeReasoning }),
       });
     } catch (error) {
       if (error instanceof ClientGone) {
@@ -63,20 +65,22 @@ export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink)
       warnings: served.warnings,
     });
     const committedMs = clock.now() - started;
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, records: served.attempts, committedMs };
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, warnings: served.warnings.map((warning) => warning.param), records: served.attempts, committedMs };
 
     if (served.type === 'json') {
       log({ ...common, status: 200, usage: served.body.usage });
-      return new Response(JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+      return new Response(served.raw ?? JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
     }
-    const stream = sseStream(served.chunks, (end, last) => {
+    const onEnd = (end: SseEnd, usage: CompletionUsage | null | undefined) => {
       log({
         ...common,
         status: end.ok ? 200 : end.cancelled ? 499 : 200,
         ...(end.error ? { code: end.error.code ?? 'stream_failed', streamError: true } : {}),
-        usage: last?.usage ?? undefined,
+        usage: usage ?? undefined,
       });
-    });
+    };
+    const stream =
+      served.type === 'sse' ? relaySseStream(served.batches, onEnd) : sseStream(served.chunks, (end, last) => onEnd(end, last?.usage));
     return new Response(stream, {
       status: 200,
       headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' },
@@ -112,6 +116,8 @@ interface RequestLog {
   firstByteMs?: number;
   code?: string | null;
   streamError?: boolean;
+  /** Parameters the serving provider could not honour (e.g. `thought_signature`: Gemini's bypass value was sent). */
+  warnings?: string[];
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
   records?: readonly RequestAttempt[] | undefined;
   /** Handler start to the commit point (answer read for JSON, first token for streams), ms. */
@@ -130,6 +136,7 @@ function logRequest(logger: Logger, clock: Clock, entry: RequestLog, telemetry: 
     served_model: entry.servedModel,
     attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
+    warnings: entry.warnings?.length ? entry.warnings.join(',') : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
     duration_ms: durationMs,

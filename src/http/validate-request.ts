@@ -8,7 +8,11 @@ import { invalidRequest, type GatewayError } from '../gateway-error.ts';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
-type Result = { ok: true; request: ChatRequest } | { ok: false; error: GatewayError };
+/**
+ * `includeReasoning` is the gateway's own `include_reasoning` request field, taken out of the request so that
+ * no upstream ever sees it (OpenAI rejects unknown parameters); undefined when the client did not say.
+ */
+type Result = { ok: true; request: ChatRequest; includeReasoning?: boolean } | { ok: false; error: GatewayError };
 
 export function validateChatRequest(body: unknown): Result {
   const fail = (message: string, param: string | null, code: string | null = null): Result => ({
@@ -57,6 +61,7 @@ export function validateChatRequest(body: unknown): Result {
     ['stop', (v) => typeof v === 'string' || (Array.isArray(v) && v.length <= 4 && v.every((s) => typeof s === 'string')), 'a string or an array of up to 4 strings'],
     ['tools', (v) => Array.isArray(v), 'an array'],
     ['stream_options', (v) => typeof v === 'object' && !Array.isArray(v), 'an object'],
+    ['include_reasoning', (v) => typeof v === 'boolean', 'a boolean'],
     ['response_format', (v) => typeof v === 'object' && !Array.isArray(v) && typeof (v as Record<string, unknown>).type === 'string', "an object with a 'type'"],
   ];
   for (const [field, check, expected] of checks) {
@@ -79,5 +84,8 @@ export function validateChatRequest(body: unknown): Result {
       }
     }
   }
-  return { ok: true, request: record as ChatRequest };
+  const { include_reasoning: includeReasoning, ...request } = record;
+  return typeof includeReasoning === 'boolean'
+    ? { ok: true, request: request as ChatRequest, includeReasoning }
+    : { ok: true, request: request as ChatRequest };
 }

@@ -13,6 +13,7 @@ import { startOpenAIMock } from '../mocks/openai-mock.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createTestHealth } from './test-health.ts';
 import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
 import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
@@ -59,6 +60,8 @@ export interface HarnessOptions {
   shareMocksWith?: Harness;
   /** Wire metrics and the dashboard as src/node.ts does (sets the admin key to ADMIN_KEY); extra sinks too. */
   telemetry?: boolean | { sinks?: TelemetrySink[] };
+  /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
+  transport?: HttpTransport;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -88,6 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
     logger,
     ...(options.random ? { random: options.random } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
     ...(dashboard && metrics
       ? { dashboard, metrics, telemetry: [metrics.sink, ...extraSinks], ...(testHealth ? { healthReport: () => testHealth.report() } : {}) }
       : {}),
