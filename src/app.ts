@@ -16,6 +16,7 @@ import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
+import { requireJson } from './http/require-json.ts';
 
 export interface AppDeps extends EngineDeps {
   config: GatewayConfig;
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Hono {
         throw new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` });
       },
     }),
+    requireJson(),
     createChatHandler(deps, deps.telemetry),
   );
   v1.get('/models', function listModels(c) {

@@ -4,9 +4,12 @@
  * in-flight requests and streams finish. With an admin key: Prometheus metrics on /metrics and the live
  * /dashboard; with OTEL_EXPORTER_OTLP_ENDPOINT, OTLP traces (loaded only then).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load-config.ts';
+import { MAX_CONFIG_BYTES } from './config/bounds.ts';
+import { clientErrorResponse } from './http/client-error-response.ts';
 import { createGateway } from './gateway.ts';
 import { undiciTransport } from './transport/undici-transport.ts';
 import { createLogger, type LogLevel } from './telemetry/logger.ts';
@@ -24,18 +27,60 @@ import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-cl
 import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 function readConfig(): GatewayConfig {
   const path = process.env.SWITCHYARD_CONFIG;
-  let file: { text: string; path: string } | undefined;
-  if (path) {
-    try {
-      file = { text: readFileSync(path, 'utf8'), path };
-    } catch (error) {
-      throw new ConfigError(`SWITCHYARD_CONFIG: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
+  const file = path ? { text: readBounded(path), path } : undefined;
   return loadConfig(process.env, file, PROVIDER_NAMES);
+}
+
+/** At most MAX_CONFIG_BYTES + 1 bytes, so `SWITCHYARD_CONFIG=/dev/zero` is refused instead of read forever. */
+function readBounded(path: string): string {
+  const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+  let length = 0;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    for (let read = 1; read > 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
+  } catch (error) {
+    throw new ConfigError(`SWITCHYARD_CONFIG: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (length > MAX_CONFIG_BYTES) throw new ConfigError(`SWITCHYARD_CONFIG: ${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
+  return buffer.toString('utf8', 0, length);
+}
+
+function readLogLevel(): LogLevel {
+  const raw = process.env.SWITCHYARD_LOG_LEVEL?.trim() || 'info';
+  const level = LOG_LEVELS.find((name) => name === raw);
+  if (!level) throw new ConfigError(`SWITCHYARD_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+/**
+ * Start-up errors name the field and never print a stack: a stack from a parser can quote the config text.
+ * Anything that is not a ConfigError is a gateway bug; it is reported by name only.
+ */
+function refuseToStart(error: unknown): never {
+  const message = error instanceof ConfigError ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'} while loading the configuration`;
+  console.error(`switchyard: configuration error: ${message}`);
+  process.exit(1);
+}
+
+/**
+ * Node's own answers to requests it rejects (bad HTTP, headers over 16 KiB, a request not received in time)
+ * have no body; this gives them OpenAI's error shape. Nothing is written once a response has started.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket, inbound: GatewayConfig['inbound']): void {
+  if (error.code !== 'ECONNRESET' && socket.writable && socket.bytesWritten === 0) {
+    // Destroyed once the answer is flushed (a destroy right away would discard it), or after a second at most.
+    socket.end(clientErrorResponse(error, inbound), () => socket.destroy());
+    setTimeout(() => socket.destroy(), 1000).unref();
+    return;
+  }
+  socket.destroy();
 }
 
 /**
@@ -84,25 +129,19 @@ async function loadTracing(logger: Logger): Promise<TelemetrySink | undefined> {
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger({ level: (process.env.SWITCHYARD_LOG_LEVEL as LogLevel | undefined) ?? 'info' });
   let config: GatewayConfig;
-  try {
-    config = readConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`switchyard: configuration error: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const telemetry = buildTelemetry(config);
-  const tracing = await loadTracing(logger);
+  let logger: Logger;
   let health: BackgroundHealthMonitor;
+  let telemetry: ReturnType<typeof buildTelemetry>;
+  let tracing: TelemetrySink | undefined;
   try {
+    logger = createLogger({ level: readLogLevel() });
+    config = readConfig();
+    telemetry = buildTelemetry(config);
+    tracing = await loadTracing(logger);
     health = await buildHealth(config, logger, telemetry.dashboard);
   } catch (error) {
-    console.error(`switchyard: configuration error: ${(error as Error).message}`);
-    process.exit(1);
+    refuseToStart(error);
   }
   const gateway = createGateway({
     config,
@@ -124,7 +163,14 @@ async function main(): Promise<void> {
   }
   if (config.hostNote) logger.log('warn', 'host_overridden', { message: config.hostNote });
 
-  const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const { headersTimeoutMs, requestTimeoutMs } = config.inbound;
+  const serverOptions = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    // Node checks those timeouts on this interval (default 30 s, which would add up to 30 s to each).
+    connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+  };
+  const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host, serverOptions }, (info) => {
     logger.log('info', 'listening', {
       url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
       providers: config.providers.map((provider) => `${provider.name}(${provider.apiKeys.length} key${provider.apiKeys.length === 1 ? '' : 's'})`),
@@ -132,6 +178,13 @@ async function main(): Promise<void> {
       health_store: health.storeStatus().store,
       authenticated: config.apiKeys.length > 0,
     });
+  });
+
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, config.inbound));
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    // HOST is not echoed: like any variable it may hold a pasted key.
+    console.error(`switchyard: configuration error: cannot listen on port ${config.port} of HOST: ${error.code ?? error.name}`);
+    process.exit(1);
   });
 
   let stopping = false;

@@ -20,7 +20,7 @@ import {
 } from '@anthropic-ai/sdk';
 import { kindFromStatus } from '../shared/kind-from-status.ts';
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
 import { type FailureKind, UpstreamFailure, isUpstreamFailure } from '../upstream-failure.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
@@ -116,7 +116,8 @@ function fromApiError(
   const where = status === undefined ? 'Anthropic stream error' : `Anthropic returned ${status}`;
   const extra: Partial<ConstructorParameters<typeof UpstreamFailure>[0]> = {};
   if (status !== undefined) extra.status = status;
-  if (type !== undefined) extra.code = type;
+  // The type is upstream text too: redacted like the message before it becomes the failure's code.
+  if (type !== undefined) extra.code = redactField(type, [ctx.apiKey]);
   if (kind !== 'quota_exhausted' && error.headers) {
     const retryAfterMs = parseRetryAfter(error.headers, ctx.now);
     if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;

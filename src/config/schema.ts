@@ -3,28 +3,32 @@
  * configuration. Validation messages name the exact field (`routes.gpt-4o.targets[1]`).
  */
 import { z } from 'zod';
+import { MAX_COUNT, MAX_TIMER_MS } from './bounds.ts';
 
 const targetPattern = /^[a-z][a-z0-9_-]*:.+$/;
 const target = z
   .string()
   .regex(targetPattern, 'must be "provider:model", e.g. "anthropic:claude-sonnet-4-5"');
 
+/** A delay or timeout: a whole number of milliseconds a timer can honour. */
+const ms = (min: number) => z.number().int().min(min).max(MAX_TIMER_MS);
+const count = (min: number) => z.number().int().min(min).max(MAX_COUNT);
+
 const policy = z
   .object({
     maxAttempts: z.number().int().min(1).max(20),
     maxAttemptsPerProvider: z.number().int().min(1).max(10),
-    baseDelayMs: z.number().int().min(0),
+    baseDelayMs: ms(0),
     factor: z.number().min(1).max(10),
-    maxDelayMs: z.number().int().min(0),
-    overloadBaseDelayMs: z.number().int().min(0),
-    deadlineMs: z.number().int().min(100),
-    firstTokenTimeoutMs: z.number().int().min(100),
-    idleTimeoutMs: z.number().int().min(100),
-    // Timers cannot wait longer than 2^31-1 ms; Node would fire them at once.
-    nonStreamingTimeoutMs: z.number().int().min(100).max(2_147_483_647),
+    maxDelayMs: ms(0),
+    overloadBaseDelayMs: ms(0),
+    deadlineMs: ms(100),
+    firstTokenTimeoutMs: ms(100),
+    idleTimeoutMs: ms(100),
+    nonStreamingTimeoutMs: ms(100),
     retryBudgetRatio: z.number().min(0).max(1),
-    retryBudgetMinimum: z.number().int().min(0),
-    order: z.array(z.string().min(1)).min(1),
+    retryBudgetMinimum: count(0),
+    order: z.array(z.string().min(1)).min(1).max(20),
     // `true` / `false` are the older spellings of `always` / `never`.
     streamInternally: z
       .union([z.boolean(), z.enum(['always', 'translated', 'never'])])
@@ -51,7 +55,8 @@ const provider = z
   .object({
     /** One key, or several for a key pool. */
     apiKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    baseURL: z.string().url().optional(),
+    /** http: or https: only; checked in load-config.ts with the env's URLs. */
+    baseURL: z.string().min(1).optional(),
     defaultModel: z.string().min(1).optional(),
     enabled: z.boolean().optional(),
   })
@@ -59,7 +64,7 @@ const provider = z
 
 const windowName = z.enum(['short', 'long']);
 const rateThreshold = z
-  .object({ enabled: z.boolean(), above: z.number().min(0).max(1), window: windowName, minSamples: z.number().int().min(1) })
+  .object({ enabled: z.boolean(), above: z.number().min(0).max(1), window: windowName, minSamples: count(1) })
   .partial()
   .strict();
 
@@ -69,14 +74,14 @@ const health = z
       .object({
         errorRate: rateThreshold.extend({ includeRateLimits: z.boolean() }).partial().strict(),
         rateLimitRate: rateThreshold,
-        serverErrorRate: rateThreshold.extend({ sustainedMs: z.number().int().min(0) }).partial().strict(),
+        serverErrorRate: rateThreshold.extend({ sustainedMs: ms(0) }).partial().strict(),
         retryExhaustionRate: rateThreshold,
         p99Latency: z
-          .object({ enabled: z.boolean(), aboveMs: z.number().min(0), window: windowName, minSamples: z.number().int().min(1) })
+          .object({ enabled: z.boolean(), aboveMs: z.number().min(0).max(MAX_TIMER_MS), window: windowName, minSamples: count(1) })
           .partial()
           .strict(),
         fastTrip: z
-          .object({ enabled: z.boolean(), consecutiveFailures: z.number().int().min(0), failureRate: z.number().min(0).max(1), minSamples: z.number().int().min(1) })
+          .object({ enabled: z.boolean(), consecutiveFailures: count(0), failureRate: z.number().min(0).max(1), minSamples: count(1) })
           .partial()
           .strict(),
       })
@@ -86,23 +91,23 @@ const health = z
     probe: z
       .object({
         share: z.number().min(0).max(1),
-        cooldownMs: z.number().int().min(0),
-        cooldownGrowth: z.number().min(1),
-        maxCooldownMs: z.number().int().min(0),
-        successesToRecover: z.number().int().min(1),
-        minProbeMs: z.number().int().min(0),
+        cooldownMs: ms(0),
+        cooldownGrowth: z.number().min(1).max(100),
+        maxCooldownMs: ms(0),
+        successesToRecover: count(1),
+        minProbeMs: ms(0),
       })
       .partial()
       .strict()
       .optional(),
     windows: z
-      .object({ slotMs: z.number().int().min(100), shortMs: z.number().int().min(100), longMs: z.number().int().min(100) })
+      .object({ slotMs: ms(100), shortMs: ms(100), longMs: ms(100) })
       .partial()
       .strict()
       .optional(),
-    webhookUrl: z.string().url().optional(),
+    webhookUrl: z.string().min(1).optional(),
     /** `health.webhook.format: slack` sends Slack incoming-webhook messages; `url` is the same as webhookUrl. */
-    webhook: z.object({ url: z.string().url().optional(), format: z.enum(['json', 'slack']).optional() }).strict().optional(),
+    webhook: z.object({ url: z.string().min(1).optional(), format: z.enum(['json', 'slack']).optional() }).strict().optional(),
     redisPrefix: z.string().min(1).optional(),
   })
   .strict();
@@ -115,6 +120,12 @@ export const configFileSchema = z
         host: z.string().min(1).optional(),
         apiKeys: z.array(z.string().min(8, 'gateway API keys must be at least 8 characters')).optional(),
         adminKey: z.string().min(16, 'the admin key must be at least 16 characters').optional(),
+        /** Allow base and webhook URLs on link-local and cloud-metadata addresses (see check-url.ts). */
+        allowLinkLocalUrls: z.boolean().optional(),
+        /** Time to receive a request's headers (Node: `headersTimeout`). */
+        headersTimeoutMs: ms(100).optional(),
+        /** Time to receive a whole request, headers and body (Node: `requestTimeout`). */
+        requestTimeoutMs: ms(100).optional(),
       })
       .strict()
       .optional(),

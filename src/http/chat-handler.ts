@@ -13,6 +13,7 @@ import { explainHeaders, newRequestId } from './response-headers.ts';
 import { relaySseStream, sseStream, type SseEnd } from './sse.ts';
 import type { CompletionUsage } from '../../providers/types.ts';
 import { validateChatRequest } from './validate-request.ts';
+import { MAX_TIMER_MS } from '../config/bounds.ts';
 
 export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink) {
   const { logger, clock } = engine;
@@ -88,11 +89,15 @@ export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink)
   };
 }
 
+/** Decimal digits only, 1 to 2^31-1: a longer timer would fire at once and time out every attempt. */
 function parseDeadlineHeader(raw: string | undefined, requestId: string): number | undefined {
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw withRequestId(invalidRequest('x-switchyard-deadline-ms must be a positive whole number of milliseconds.', 'x-switchyard-deadline-ms', 'invalid_value'), requestId);
+  const value = /^\s*\d{1,10}\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw withRequestId(
+      invalidRequest(`x-switchyard-deadline-ms must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}.`, 'x-switchyard-deadline-ms', 'invalid_value'),
+      requestId,
+    );
   }
   return value;
 }
@@ -124,19 +129,25 @@ interface RequestLog {
   committedMs?: number;
 }
 
+/** Model and field names come from the client: capped, so a 1 MiB name is not a 1 MiB log line. */
+function capForLog(text: string, max = 256): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
 function logRequest(logger: Logger, clock: Clock, entry: RequestLog, telemetry: TelemetrySink | undefined): void {
   const durationMs = clock.now() - entry.started;
   if (telemetry) telemetry.request(requestEvent(entry, durationMs));
   logger.log(entry.status >= 500 || entry.streamError ? 'warn' : 'info', 'request', {
     request_id: entry.requestId,
-    model: entry.model,
+    model: capForLog(entry.model),
     stream: entry.stream,
     status: entry.status,
     provider: entry.provider,
-    served_model: entry.servedModel,
+    served_model: entry.servedModel === undefined ? undefined : capForLog(entry.servedModel),
     attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
-    warnings: entry.warnings?.length ? entry.warnings.join(',') : undefined,
+    // Field names come from the client too (unknown fields are warned about): capped like the model.
+    warnings: entry.warnings?.length ? capForLog(entry.warnings.join(','), 1024) : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
     duration_ms: durationMs,
