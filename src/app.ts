@@ -16,6 +16,7 @@ import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
+import type { ResponseCache } from './cache/serve-cached.ts';
 import { requireJson } from './http/require-json.ts';
 
 export interface AppDeps extends EngineDeps {
@@ -32,6 +33,8 @@ export interface AppDeps extends EngineDeps {
   metrics?: { contentType: string; text(): Promise<string> };
   /** Recent traffic, latency and alerts for /dashboard. */
   dashboard?: DashboardRecorder;
+  /** The exact-match response cache; without it every request goes to routing. */
+  cache?: ResponseCache;
 }
 
 /** Large enough for a conversation with a few images as data URLs; larger bodies get a clear 413. */
@@ -89,7 +92,7 @@ export function createApp(deps: AppDeps): Hono {
       },
     }),
     requireJson(),
-    createChatHandler(deps, deps.telemetry),
+    createChatHandler(deps, deps.cache, deps.telemetry),
   );
   v1.get('/models', function listModels(c) {
     const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);

@@ -14,6 +14,9 @@ import { createLogger, type Logger } from './telemetry/logger.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { observeOutcomes } from './telemetry/observe-outcomes.ts';
 import { combineSinks, type TelemetrySink } from './telemetry/telemetry-sink.ts';
+import type { CacheStore } from './cache/cache-store.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
+import { createResponseCache } from './cache/serve-cached.ts';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
 import type { HttpTransport } from '../providers/shared/http-transport.ts';
 
@@ -31,6 +34,8 @@ export interface GatewayOptions {
   metrics?: AppDeps['metrics'];
   /** Feeds /dashboard (also added to the sinks). Mounted only with an admin key. */
   dashboard?: DashboardRecorder;
+  /** The response cache's store (the entries pass Redis here); a memory store bounded by cache.maxBytes by default. */
+  cacheStore?: CacheStore;
   /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
   transport?: HttpTransport;
 }
@@ -38,6 +43,7 @@ export interface GatewayOptions {
 export interface Gateway {
   app: Hono;
   deps: AppDeps;
+  cacheStore: CacheStore;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -60,6 +66,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));
   }
   const telemetry = combineSinks([...(options.dashboard ? [options.dashboard] : []), ...(options.telemetry ?? [])]);
+  const cacheStore = options.cacheStore ?? createMemoryCacheStore({ maxBytes: options.config.cache.maxBytes, clock });
   const deps: AppDeps = {
     config: options.config,
     pools,
@@ -73,6 +80,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(telemetry ? { telemetry } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+    cache: createResponseCache({ config: options.config, store: cacheStore, clock, logger }),
   };
-  return { app: createApp(deps), deps };
+  return { app: createApp(deps), deps, cacheStore };
 }

@@ -20,6 +20,9 @@ import type { RedisConnection } from './health/redis-store.ts';
 import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
 import type { Logger } from './telemetry/logger.ts';
 import type { HealthAlert } from './health/alerts.ts';
+import type { CacheStore } from './cache/cache-store.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
+import type { RedisCacheConnection } from './cache/redis-cache-store.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 import { systemClock } from './clock.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
@@ -128,6 +131,27 @@ async function loadTracing(logger: Logger): Promise<TelemetrySink | undefined> {
   return tracer;
 }
 
+/** The cache shares the health store's Redis connection settings and prefix; memory when no Redis is set. */
+async function buildCacheStore(config: GatewayConfig, logger: Logger): Promise<CacheStore> {
+  const redis = (config.redisOptions as RedisCacheConnection | undefined) ?? config.redisUrl;
+  if (config.cache.store !== 'redis' || !redis) return createMemoryCacheStore({ maxBytes: config.cache.maxBytes });
+  // Loaded only when used, like the health store's Redis: a memory-only gateway never loads ioredis.
+  const { createRedisCacheStore } = await import('./cache/redis-cache-store.ts');
+  let lastLogged = 0;
+  return createRedisCacheStore({
+    redis,
+    prefix: config.health.redisPrefix,
+    timeoutMs: config.cache.redisTimeoutMs,
+    compressAboveBytes: config.cache.compressAboveBytes,
+    // A Redis outage would otherwise log once per request: at most one line every 10 s.
+    onError: (message) => {
+      if (Date.now() - lastLogged < 10_000) return;
+      lastLogged = Date.now();
+      logger.log('warn', 'cache_store_unavailable', { message });
+    },
+  });
+}
+
 async function main(): Promise<void> {
   let config: GatewayConfig;
   let logger: Logger;
@@ -143,10 +167,12 @@ async function main(): Promise<void> {
   } catch (error) {
     refuseToStart(error);
   }
+  const cacheStore = await buildCacheStore(config, logger);
   const gateway = createGateway({
     config,
     health,
     logger,
+    cacheStore,
     transport: undiciTransport,
     healthReport: () => health.report(),
     telemetry: [...(telemetry.metrics ? [telemetry.metrics.sink] : []), ...(tracing ? [tracing] : [])],
@@ -176,6 +202,7 @@ async function main(): Promise<void> {
       providers: config.providers.map((provider) => `${provider.name}(${provider.apiKeys.length} key${provider.apiKeys.length === 1 ? '' : 's'})`),
       routes: [...config.routes.keys()],
       health_store: health.storeStatus().store,
+      cache: config.cache.enabled || [...config.routes.values()].some((route) => route.cache.enabled) ? cacheStore.kind : 'per-request',
       authenticated: config.apiKeys.length > 0,
     });
   });
@@ -197,7 +224,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {
-      void health.close().finally(() => {
+      void Promise.allSettled([health.close(), cacheStore.close()]).finally(() => {
         logger.log('info', 'stopped', {});
         process.exit(0);
       });

@@ -5,7 +5,7 @@
 import type { ZodError } from 'zod';
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
-import { configFileSchema, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
+import { configFileSchema, type CacheRouteFileSettings, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
 import { interpolateEnv, InterpolationError } from './interpolate-env.ts';
 import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
@@ -34,9 +34,48 @@ export interface Route {
   targets: RouteTarget[];
   contextFallback?: string;
   policy: RetryPolicy;
+  /** The global cache settings with this route's overrides merged in. */
+  cache: CacheSettings;
   /** Requests on this route get `reasoning_content` unless they say `include_reasoning: false`. */
   includeReasoning?: boolean;
 }
+
+/** What decides caching for one route (README "Caching"). */
+export interface CacheSettings {
+  enabled: boolean;
+  ttlMs: number;
+  /** Larger answers are served but not stored. */
+  maxEntryBytes: number;
+  /** Entries shared by every gateway key instead of one partition per key. */
+  shareAcrossKeys: boolean;
+}
+
+export interface CacheConfig extends CacheSettings {
+  /** Total size of the memory store (least recently used entries go first). */
+  maxBytes: number;
+  /** Redis when a Redis connection is configured, unless set to memory. */
+  store: 'memory' | 'redis';
+  /** The longest a request waits for the Redis cache store; past it, a miss. */
+  redisTimeoutMs: number;
+  compressAboveBytes: number;
+  /** Whether clients may turn the cache on per request with x-switchyard-cache-ttl. */
+  allowRequestTtl: boolean;
+  /** Upper bound for any entry's TTL, the header's included. */
+  maxTtlMs: number;
+}
+
+export const DEFAULT_CACHE: CacheConfig = {
+  enabled: false,
+  ttlMs: 300_000,
+  maxEntryBytes: 1024 * 1024,
+  shareAcrossKeys: false,
+  maxBytes: 64 * 1024 * 1024,
+  store: 'memory',
+  redisTimeoutMs: 50,
+  compressAboveBytes: 1024,
+  allowRequestTtl: true,
+  maxTtlMs: 86_400_000,
+};
 
 export interface HealthSettings {
   /** Overrides merged over the health subsystem's defaults (validated there too). */
@@ -60,6 +99,7 @@ export interface GatewayConfig {
   routes: Map<string, Route>;
   policy: RetryPolicy;
   health: HealthSettings;
+  cache: CacheConfig;
   redisUrl?: string;
   /** ioredis options from the config file (Sentinel, Cluster), passed through untouched. */
   redisOptions?: Record<string, unknown>;
@@ -86,8 +126,9 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
   const providers = resolveProviders(parsed, env, knownProviders, policy.order, allowLinkLocal);
   const apiKeys = resolveApiKeys(env, parsed);
   const { host, hostNote } = resolveHost(env.HOST ?? parsed.server?.host, apiKeys.length > 0);
-  const routes = resolveRoutes(parsed, policy, knownProviders);
   const redisUrl = nonEmpty(env.REDIS_URL) ?? nonEmpty(parsed.redisUrl);
+  const cache = resolveCache(parsed, env, redisUrl !== undefined || parsed.redis !== undefined);
+  const routes = resolveRoutes(parsed, policy, knownProviders, cache);
   const envWebhook = nonEmpty(env.SWITCHYARD_ALERT_WEBHOOK_URL);
   const webhookUrl = envWebhook
     ? checkUrl(envWebhook, 'SWITCHYARD_ALERT_WEBHOOK_URL', allowLinkLocal)
@@ -114,6 +155,7 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
       webhookFormat,
       redisPrefix: nonEmpty(env.SWITCHYARD_REDIS_PREFIX) ?? parsed.health?.redisPrefix ?? 'switchyard:',
     },
+    cache,
     ...(redisUrl ? { redisUrl } : {}),
     ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
     inbound: resolveInbound(env, parsed),
@@ -240,7 +282,38 @@ function resolveProviders(
   return configured;
 }
 
-function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly string[]): Map<string, Route> {
+function resolveCache(parsed: ConfigFile, env: Env, redisConfigured: boolean): CacheConfig {
+  const file = parsed.cache;
+  const merged: CacheConfig = { ...DEFAULT_CACHE, store: redisConfigured ? 'redis' : 'memory' };
+  if (file) Object.assign(merged, { enabled: true }, definedOnly(file));
+  const ttl = envNumber(env, 'SWITCHYARD_CACHE_TTL_MS', 1000, MAX_TIMER_MS);
+  if (ttl !== undefined) {
+    merged.enabled = true;
+    merged.ttlMs = ttl;
+  }
+  const store = nonEmpty(env.SWITCHYARD_CACHE_STORE);
+  if (store !== undefined) {
+    if (store !== 'memory' && store !== 'redis') throw new ConfigError('SWITCHYARD_CACHE_STORE: must be "memory" or "redis"');
+    merged.store = store;
+  }
+  if (merged.store === 'redis' && !redisConfigured) {
+    throw new ConfigError(`${store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`);
+  }
+  return merged;
+}
+
+function routeCache(global: CacheConfig, spec: boolean | CacheRouteFileSettings | undefined): CacheSettings {
+  const base: CacheSettings = { enabled: global.enabled, ttlMs: global.ttlMs, maxEntryBytes: global.maxEntryBytes, shareAcrossKeys: global.shareAcrossKeys };
+  if (spec === undefined) return base;
+  if (typeof spec === 'boolean') return { ...base, enabled: spec };
+  return { ...base, enabled: true, ...definedOnly(spec) };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly string[], cache: CacheConfig): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const [name, spec] of Object.entries(parsed.routes ?? {})) {
     const targets = Array.isArray(spec) ? spec : spec.targets;
@@ -260,6 +333,7 @@ function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly 
       ...(contextFallback ? { contextFallback } : {}),
       ...(!Array.isArray(spec) && spec.includeReasoning !== undefined ? { includeReasoning: spec.includeReasoning } : {}),
       policy: Array.isArray(spec) ? policy : mergePolicy(policy, spec.policy),
+      cache: routeCache(cache, Array.isArray(spec) ? undefined : spec.cache),
     });
   }
   for (const route of routes.values()) {

@@ -37,6 +37,30 @@ const policy = z
   .partial()
   .strict();
 
+/** Cache settings a route may override (README "Caching"). */
+const cacheRouteSettings = z
+  .object({
+    enabled: z.boolean(),
+    ttlMs: z.number().int().min(1000),
+    maxEntryBytes: z.number().int().min(256),
+    shareAcrossKeys: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+const cacheSettings = cacheRouteSettings
+  .extend({
+    /** Total size of the memory store. */
+    maxBytes: z.number().int().min(1024),
+    store: z.enum(['memory', 'redis']),
+    redisTimeoutMs: z.number().int().min(1).max(5000),
+    compressAboveBytes: z.number().int().min(0),
+    allowRequestTtl: z.boolean(),
+    maxTtlMs: z.number().int().min(1000),
+  })
+  .partial()
+  .strict();
+
 const route = z.union([
   z.array(target).min(1),
   z
@@ -45,6 +69,8 @@ const route = z.union([
       /** Route to use when a request is too long for this one (context_length failures). */
       contextFallback: z.string().min(1).optional(),
       policy: policy.optional(),
+      /** `true` = on with the global settings, `false` = off, or settings merged over the global ones. */
+      cache: z.union([z.boolean(), cacheRouteSettings]).optional(),
       /** Add the model's thinking as `reasoning_content` for every request on this route (see README, Translation). */
       includeReasoning: z.boolean().optional(),
     })
@@ -133,6 +159,8 @@ export const configFileSchema = z
     routes: z.record(z.string(), route).optional(),
     policy: policy.optional(),
     health: health.optional(),
+    /** Exact-match response cache; present = on unless `enabled: false`. */
+    cache: cacheSettings.optional(),
     redisUrl: z.string().optional(),
     /**
      * ioredis options passed through as they are, for Sentinel (`sentinels`, `name`) or Cluster
@@ -145,3 +173,5 @@ export const configFileSchema = z
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type PolicyOverrides = z.infer<typeof policy>;
 export type HealthFileSettings = z.infer<typeof health>;
+export type CacheFileSettings = z.infer<typeof cacheSettings>;
+export type CacheRouteFileSettings = z.infer<typeof cacheRouteSettings>;

@@ -13,24 +13,39 @@ import { explainHeaders, newRequestId } from './response-headers.ts';
 import { relaySseStream, sseStream, type SseEnd } from './sse.ts';
 import type { CompletionUsage } from '../../providers/types.ts';
 import { validateChatRequest } from './validate-request.ts';
+import type { AnswerChat, ChatInput, ResponseCache } from '../cache/serve-cached.ts';
 import { MAX_TIMER_MS } from '../config/bounds.ts';
 
-export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink) {
-  const { logger, clock } = engine;
-  const log = (entry: RequestLog) => logRequest(logger, clock, entry, telemetry);
+/** The Hono handler: parse the body, then answer through the response cache when there is one. */
+export function createChatHandler(engine: EngineDeps, cache?: ResponseCache, telemetry?: TelemetrySink) {
+  const answer = createChatAnswer(engine, telemetry);
   return async function chatCompletions(c: Context): Promise<Response> {
-    const requestId = newRequestId();
-    const started = clock.now();
     let body: unknown;
     try {
       body = await c.req.json();
     } catch {
-      throw withRequestId(invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'), requestId);
+      throw withRequestId(invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'), newRequestId());
     }
+    const input: ChatInput = { body, header: (name) => c.req.header(name), signal: c.req.raw.signal };
+    return cache ? cache(input, answer) : answer(input);
+  };
+}
+
+/**
+ * One chat request answered through routing. Takes its signal from the input, not from the client's request,
+ * so that a coalesced upstream call can outlive the client that started it.
+ */
+export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink): AnswerChat {
+  const { logger, clock } = engine;
+  const log = (entry: RequestLog) => logRequest(logger, clock, entry, telemetry);
+  return async function answerChat(input: ChatInput): Promise<Response> {
+    const requestId = newRequestId();
+    const started = clock.now();
+    const body = input.body;
     const validated = validateChatRequest(body);
     if (!validated.ok) throw withRequestId(validated.error, requestId);
     const request = validated.request;
-    const deadlineMs = parseDeadlineHeader(c.req.header('x-switchyard-deadline-ms'), requestId);
+    const deadlineMs = parseDeadlineHeader(input.header('x-switchyard-deadline-ms'), requestId);
     const clientStream = request.stream === true;
     const includeUsage = clientStream && request.stream_options?.include_usage === true;
 
@@ -40,7 +55,7 @@ export function createChatHandler(engine: EngineDeps, telemetry?: TelemetrySink)
         request,
         clientStream,
         includeUsage,
-        signal: c.req.raw.signal,
+        signal: input.signal,
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
         ...(validated.includeReasoning === undefined ? {} : { includeReasoning: validated.includeReasoning }),
       });

@@ -15,6 +15,7 @@ import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createTestHealth } from './test-health.ts';
+import type { CacheStore } from '../../src/cache/cache-store.ts';
 import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
 import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
 import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
@@ -56,6 +57,8 @@ export interface HarnessOptions {
   random?: () => number;
   /** Start without these providers' keys. */
   without?: Array<'openai' | 'anthropic' | 'gemini'>;
+  /** The response cache's store (memory by default); closed with the harness. */
+  cacheStore?: CacheStore;
   /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
   shareMocksWith?: Harness;
   /** Wire metrics and the dashboard as src/node.ts does (sets the admin key to ADMIN_KEY); extra sinks too. */
@@ -91,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
     logger,
     ...(options.random ? { random: options.random } : {}),
+    ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(dashboard && metrics
       ? { dashboard, metrics, telemetry: [metrics.sink, ...extraSinks], ...(testHealth ? { healthReport: () => testHealth.report() } : {}) }
@@ -124,6 +128,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await health.close();
+      await gateway.cacheStore.close();
       if (!shared) await Promise.all(mocks.map((mock) => mock.close()));
     },
   };
