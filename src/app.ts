@@ -11,6 +11,11 @@ import type { EngineDeps } from './routing/execute.ts';
 import { createChatHandler } from './http/chat-handler.ts';
 import { GatewayError } from './gateway-error.ts';
 import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
+import type { HealthReport } from './health/health-report.ts';
+import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
+import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import { dashboardData } from './telemetry/dashboard-data.ts';
+import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
 import type { ResponseCache } from './cache/serve-cached.ts';
 import { requireJson } from './http/require-json.ts';
 
@@ -26,6 +31,12 @@ export interface AppDeps extends EngineDeps {
   notices?: string[];
   /** Without gateway keys, answer /v1/* with 401 instead of serving anyone (the Worker's default). */
   requireGatewayKeys?: boolean;
+  /** Where request events go (metrics, dashboard, traces); attempts reach it through the health tap. */
+  telemetry?: TelemetrySink;
+  /** The Prometheus exposition for GET /metrics (admin key); absent → 404 (e.g. on Workers). */
+  metrics?: { contentType: string; text(): Promise<string> };
+  /** Recent traffic, latency and alerts for /dashboard. */
+  dashboard?: DashboardRecorder;
   /** The exact-match response cache; without it every request goes to routing. */
   cache?: ResponseCache;
 }
@@ -100,7 +111,7 @@ export function createApp(deps: AppDeps): Hono {
       },
     }),
     requireJson(),
-    createChatHandler(deps, deps.cache),
+    createChatHandler(deps, deps.cache, deps.telemetry),
   );
   v1.get('/models', function listModels(c) {
     const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);
@@ -151,5 +162,37 @@ function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
     deps.logger.log('warn', 'provider_restored', { alert: true, provider: name });
     return c.json(deps.health.get(name));
   });
+  if (deps.dashboard) {
+    const recorder = deps.dashboard;
+    admin.get('/dashboard.json', function dashboardJson(c) {
+      const at = deps.clock.now();
+      const report = deps.healthReport?.() as HealthReport | undefined;
+      return c.json(
+        dashboardData({
+          at,
+          store: deps.health.storeStatus(),
+          providers: deps.health.all(),
+          ...(report ? { report } : {}),
+          keys: new Map([...deps.pools].map(([name, pool]) => [name, pool.status()])),
+          activity: recorder.activity(at),
+        }),
+        200,
+        { 'cache-control': 'no-store' },
+      );
+    });
+    // The page carries no data and no key; it asks for the admin key and reads /admin/dashboard.json.
+    app.get('/dashboard', function dashboardPage(c) {
+      return c.html(DASHBOARD_HTML, 200, { 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'" });
+    });
+  }
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.get('/metrics', async function prometheusMetrics(c) {
+      if (!(await check(bearerToken(c.req.header('authorization'))))) {
+        throw new GatewayError({ status: 401, type: 'invalid_request_error', code: 'invalid_admin_key', message: 'This endpoint needs the admin key.' });
+      }
+      return new Response(await metrics.text(), { status: 200, headers: { 'content-type': metrics.contentType } });
+    });
+  }
   app.route('/admin', admin);
 }

@@ -24,8 +24,11 @@ export class GatewayError extends Error {
   readonly code: string | null;
   readonly param: string | null;
   readonly headers: Record<string, string>;
-  /** When routing gave up: how many attempts it made and why each was abandoned (for the explaining headers). */
-  trail?: { attempts: number; fallbackReasons: string[] };
+  /**
+   * When routing gave up: how many attempts it made and why each was abandoned (for the explaining headers);
+   * `records`, each attempt's provider, key, result and time, for telemetry.
+   */
+  trail?: { attempts: number; fallbackReasons: string[]; records?: ReadonlyArray<{ provider: string; key: string; ok: boolean; reason?: string; ms: number }> };
 
   constructor(init: GatewayErrorInit) {
     super(init.message);

@@ -11,6 +11,9 @@ import type { HealthMonitor } from './health/types.ts';
 import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import { observeOutcomes } from './telemetry/observe-outcomes.ts';
+import { combineSinks, type TelemetrySink } from './telemetry/telemetry-sink.ts';
 import type { CacheStore } from './cache/cache-store.ts';
 import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
 import { createResponseCache } from './cache/serve-cached.ts';
@@ -30,6 +33,11 @@ export interface GatewayOptions {
   notices?: string[];
   /** Answer /v1/* with 401 when no gateway key is configured (the Worker: reachable from anywhere). */
   requireGatewayKeys?: boolean;
+  /** Telemetry sinks (e.g. Prometheus from node.ts); none → the request path calls nothing. */
+  telemetry?: readonly TelemetrySink[];
+  metrics?: AppDeps['metrics'];
+  /** Feeds /dashboard (also added to the sinks). Mounted only with an admin key. */
+  dashboard?: DashboardRecorder;
   /** The response cache's store (the entries pass Redis here); a memory store bounded by cache.maxBytes by default. */
   cacheStore?: CacheStore;
   /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
@@ -61,11 +69,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));
   }
+  const telemetry = combineSinks([...(options.dashboard ? [options.dashboard] : []), ...(options.telemetry ?? [])]);
   const cacheStore = options.cacheStore ?? createMemoryCacheStore({ maxBytes: options.config.cache.maxBytes, clock });
   const deps: AppDeps = {
     config: options.config,
     pools,
-    health: options.health,
+    health: telemetry ? observeOutcomes(options.health, telemetry) : options.health,
     budget: new RetryBudget(clock),
     clock,
     logger,
@@ -74,6 +83,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
     ...(options.notices?.length ? { notices: options.notices } : {}),
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
+    ...(telemetry ? { telemetry } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.dashboard ? { dashboard: options.dashboard } : {}),
     cache: createResponseCache({ config: options.config, store: cacheStore, clock, logger }),
   };
   return { app: createApp(deps), deps, cacheStore };

@@ -1,7 +1,8 @@
 /**
  * Node entry (`npm start`): configuration from the environment and SWITCHYARD_CONFIG, the health store
  * (Redis when REDIS_URL is set, memory otherwise), @hono/node-server, and a graceful shutdown that lets
- * in-flight requests and streams finish.
+ * in-flight requests and streams finish. With an admin key: Prometheus metrics on /metrics and the live
+ * /dashboard; with OTEL_EXPORTER_OTLP_ENDPOINT, OTLP traces (loaded only then).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -16,10 +17,15 @@ import type { HealthStore } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import type { Logger } from './telemetry/logger.ts';
+import type { HealthAlert } from './health/alerts.ts';
 import type { CacheStore } from './cache/cache-store.ts';
 import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
 import type { RedisCacheConnection } from './cache/redis-cache-store.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
+import { systemClock } from './clock.ts';
+import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-client-metrics.ts';
+import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -85,6 +91,27 @@ async function buildHealthStore(config: GatewayConfig): Promise<HealthStore> {
   }
 }
 
+/**
+ * Metrics and the dashboard exist only with an admin key: /metrics is served on the gateway's port behind
+ * that key (Prometheus sends it as a bearer token), never open. SWITCHYARD_METRICS=off turns metrics off.
+ */
+function buildTelemetry(config: GatewayConfig): { metrics?: PromMetrics; dashboard?: DashboardRecorder } {
+  if (!config.adminKey) return {};
+  const dashboard = createDashboardRecorder(systemClock.now);
+  if (process.env.SWITCHYARD_METRICS === 'off') return { dashboard };
+  const known = [...config.routes.keys(), ...config.providers.flatMap((provider) => (provider.defaultModel ? [provider.defaultModel] : []))];
+  return { dashboard, metrics: createPromMetrics({ knownModels: known }) };
+}
+
+async function loadTracing(logger: Logger): Promise<TelemetrySink | undefined> {
+  const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!endpoint) return undefined;
+  const { createOtlpTracer } = await import('./telemetry/traces/otlp-tracer.ts');
+  const tracer = createOtlpTracer({ endpoint, serviceName: process.env.OTEL_SERVICE_NAME ?? 'switchyard', headers: process.env.OTEL_EXPORTER_OTLP_HEADERS, onError: (message: string) => logger.log('warn', 'otlp_export_failed', { message }) });
+  logger.log('info', 'tracing', { exporter: 'otlp/http+json' });
+  return tracer;
+}
+
 /** The cache shares the health store's Redis connection settings and prefix; memory when no Redis is set. */
 async function buildCacheStore(config: GatewayConfig, logger: Logger): Promise<CacheStore> {
   const redis = (config.redisOptions as RedisCacheConnection | undefined) ?? config.redisUrl;
@@ -110,9 +137,13 @@ async function main(): Promise<void> {
   let config: GatewayConfig;
   let logger: Logger;
   let store: HealthStore;
+  let telemetry: ReturnType<typeof buildTelemetry>;
+  let tracing: TelemetrySink | undefined;
   try {
     logger = createLogger({ level: readLogLevel(process.env) });
     config = readConfig();
+    telemetry = buildTelemetry(config);
+    tracing = await loadTracing(logger);
     store = await buildHealthStore(config);
   } catch (error) {
     refuseToStart(error);
@@ -120,11 +151,23 @@ async function main(): Promise<void> {
   const cacheStore = await buildCacheStore(config, logger);
   let parts: GatewayParts;
   try {
-    parts = buildGatewayParts({ config, env: process.env, logger, store, cacheStore, transport: undiciTransport, drive: 'timers' });
+    parts = buildGatewayParts({
+      config,
+      env: process.env,
+      logger,
+      store,
+      cacheStore,
+      transport: undiciTransport,
+      drive: 'timers',
+      telemetry: [...(telemetry.metrics ? [telemetry.metrics.sink] : []), ...(tracing ? [tracing] : [])],
+      ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}),
+      ...(telemetry.dashboard ? { dashboard: telemetry.dashboard } : {}),
+    });
   } catch (error) {
     refuseToStart(error);
   }
   const { gateway, health } = parts;
+  telemetry.metrics?.observe({ health: gateway.deps.health, pools: gateway.deps.pools, budget: gateway.deps.budget, report: () => health.report() });
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });

@@ -11,6 +11,9 @@ import type { HealthStore } from '../health/health-store.ts';
 import type { CacheStore } from '../cache/cache-store.ts';
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.ts';
+import type { DashboardRecorder } from '../telemetry/dashboard-recorder.ts';
+import type { TelemetrySink } from '../telemetry/telemetry-sink.ts';
+import type { AppDeps } from '../app.ts';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -34,6 +37,12 @@ export interface GatewayPartsOptions {
   cacheStore?: CacheStore;
   /** How passthrough providers send HTTP (Node: undici); default the runtime's fetch. */
   transport?: HttpTransport;
+  /** Telemetry sinks (Prometheus, traces: Node only); none → the request path calls nothing. */
+  telemetry?: readonly TelemetrySink[];
+  /** The exposition for GET /metrics. */
+  metrics?: AppDeps['metrics'];
+  /** Feeds /dashboard, and hears every alert. */
+  dashboard?: DashboardRecorder;
 }
 
 export interface GatewayParts {
@@ -53,12 +62,13 @@ export function readLogLevel(env: Env): LogLevel {
 }
 
 /** Health monitor options from the configuration (everything but the store and how it is driven). */
-export function healthOptionsFrom(config: GatewayConfig, logger: Logger): Omit<HealthMonitorOptions, 'store'> {
+export function healthOptionsFrom(config: GatewayConfig, logger: Logger, dashboard?: DashboardRecorder): Omit<HealthMonitorOptions, 'store'> {
   return {
     thresholds: config.health.thresholds,
     probe: config.health.probe,
     windows: config.health.windows,
-    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
+    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl, webhookFormat: config.health.webhookFormat } : {}),
+    ...(dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {}),
     logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
   };
 }
@@ -69,7 +79,7 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
   let health: BackgroundHealthMonitor;
   try {
     health = createHealthMonitor({
-      ...healthOptionsFrom(config, logger),
+      ...healthOptionsFrom(config, logger, options.dashboard),
       store: options.store,
       ...(options.drive === 'requests' ? { backgroundTimers: false, driveOnRequests: true } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs, refreshIntervalMs: options.flushIntervalMs } : {}),
@@ -86,6 +96,9 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.telemetry?.length ? { telemetry: options.telemetry } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.dashboard ? { dashboard: options.dashboard } : {}),
   });
   return { logger, health, gateway };
 }

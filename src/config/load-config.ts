@@ -83,6 +83,7 @@ export interface HealthSettings {
   probe: NonNullable<HealthFileSettings['probe']>;
   windows: NonNullable<HealthFileSettings['windows']>;
   webhookUrl?: string;
+  webhookFormat: 'json' | 'slack';
   redisPrefix: string;
 }
 
@@ -131,7 +132,10 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
   const envWebhook = nonEmpty(env.SWITCHYARD_ALERT_WEBHOOK_URL);
   const webhookUrl = envWebhook
     ? checkUrl(envWebhook, 'SWITCHYARD_ALERT_WEBHOOK_URL', allowLinkLocal)
-    : parsed.health?.webhookUrl && checkUrl(parsed.health.webhookUrl, 'health.webhookUrl', allowLinkLocal);
+    : parsed.health?.webhook?.url
+      ? checkUrl(parsed.health.webhook.url, 'health.webhook.url', allowLinkLocal)
+      : parsed.health?.webhookUrl && checkUrl(parsed.health.webhookUrl, 'health.webhookUrl', allowLinkLocal);
+  const webhookFormat = parseWebhookFormat(env.SWITCHYARD_ALERT_WEBHOOK_FORMAT) ?? parsed.health?.webhook?.format ?? 'json';
   const envAdminKey = nonEmpty(env.SWITCHYARD_ADMIN_KEY);
   const adminKey = envAdminKey ? checkKey(envAdminKey, 'SWITCHYARD_ADMIN_KEY', MIN_ADMIN_KEY_LENGTH, 'the admin key') : parsed.server?.adminKey;
   return {
@@ -148,6 +152,7 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
       probe: parsed.health?.probe ?? {},
       windows: parsed.health?.windows ?? {},
       ...(webhookUrl ? { webhookUrl } : {}),
+      webhookFormat,
       redisPrefix: nonEmpty(env.SWITCHYARD_REDIS_PREFIX) ?? parsed.health?.redisPrefix ?? 'switchyard:',
     },
     cache,
@@ -370,4 +375,11 @@ function splitList(raw: string | undefined): string[] | undefined {
 function nonEmpty(raw: string | undefined): string | undefined {
   const value = raw?.trim();
   return value ? value : undefined;
+}
+
+function parseWebhookFormat(raw: string | undefined): 'json' | 'slack' | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  if (value === 'json' || value === 'slack') return value;
+  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT must be "json" or "slack", not "${value}".`);
 }

@@ -132,6 +132,8 @@ const health = z
       .strict()
       .optional(),
     webhookUrl: z.string().min(1).optional(),
+    /** `health.webhook.format: slack` sends Slack incoming-webhook messages; `url` is the same as webhookUrl. */
+    webhook: z.object({ url: z.string().min(1).optional(), format: z.enum(['json', 'slack']).optional() }).strict().optional(),
     redisPrefix: z.string().min(1).optional(),
   })
   .strict();

@@ -7,6 +7,7 @@
  * anyway: a duplicate beats a missed outage. Webhook failures are logged, never thrown; they time out.
  */
 import type { HealthState } from './types.ts';
+import { formatSlackAlert } from './format-slack-alert.ts';
 
 export interface HealthLogEntry {
   at: number;
@@ -43,7 +44,11 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export interface AlerterOptions {
   logger: HealthLogger;
   webhookUrl?: string;
+  /** `json` (default): the HealthAlert itself; `slack`: an incoming-webhook message that reads as a sentence. */
+  webhookFormat?: 'json' | 'slack';
   webhookTimeoutMs: number;
+  /** Told of every alert as it is delivered (the dashboard's recent alerts). Must not throw. */
+  onAlert?: (alert: HealthAlert) => void;
   fetch?: FetchLike;
   /** How long a dedupe key holds, ms. */
   dedupeMs: number;
@@ -82,6 +87,11 @@ export function createAlerter(options: AlerterOptions): Alerter {
     if (!first) return;
     const level = alert.event === 'recovered' || alert.event === 'restored' ? 'info' : 'warn';
     log({ ...alert, at: alert.at, level, component: 'health', event: alert.event });
+    try {
+      options.onAlert?.(alert);
+    } catch {
+      // Telemetry must not stop the webhook.
+    }
     if (options.webhookUrl) await postWebhook(alert);
   };
 
@@ -91,7 +101,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
       const response = await doFetch(options.webhookUrl ?? '', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(alert),
+        body: JSON.stringify(options.webhookFormat === 'slack' ? formatSlackAlert(alert) : alert),
         signal: AbortSignal.timeout(options.webhookTimeoutMs),
       });
       // Drain the body so the connection can be reused; its content does not matter.

@@ -10,7 +10,7 @@
  * locally and pushed when the store is back, and `storeStatus()` says degraded.
  */
 import { systemClock, type Clock } from '../clock.ts';
-import { createAlerter, jsonConsoleLogger, type AlertEvent, type FetchLike, type HealthLogger } from './alerts.ts';
+import { createAlerter, jsonConsoleLogger, type AlertEvent, type FetchLike, type HealthAlert, type HealthLogger } from './alerts.ts';
 import { classifyOutcome } from './classify-outcome.ts';
 import { computeScore } from './compute-score.ts';
 import { decideTransition, type ProbeTally, type Transition } from './decide-transition.ts';
@@ -46,6 +46,10 @@ export interface HealthMonitorOptions {
   logger?: HealthLogger;
   /** Alerts are POSTed here as JSON when set. */
   webhookUrl?: string;
+  /** Body format of the webhook: `json` (default) or `slack` (incoming-webhook message). */
+  webhookFormat?: 'json' | 'slack';
+  /** Every delivered alert, for telemetry (the dashboard). */
+  onAlert?: (alert: HealthAlert) => void;
   /** Default 2000. */
   webhookTimeoutMs?: number;
   /** Injected fetch for the webhook. Default: global fetch. */
@@ -154,6 +158,8 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const alerts = createAlerter({
     logger: log,
     ...(options.webhookUrl !== undefined ? { webhookUrl: options.webhookUrl } : {}),
+    ...(options.webhookFormat !== undefined ? { webhookFormat: options.webhookFormat } : {}),
+    ...(options.onAlert !== undefined ? { onAlert: options.onAlert } : {}),
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     webhookTimeoutMs: options.webhookTimeoutMs ?? 2000,
     dedupeMs: options.alertDedupeMs ?? 6 * 3_600_000,

@@ -1,9 +1,10 @@
 /**
  * POST /v1/chat/completions: validate, hand to the routing engine, write JSON or SSE with the explaining
- * headers, and log one structured line per request.
+ * headers, and log one structured line per request (the same point tells telemetry, when a sink is wired).
  */
 import type { Context } from 'hono';
 import type { Logger } from '../telemetry/logger.ts';
+import type { RequestAttempt, RequestEvent, TelemetrySink } from '../telemetry/telemetry-sink.ts';
 import type { Clock } from '../clock.ts';
 import { ClientGone } from '../routing/attempt.ts';
 import { execute, type EngineDeps } from '../routing/execute.ts';
@@ -16,8 +17,8 @@ import type { AnswerChat, ChatInput, ResponseCache } from '../cache/serve-cached
 import { MAX_TIMER_MS } from '../config/bounds.ts';
 
 /** The Hono handler: parse the body, then answer through the response cache when there is one. */
-export function createChatHandler(engine: EngineDeps, cache?: ResponseCache) {
-  const answer = createChatAnswer(engine);
+export function createChatHandler(engine: EngineDeps, cache?: ResponseCache, telemetry?: TelemetrySink) {
+  const answer = createChatAnswer(engine, telemetry);
   return async function chatCompletions(c: Context): Promise<Response> {
     let body: unknown;
     try {
@@ -34,8 +35,9 @@ export function createChatHandler(engine: EngineDeps, cache?: ResponseCache) {
  * One chat request answered through routing. Takes its signal from the input, not from the client's request,
  * so that a coalesced upstream call can outlive the client that started it.
  */
-export function createChatAnswer(engine: EngineDeps): AnswerChat {
+export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink): AnswerChat {
   const { logger, clock } = engine;
+  const log = (entry: RequestLog) => logRequest(logger, clock, entry, telemetry);
   return async function answerChat(input: ChatInput): Promise<Response> {
     const requestId = newRequestId();
     const started = clock.now();
@@ -59,13 +61,13 @@ export function createChatAnswer(engine: EngineDeps): AnswerChat {
       });
     } catch (error) {
       if (error instanceof ClientGone) {
-        logRequest(logger, clock, { requestId, model: request.model, stream: clientStream, status: 499, started });
+        log({ requestId, model: request.model, stream: clientStream, status: 499, started });
         return new Response(null, { status: 499 });
       }
       if (error instanceof GatewayError) {
         const trail = error.trail ?? { attempts: 0, fallbackReasons: [] };
         Object.assign(error.headers, explainHeaders({ requestId, attempts: trail.attempts, fallbackReasons: trail.fallbackReasons }));
-        logRequest(logger, clock, { requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code });
+        log({ requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code, records: trail.records });
       }
       throw error;
     }
@@ -78,14 +80,15 @@ export function createChatAnswer(engine: EngineDeps): AnswerChat {
       fallbackReasons: served.fallbackReasons,
       warnings: served.warnings,
     });
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, warnings: served.warnings.map((warning) => warning.param) };
+    const committedMs = clock.now() - started;
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, warnings: served.warnings.map((warning) => warning.param), records: served.attempts, committedMs };
 
     if (served.type === 'json') {
-      logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
+      log({ ...common, status: 200, usage: served.body.usage });
       return new Response(served.raw ?? JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
     }
     const onEnd = (end: SseEnd, usage: CompletionUsage | null | undefined) => {
-      logRequest(logger, clock, {
+      log({
         ...common,
         status: end.ok ? 200 : end.cancelled ? 499 : 200,
         ...(end.error ? { code: end.error.code ?? 'stream_failed', streamError: true } : {}),
@@ -136,6 +139,9 @@ interface RequestLog {
   /** Parameters the serving provider could not honour (e.g. `thought_signature`: Gemini's bypass value was sent). */
   warnings?: string[];
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
+  records?: readonly RequestAttempt[] | undefined;
+  /** Handler start to the commit point (answer read for JSON, first token for streams), ms. */
+  committedMs?: number;
 }
 
 /** Model and field names come from the client: capped, so a 1 MiB name is not a 1 MiB log line. */
@@ -143,7 +149,9 @@ function capForLog(text: string, max = 256): string {
   return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
-function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
+function logRequest(logger: Logger, clock: Clock, entry: RequestLog, telemetry: TelemetrySink | undefined): void {
+  const durationMs = clock.now() - entry.started;
+  if (telemetry) telemetry.request(requestEvent(entry, durationMs));
   logger.log(entry.status >= 500 || entry.streamError ? 'warn' : 'info', 'request', {
     request_id: entry.requestId,
     model: capForLog(entry.model),
@@ -157,8 +165,27 @@ function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
     warnings: entry.warnings?.length ? capForLog(entry.warnings.join(','), 1024) : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
-    duration_ms: clock.now() - entry.started,
+    duration_ms: durationMs,
     prompt_tokens: entry.usage?.prompt_tokens,
     completion_tokens: entry.usage?.completion_tokens,
   });
+}
+
+function requestEvent(entry: RequestLog, durationMs: number): RequestEvent {
+  const attempts = entry.records ?? [];
+  let upstreamMs = 0;
+  for (const attempt of attempts) upstreamMs += attempt.ms;
+  return {
+    model: entry.model,
+    stream: entry.stream,
+    status: entry.status,
+    ...(entry.provider ? { provider: entry.provider } : {}),
+    ...(entry.servedModel ? { servedModel: entry.servedModel } : {}),
+    attempts,
+    fallbackReasons: entry.reasons ?? [],
+    ...(entry.code ? { code: entry.code } : {}),
+    durationMs,
+    ...(entry.committedMs === undefined ? {} : { firstByteMs: entry.committedMs, overheadMs: Math.max(0, entry.committedMs - upstreamMs) }),
+    ...(entry.usage ? { usage: { prompt_tokens: entry.usage.prompt_tokens, completion_tokens: entry.usage.completion_tokens } } : {}),
+  };
 }

@@ -232,7 +232,7 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
 }
 
 function withTrail(error: GatewayError, attempts: readonly AttemptRecord[], reasons: readonly string[]): GatewayError {
-  error.trail = { attempts: attempts.length, fallbackReasons: [...reasons] };
+  error.trail = { attempts: attempts.length, fallbackReasons: [...reasons], records: [...attempts] };
   return error;
 }
 

@@ -16,6 +16,12 @@ import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createTestHealth } from './test-health.ts';
 import type { CacheStore } from '../../src/cache/cache-store.ts';
+import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
+import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
+import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
+
+/** The admin key of harnesses started with `telemetry`. */
+export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 
 /** Provider keys used by every e2e test; tests assert none of them ever reaches a client or a log line. */
 export const SECRET_KEYS = {
@@ -31,6 +37,9 @@ export interface Harness {
   mocks: MockUpstream[];
   gateway: Gateway;
   health: HealthMonitor;
+  /** With `telemetry`: what node.ts wires (Prometheus metrics, the dashboard recorder). */
+  metrics?: PromMetrics;
+  dashboard?: DashboardRecorder;
   logs: Array<Record<string, unknown>>;
   /** Base URL for OpenAI-compatible clients, e.g. http://127.0.0.1:PORT/v1 */
   baseURL: string;
@@ -52,6 +61,8 @@ export interface HarnessOptions {
   cacheStore?: CacheStore;
   /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
   shareMocksWith?: Harness;
+  /** Wire metrics and the dashboard as src/node.ts does (sets the admin key to ADMIN_KEY); extra sinks too. */
+  telemetry?: boolean | { sinks?: TelemetrySink[] };
   /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
   transport?: HttpTransport;
 }
@@ -66,12 +77,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(without.has('openai') ? {} : { OPENAI_API_KEY: SECRET_KEYS.openai, OPENAI_BASE_URL: `${openai.url}/v1` }),
     ...(without.has('anthropic') ? {} : { ANTHROPIC_API_KEY: SECRET_KEYS.anthropic, ANTHROPIC_BASE_URL: anthropic.url }),
     ...(without.has('gemini') ? {} : { GEMINI_API_KEY: SECRET_KEYS.gemini, GEMINI_BASE_URL: gemini.url }),
+    ...(options.telemetry ? { SWITCHYARD_ADMIN_KEY: ADMIN_KEY } : {}),
     ...options.env,
   };
   const config = loadConfig(env, options.configText ? { text: options.configText, path: 'test.yaml' } : undefined);
   const clock = options.clock ?? systemClock;
   const logger = createMemoryLogger();
-  const health = options.health ?? createTestHealth(clock);
+  const dashboard = options.telemetry ? createDashboardRecorder(() => clock.now()) : undefined;
+  const metrics = options.telemetry ? createPromMetrics({ knownModels: config.routes.keys() }) : undefined;
+  const testHealth = options.health ? undefined : createTestHealth(clock, [], dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
+  const health = options.health ?? testHealth!;
+  const extraSinks = typeof options.telemetry === 'object' ? (options.telemetry.sinks ?? []) : [];
   const gateway = createGateway({
     config,
     health,
@@ -80,7 +96,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.random ? { random: options.random } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(dashboard && metrics
+      ? { dashboard, metrics, telemetry: [metrics.sink, ...extraSinks], ...(testHealth ? { healthReport: () => testHealth.report() } : {}) }
+      : {}),
   });
+  metrics?.observe({ health: gateway.deps.health, pools: gateway.deps.pools, budget: gateway.deps.budget, ...(testHealth ? { report: () => testHealth.report() } : {}) });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -94,6 +114,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mocks,
     gateway,
     health,
+    ...(metrics ? { metrics } : {}),
+    ...(dashboard ? { dashboard } : {}),
     logs: logger.lines,
     url,
     baseURL: `${url}/v1`,

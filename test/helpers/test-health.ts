@@ -1,13 +1,14 @@
 import { systemClock, type Clock } from '../../src/clock.ts';
-import { createHealthMonitor, type BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
+import { createHealthMonitor, type BackgroundHealthMonitor, type HealthMonitorOptions } from '../../src/health/health-monitor.ts';
 import type { HealthLogEntry } from '../../src/health/alerts.ts';
 
 /**
  * The embedded (memory) health monitor as the gateway uses it by default. With the real clock its background
  * cycle runs on timers; with a ManualClock tests drive it with `tick()`.
  */
-export function createTestHealth(clock: Clock = systemClock, logs: HealthLogEntry[] = []): BackgroundHealthMonitor {
+export function createTestHealth(clock: Clock = systemClock, logs: HealthLogEntry[] = [], extra: HealthMonitorOptions = {}): BackgroundHealthMonitor {
   return createHealthMonitor({
+    ...extra,
     clock,
     logger: (entry) => logs.push(entry),
     backgroundTimers: clock === systemClock,
