@@ -11,6 +11,7 @@ import type { EngineDeps } from './routing/execute.ts';
 import { createChatHandler } from './http/chat-handler.ts';
 import { GatewayError } from './gateway-error.ts';
 import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
+import { newRequestId } from './http/response-headers.ts';
 
 export interface AppDeps extends EngineDeps {
   config: GatewayConfig;
@@ -33,11 +34,12 @@ export function createApp(deps: AppDeps): Hono {
     if (error instanceof GatewayError) {
       return c.json(error.toBody(), error.status as 400, error.headers);
     }
-    deps.logger.log('error', 'unhandled_error', { message: error.message, name: error.name });
+    const id = newRequestId();
+    deps.logger.log('error', 'unhandled_error', { request_id: id, message: error.message, name: error.name, stack: error.stack });
     return c.json(
-      { error: { message: 'The gateway hit an internal error.', type: 'server_error', param: null, code: 'internal_error' } },
+      { error: { message: `The gateway hit an internal error (request id ${id}).`, type: 'server_error', param: null, code: 'internal_error' } },
       500,
-      { 'x-should-retry': 'false' },
+      { 'x-should-retry': 'false', 'x-request-id': id },
     );
   });
 

@@ -23,6 +23,7 @@ import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { mapGeminiError, type ErrorContext } from './map-error.ts';
 import { parseGeminiStream } from './parse-stream.ts';
+import { preflight, preflightFailure } from '../shared/preflight.ts';
 
 export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-flash';
 
@@ -43,7 +44,7 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
     defaultModel: settings.defaultModel ?? GEMINI_DEFAULT_MODEL,
     async chat(call: ProviderCall): Promise<ProviderResult> {
       if (call.signal.aborted) throw call.signal.reason;
-      const { contents, config, warnings } = convertRequest(call.request, call.model);
+      const { contents, config, warnings } = preflight('gemini', () => convertRequest(call.request, call.model));
       const capture = createResponseCapture();
       const stopStream = new AbortController();
       const params: GenerateContentParameters = {
@@ -57,8 +58,12 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
         },
       };
       const includeLogprobs = call.request.logprobs === true;
-      const fail = (error: unknown, phase: 'request' | 'stream'): unknown =>
-        call.signal.aborted ? call.signal.reason : mapGeminiError(error, errorContext(apiKey, capture, phase));
+      const fail = (error: unknown, phase: 'request' | 'stream'): unknown => {
+        if (call.signal.aborted) return call.signal.reason;
+        // Thrown before the SDK called fetch: its own check of what we gave it (e.g. the model name).
+        if (phase === 'request' && !capture.sent) return preflightFailure('gemini', error);
+        return mapGeminiError(error, errorContext(apiKey, capture, phase));
+      };
 
       if (!call.stream) {
         try {

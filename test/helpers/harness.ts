@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadConfig, type Env } from '../../src/config/load-config.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
-import { createGateway, type Gateway } from '../../src/gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';
 import { createMemoryLogger } from '../../src/telemetry/logger.ts';
 import { startOpenAIMock } from '../mocks/openai-mock.ts';
@@ -48,6 +48,8 @@ export interface HarnessOptions {
   without?: Array<'openai' | 'anthropic' | 'gemini'>;
   /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
   shareMocksWith?: Harness;
+  /** Provider factories instead of the registry's (to wrap a real provider). */
+  providers?: GatewayOptions['providers'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -66,7 +68,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clock = options.clock ?? systemClock;
   const logger = createMemoryLogger();
   const health = options.health ?? createTestHealth(clock);
-  const gateway = createGateway({ config, health, clock, logger, ...(options.random ? { random: options.random } : {}) });
+  const gateway = createGateway({
+    config,
+    health,
+    clock,
+    logger,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
+  });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
