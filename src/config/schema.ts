@@ -84,6 +84,9 @@ const health = z
         maxCooldownMs: z.number().int().min(0),
         successesToRecover: z.number().int().min(1),
         minProbeMs: z.number().int().min(0),
+        retripAfterFailures: z.number().int().min(1),
+        maxProbeErrorRate: z.number().min(0).max(1),
+        probeErrorRateMinProbes: z.number().int().min(1),
       })
       .partial()
       .strict()
