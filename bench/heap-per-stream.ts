@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const ids = values.subjects.split(',').map((id) => id.trim()) as ProxyId[];
   for (const id of ids) {
     // streamInternally only changes JSON requests; streams are the same with it off.
-    if (!(id in SUBJECT_LABELS) || (id as SubjectId) === 'direct' || id === 'switchyard-json-upstream') throw new Error(`unsupported subject ${id}`);
+    if (!(id in SUBJECT_LABELS) || (id as SubjectId) === 'direct' || id === 'switchyard-stream-internally') throw new Error(`unsupported subject ${id}`);
   }
   const pinning = setUpPinning();
   for (const id of ids) await measure(id, pinning, Number(values.streams), Number(values.top));

@@ -8,7 +8,7 @@
  *   node bench/overhead.ts --quick    one-minute check (fewer rounds, shorter runs, 200 streams only)
  *   options: --out FILE (JSON; a .md with the tables is written next to it), --cpu-prof (write V8 CPU
  *   profiles of the floor and Switchyard to bench/results/profiles/), --diagnose (add a fifth subject:
- *   Switchyard with `policy.streamInternally: false`, to separate that choice's cost from the rest),
+ *   Switchyard with `policy.streamInternally: always`, the cost of rebuilding JSON answers from streams),
  *   --strict (exit with status 3 when a target is missed, for CI)
  *
  * Talks only to 127.0.0.1; every loop and run is bounded; child processes are stopped on exit and errors.
@@ -28,7 +28,7 @@ import { setUpPinning, type Pinning } from './lib/pinning.ts';
 import { memory } from './lib/proc.ts';
 import { computeFigures, evaluateTargets, markdownReport, SUBJECT_LABELS, type RawSubject, type SubjectId } from './lib/report.ts';
 import { runStream } from './lib/stream-client.ts';
-import { BENCH_DIR, REDIS_URL, subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeJsonUpstreamConfig } from './lib/subjects.ts';
+import { BENCH_DIR, REDIS_URL, subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeStreamInternallyConfig } from './lib/subjects.ts';
 
 interface Settings {
   mode: 'quick' | 'full';
@@ -95,8 +95,8 @@ interface RunContext {
   pinning: Pinning;
   subjects: SubjectId[];
   cpuProfileDir?: string;
-  /** Config file for the diagnostic subject (streamInternally off). */
-  jsonUpstreamConfig?: string;
+  /** Config file for the diagnostic subject (streamInternally always). */
+  streamInternallyConfig?: string;
 }
 
 function log(message: string): void {
@@ -145,7 +145,7 @@ async function startFleet(context: RunContext, label: string): Promise<Fleet> {
       const { script, env } = subjectCommand(id, {
         port,
         upstreamBase: `${upstream.url}/v1`,
-        ...(context.jsonUpstreamConfig ? { jsonUpstreamConfig: context.jsonUpstreamConfig } : {}),
+        ...(context.streamInternallyConfig ? { streamInternallyConfig: context.streamInternallyConfig } : {}),
       });
       const child = await startChild({ name: id, nodeArgs: [...profile, script], env, port, pinning, core: pinning.subjectCore });
       children.push(child);
@@ -315,7 +315,7 @@ async function main(): Promise<number> {
   const pinning = setUpPinning();
   const subjects = [...SUBJECTS];
   const notes: Record<string, string> = {
-    'switchyard-memory': 'defaults (policy.streamInternally true: a JSON request is streamed from the upstream and collected)',
+    'switchyard-memory': 'defaults (a JSON request is one JSON call upstream, relayed as it came; streams relayed byte for byte; undici transport)',
     'switchyard-redis': `defaults, REDIS_URL=${REDIS_URL} (key prefix switchyard:)`,
   };
   if (!(await redisReachable())) {
@@ -323,18 +323,18 @@ async function main(): Promise<number> {
     notes['switchyard-redis'] = `NOT RUN: no Redis answering PING at ${REDIS_URL}`;
   }
   const cpuProfileDir = values['cpu-prof'] ? join(BENCH_DIR, 'results', 'profiles') : undefined;
-  let jsonUpstreamConfig: string | undefined;
+  let streamInternallyConfig: string | undefined;
   if (values.diagnose) {
-    jsonUpstreamConfig = writeJsonUpstreamConfig();
-    subjects.push('switchyard-json-upstream');
-    notes['switchyard-json-upstream'] = 'diagnostic only, no targets: SWITCHYARD_CONFIG with policy.streamInternally false (a JSON request is one JSON call upstream)';
+    streamInternallyConfig = writeStreamInternallyConfig();
+    subjects.push('switchyard-stream-internally');
+    notes['switchyard-stream-internally'] = 'diagnostic only, no targets: SWITCHYARD_CONFIG with policy.streamInternally always (a JSON request is streamed upstream and rebuilt)';
   }
   const context: RunContext = {
     settings,
     pinning,
     subjects,
     ...(cpuProfileDir ? { cpuProfileDir } : {}),
-    ...(jsonUpstreamConfig ? { jsonUpstreamConfig } : {}),
+    ...(streamInternallyConfig ? { streamInternallyConfig } : {}),
   };
   const started = new Date();
   log(`Switchyard overhead benchmark (${settings.mode}), Node ${process.version}, ${cores} cores (${cpuModel})`);
@@ -366,7 +366,7 @@ async function main(): Promise<number> {
     noiseLine,
     `Targets met: ${met} of ${targets.length}${missed ? ` (${missed} MISSED)` : ''}.`,
     '',
-    ...[...SUBJECTS, 'switchyard-json-upstream' as const].filter((id) => notes[id]).map((id) => `- ${SUBJECT_LABELS[id]}: ${notes[id] ?? ''}`),
+    ...[...SUBJECTS, 'switchyard-stream-internally' as const].filter((id) => notes[id]).map((id) => `- ${SUBJECT_LABELS[id]}: ${notes[id] ?? ''}`),
     '',
   ].join('\n');
   const markdown = `${header}\n${table}\n`;

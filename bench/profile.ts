@@ -4,7 +4,7 @@
  * side by side, so a gap to the floor can be pinned on a layer. Uses the same upstream, subjects and pinning
  * as bench/overhead.ts. Investigation only; `npm run bench` does not run it.
  *
- *   node bench/profile.ts [--subjects hono-floor,switchyard-memory,switchyard-json-upstream]
+ *   node bench/profile.ts [--subjects hono-floor,switchyard-memory,switchyard-stream-internally]
  *                         [--kind json|stream] [--requests 6000] [--streams 200] [--top 15]
  *                         [--save DIR]   (keep the .cpuprofile files, e.g. for bench/summarize-profile.ts)
  *
@@ -21,7 +21,7 @@ import { concurrentStreams, JSON_BODY, loadRun, sequentialStreams, type StreamSe
 import { setUpPinning, type Pinning } from './lib/pinning.ts';
 import { cpuTimeMs } from './lib/proc.ts';
 import { SUBJECT_LABELS, type SubjectId } from './lib/report.ts';
-import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeJsonUpstreamConfig } from './lib/subjects.ts';
+import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeStreamInternallyConfig } from './lib/subjects.ts';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './summarize-profile.ts';
 
 const PROFILE_PRELOAD = fileURLToPath(new URL('./lib/profile-on-signal.ts', import.meta.url));
@@ -43,7 +43,7 @@ function isMessage(kind: string): (message: unknown) => boolean {
 async function profileSubject(
   id: ProxyId,
   pinning: Pinning,
-  options: { kind: 'json' | 'stream'; requests: number; streams: number; jsonUpstreamConfig?: string; saveDir?: string },
+  options: { kind: 'json' | 'stream'; requests: number; streams: number; streamInternallyConfig?: string; saveDir?: string },
 ): Promise<Profiled> {
   const children: Child[] = [];
   const dir = options.saveDir ?? mkdtempSync(join(tmpdir(), 'switchyard-profile-'));
@@ -55,7 +55,7 @@ async function profileSubject(
     const { script, env } = subjectCommand(id, {
       port,
       upstreamBase: `${upstream.url}/v1`,
-      ...(options.jsonUpstreamConfig ? { jsonUpstreamConfig: options.jsonUpstreamConfig } : {}),
+      ...(options.streamInternallyConfig ? { streamInternallyConfig: options.streamInternallyConfig } : {}),
     });
     const file = join(dir, `${id}-${options.kind}.cpuprofile`);
     const subject = await startChild({
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   installCleanup();
   const { values } = parseArgs({
     options: {
-      subjects: { type: 'string', default: 'hono-floor,switchyard-memory,switchyard-json-upstream' },
+      subjects: { type: 'string', default: 'hono-floor,switchyard-memory,switchyard-stream-internally' },
       kind: { type: 'string', default: 'json' },
       requests: { type: 'string', default: '6000' },
       streams: { type: 'string', default: '200' },
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   for (const id of ids) if (!(id in SUBJECT_LABELS) || (id as SubjectId) === 'direct') throw new Error(`unknown subject ${id}`);
   const pinning = setUpPinning();
   process.stderr.write(`${pinning.note}\n`);
-  const jsonUpstreamConfig = ids.includes('switchyard-json-upstream') ? writeJsonUpstreamConfig() : undefined;
+  const streamInternallyConfig = ids.includes('switchyard-stream-internally') ? writeStreamInternallyConfig() : undefined;
   const results: Profiled[] = [];
   for (const id of ids) {
     results.push(
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
         kind,
         requests: Number(values.requests),
         streams: Number(values.streams),
-        ...(jsonUpstreamConfig ? { jsonUpstreamConfig } : {}),
+        ...(streamInternallyConfig ? { streamInternallyConfig } : {}),
         ...(values.save ? { saveDir: values.save } : {}),
       }),
     );

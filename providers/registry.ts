@@ -1,18 +1,21 @@
 /**
  * Every provider the gateway knows, by name. A new provider is one folder under providers/ plus one line here.
  * Its environment variables follow from the name: `<NAME>_API_KEY`, `<NAME>_BASE_URL`.
+ *
+ * The OpenAI passthrough is loaded with the gateway (it is small and SDK-free); translating providers are
+ * loaded only when configured (lazy-provider.ts).
  */
-import type { Provider, ProviderSettings } from './types.ts';
 import { createOpenAIProvider } from './openai/index.ts';
-import { createAnthropicProvider } from './anthropic/index.ts';
-import { createGeminiProvider } from './gemini/index.ts';
+import { ANTHROPIC_DEFAULT_MODEL } from './anthropic/default-model.ts';
+import { GEMINI_DEFAULT_MODEL } from './gemini/default-model.ts';
+import { lazyProvider, type ProviderFactory } from './lazy-provider.ts';
 
-export type ProviderFactory = (settings: ProviderSettings) => Provider;
+export type { ProviderFactory } from './lazy-provider.ts';
 
 export const PROVIDERS: Readonly<Record<string, ProviderFactory>> = {
   openai: createOpenAIProvider,
-  anthropic: createAnthropicProvider,
-  gemini: createGeminiProvider,
+  anthropic: lazyProvider('anthropic', ANTHROPIC_DEFAULT_MODEL, async () => (await import('./anthropic/index.ts')).createAnthropicProvider),
+  gemini: lazyProvider('gemini', GEMINI_DEFAULT_MODEL, async () => (await import('./gemini/index.ts')).createGeminiProvider),
 };
 
 export const PROVIDER_NAMES: readonly string[] = Object.keys(PROVIDERS);

@@ -10,8 +10,10 @@ import type {
   ChatCompletionChunk,
   ChatCompletionCreateParams,
 } from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import type { HttpTransport } from './shared/http-transport.ts';
 
-export type { ChatCompletion, ChatCompletionChunk };
+export type { ChatCompletion, ChatCompletionChunk, CompletionUsage };
 
 /**
  * A chat request as the client sent it, after validation. Fields the gateway does not know are kept
@@ -48,14 +50,39 @@ export interface ProviderCall {
   includeUsage: boolean;
   /** Aborted when the client disconnects, the attempt times out or the deadline passes. */
   signal: AbortSignal;
-  /** Upper bound for this attempt's HTTP call, passed to the SDK as its timeout. */
+  /**
+   * Upper bound for this attempt's HTTP call, for SDKs that take a timeout of their own. Routing also aborts
+   * `signal` at every bound, which is all the passthrough relies on.
+   */
   timeoutMs: number;
+  /**
+   * The caller can relay the upstream's own event stream to the client as it came (a streaming client): a
+   * passthrough may then answer `type: 'sse'` instead of parsed chunks.
+   */
+  relay?: boolean;
+}
+
+/**
+ * A slice of an upstream's own event stream, relayed to the client byte for byte: only whole events, as
+ * many as one network read completed, with what routing needs to know of them.
+ */
+export interface RawSseBatch {
+  bytes: Uint8Array;
+  /** An event here is the first to carry part of the answer (the streaming commit point). */
+  token: boolean;
+  /** An event here carries a `finish_reason`. */
+  finish: boolean;
+  /** The upstream's `data: [DONE]` ends this batch: the stream is complete. */
+  done: boolean;
+  usage?: CompletionUsage;
 }
 
 export type ProviderResult =
   | {
       type: 'json';
       body: ChatCompletion;
+      /** The upstream's own JSON text, when the body is relayed as it came (the passthrough). */
+      raw?: string;
       warnings: Warning[];
       rateLimit?: RateLimitSnapshot;
     }
@@ -69,6 +96,13 @@ export type ProviderResult =
       chunks: AsyncIterable<ChatCompletionChunk>;
       warnings: Warning[];
       rateLimit?: RateLimitSnapshot;
+    }
+  | {
+      type: 'sse';
+      /** The upstream's events as they arrive; throws like `chunks`, and `return()` cancels the same way. */
+      batches: AsyncIterable<RawSseBatch>;
+      warnings: Warning[];
+      rateLimit?: RateLimitSnapshot;
     };
 
 export interface Provider {
@@ -76,6 +110,11 @@ export interface Provider {
   readonly name: string;
   /** Models to advertise in `GET /v1/models` when no route names them. */
   readonly defaultModel: string;
+  /**
+   * The provider relays an OpenAI-compatible upstream as it is, rather than translating: its JSON answer
+   * loses nothing when it is not streamed internally (see the `streamInternally` policy).
+   */
+  readonly passthrough?: boolean;
   /** One upstream call. Rejects with `UpstreamFailure` (never a raw SDK error). */
   chat(call: ProviderCall): Promise<ProviderResult>;
 }
@@ -87,4 +126,6 @@ export interface ProviderSettings {
   baseURL?: string;
   /** Fallback model used when a route does not name one for this provider. */
   defaultModel?: string;
+  /** How a provider that calls HTTP directly sends its requests (the entry injects the runtime's fastest). */
+  transport?: HttpTransport;
 }

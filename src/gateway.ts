@@ -12,6 +12,7 @@ import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
+import type { HttpTransport } from '../providers/shared/http-transport.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   random?: () => number;
   providers?: Readonly<Record<string, ProviderFactory>>;
   healthReport?: () => unknown;
+  /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
+  transport?: HttpTransport;
 }
 
 export interface Gateway {
@@ -43,6 +46,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         apiKey,
         ...(provider.baseURL ? { baseURL: provider.baseURL } : {}),
         ...(provider.defaultModel ? { defaultModel: provider.defaultModel } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
       }),
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load-config.ts';
 import { createGateway } from './gateway.ts';
+import { undiciTransport } from './transport/undici-transport.ts';
 import { createLogger, type LogLevel } from './telemetry/logger.ts';
 import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/redis-health-monitor.ts';
 import type { RedisConnection } from './health/redis-store.ts';
@@ -65,7 +66,7 @@ function main(): void {
     console.error(`switchyard: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const gateway = createGateway({ config, health, logger, healthReport: () => health.report() });
+  const gateway = createGateway({ config, health, logger, transport: undiciTransport, healthReport: () => health.report() });
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });

@@ -24,8 +24,8 @@ export interface SubjectContext {
   port: number;
   /** http://127.0.0.1:UPSTREAM/v1 */
   upstreamBase: string;
-  /** Config file that turns streamInternally off (the diagnostic subject). */
-  jsonUpstreamConfig?: string;
+  /** Config file that streams every JSON request internally (the diagnostic subject). */
+  streamInternallyConfig?: string;
 }
 
 export function subjectCommand(id: Exclude<SubjectId, 'direct'>, context: SubjectContext): SubjectCommand {
@@ -43,15 +43,15 @@ export function subjectCommand(id: Exclude<SubjectId, 'direct'>, context: Subjec
       // Per-request log lines are info; keep their cost (and the pipe) out of the measurement.
       SWITCHYARD_LOG_LEVEL: 'warn',
       ...(id === 'switchyard-redis' ? { REDIS_URL } : {}),
-      ...(id === 'switchyard-json-upstream' && context.jsonUpstreamConfig ? { SWITCHYARD_CONFIG: context.jsonUpstreamConfig } : {}),
+      ...(id === 'switchyard-stream-internally' && context.streamInternallyConfig ? { SWITCHYARD_CONFIG: context.streamInternallyConfig } : {}),
     },
   };
 }
 
 /** Writes the diagnostic subject's config file (removed when this process exits) and returns its path. */
-export function writeJsonUpstreamConfig(): string {
+export function writeStreamInternallyConfig(): string {
   const path = join(tmpdir(), `switchyard-bench-${process.pid}.json`);
-  writeFileSync(path, JSON.stringify({ policy: { streamInternally: false } }));
+  writeFileSync(path, JSON.stringify({ policy: { streamInternally: 'always' } }));
   process.on('exit', () => rmSync(path, { force: true }));
   return path;
 }

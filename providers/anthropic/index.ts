@@ -17,7 +17,9 @@ import { parseRateLimit } from './rate-limit.ts';
 import { preflight } from '../shared/preflight.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
-export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-6';
+import { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
+
+export { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 
 export function createAnthropicProvider(settings: ProviderSettings): Provider {
   const apiKey = settings.apiKey;

@@ -25,7 +25,9 @@ import { mapGeminiError, type ErrorContext } from './map-error.ts';
 import { parseGeminiStream } from './parse-stream.ts';
 import { preflight, preflightFailure } from '../shared/preflight.ts';
 
-export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-flash';
+import { GEMINI_DEFAULT_MODEL } from './default-model.ts';
+
+export { GEMINI_DEFAULT_MODEL } from './default-model.ts';
 
 export function createGeminiProvider(settings: ProviderSettings): Provider {
   const client = new GoogleGenAI({

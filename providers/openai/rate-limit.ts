@@ -9,6 +9,7 @@
  */
 import { parseGoDuration } from '../shared/parse-retry-after.ts';
 import type { RateLimitSnapshot } from '../types.ts';
+import type { HeaderReader } from '../shared/http-transport.ts';
 
 /**
  * The shared snapshot plus the budget sizes. `RateLimitSnapshot` has no limit fields (yet); the extra ones
@@ -19,7 +20,7 @@ export interface OpenAIRateLimit extends RateLimitSnapshot {
   limitTokens?: number;
 }
 
-export function parseOpenAIRateLimit(headers: Headers): OpenAIRateLimit | undefined {
+export function parseOpenAIRateLimit(headers: HeaderReader): OpenAIRateLimit | undefined {
   const snapshot: OpenAIRateLimit = {};
   setIfDefined(snapshot, 'limitRequests', count(headers.get('x-ratelimit-limit-requests')));
   setIfDefined(snapshot, 'limitTokens', count(headers.get('x-ratelimit-limit-tokens')));

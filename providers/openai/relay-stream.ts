@@ -1,47 +1,46 @@
 /**
- * Passes the SDK's stream of chunks on, one at a time as they arrive, and makes its ending honest.
+ * Passes a stream read from the upstream on, one item at a time as it arrives, and makes its ending honest.
+ * Used for both of the passthrough's stream shapes: parsed chunks (a stream rebuilt into JSON) and raw SSE
+ * batches (a stream relayed to a streaming client byte for byte).
  *
- * The SDK's `Stream` (node_modules/openai/src/core/streaming.ts) already parses each SSE event, throws an
- * `APIError` for an in-stream `{"error":...}` event and stops at `data: [DONE]`. Three things it does not do
- * for a gateway, and this does:
  * - errors become `UpstreamFailure`s (via `mapError`), and an abort by the call's signal surfaces as the
- *   signal's reason: the SDK ends the iteration silently when its request is aborted, which would look
- *   like a complete answer;
+ *   signal's reason: a body cut by our own abort would otherwise look like a complete answer;
  * - `return()` cancels the upstream request even when iteration never started (an async generator that was
- *   never entered ignores `return()`, and the SDK only aborts from inside its generator);
- * - a stream that ends cleanly without any `finish_reason` was truncated (a proxy closing the connection
+ *   never entered ignores `return()`);
+ * - a stream that ends cleanly without any finish reason was truncated (a proxy closing the connection
  *   gracefully, a server dying between events): that is `stream_interrupted`, not success.
  */
-import type { ChatCompletionChunk } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
-import { PROVIDER_NAME } from './map-error.ts';
+import { PROVIDER_NAME } from './openai-failure.ts';
 
-/** The part of the SDK's `Stream` this needs (a fake is enough in tests). */
-export interface ChunkSource extends AsyncIterable<ChatCompletionChunk> {
+/** Something to iterate once, with the controller that cancels the upstream request behind it. */
+export interface CancellableSource<T> extends AsyncIterable<T> {
   controller: AbortController;
 }
 
-export interface RelayOptions {
+export interface RelayOptions<T> {
   /** The call's signal: when it aborted, its reason is what the consumer sees. */
   signal: AbortSignal;
   mapError: (error: unknown) => UpstreamFailure;
+  /** Whether an item says the answer is finished (a `finish_reason`, or the upstream's `[DONE]`). */
+  finishes: (item: T) => boolean;
 }
 
-export function relayStream(source: ChunkSource, options: RelayOptions): AsyncIterable<ChatCompletionChunk> {
+export function relayStream<T>(source: CancellableSource<T>, options: RelayOptions<T>): AsyncIterable<T> {
   let consumed = false;
   return {
-    [Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
-      if (consumed) throw new Error('This stream of chunks was already consumed');
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      if (consumed) throw new Error('This stream was already consumed');
       consumed = true;
       return relayIterator(source, options);
     },
   };
 }
 
-function relayIterator(source: ChunkSource, { signal, mapError }: RelayOptions): AsyncIterator<ChatCompletionChunk> {
-  let upstream: AsyncIterator<ChatCompletionChunk> | undefined;
+function relayIterator<T>(source: CancellableSource<T>, { signal, mapError, finishes }: RelayOptions<T>): AsyncIterator<T> {
+  let upstream: AsyncIterator<T> | undefined;
   let finished = false;
-  let sawFinishReason = false;
+  let sawFinish = false;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
   const stop = async (): Promise<void> => {
@@ -55,9 +54,9 @@ function relayIterator(source: ChunkSource, { signal, mapError }: RelayOptions):
   };
 
   return {
-    async next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    async next(): Promise<IteratorResult<T>> {
       if (finished) return done;
-      let result: IteratorResult<ChatCompletionChunk>;
+      let result: IteratorResult<T>;
       try {
         upstream ??= source[Symbol.asyncIterator]();
         result = await upstream.next();
@@ -67,12 +66,12 @@ function relayIterator(source: ChunkSource, { signal, mapError }: RelayOptions):
         throw mapError(error);
       }
       if (!result.done) {
-        if (result.value.choices?.some((choice) => choice.finish_reason != null)) sawFinishReason = true;
+        if (!sawFinish && finishes(result.value)) sawFinish = true;
         return result;
       }
       finished = true;
       if (signal.aborted) throw signal.reason;
-      if (!sawFinishReason) {
+      if (!sawFinish) {
         throw new UpstreamFailure({
           provider: PROVIDER_NAME,
           kind: 'stream_interrupted',
@@ -82,7 +81,7 @@ function relayIterator(source: ChunkSource, { signal, mapError }: RelayOptions):
       }
       return done;
     },
-    async return(): Promise<IteratorResult<ChatCompletionChunk>> {
+    async return(): Promise<IteratorResult<T>> {
       if (!finished) await stop();
       return done;
     },

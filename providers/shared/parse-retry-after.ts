@@ -4,7 +4,9 @@
  * `retry-after-ms` (OpenAI, Anthropic) is the most precise and wins; `retry-after` is either
  * delta-seconds or an HTTP-date (RFC 9110 §10.2.3). `now` is injectable so tests need no real clock.
  */
-export function parseRetryAfter(headers: Headers, now: number = Date.now()): number | undefined {
+import type { HeaderReader } from './http-transport.ts';
+
+export function parseRetryAfter(headers: HeaderReader, now: number = Date.now()): number | undefined {
   const ms = headers.get('retry-after-ms');
   if (ms !== null) {
     const value = Number(ms);

@@ -1,5 +1,5 @@
 /**
- * Server-sent events from a fetch body, one message at a time as they arrive (WHATWG HTML §9.2 event stream
+ * Server-sent events from a response body, one message at a time as they arrive (WHATWG HTML §9.2 event stream
  * format: `data:` lines joined by newlines, `event:` names, `:` comments, a blank line ends a message; LF,
  * CRLF and CR line ends).
  *
@@ -11,34 +11,23 @@ export interface SseMessage {
   data: string;
 }
 
-export async function* parseSse(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<SseMessage, void, undefined> {
-  const reader = body.getReader();
+export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage, void, undefined> {
+  // Stopping early (`return()`) ends the loop over `body`; closing the connection is the caller's (the
+  // transport's `cancel()`), since an async iterable has no cancel of its own.
   const decoder = new TextDecoder();
-  // Cancelling the reader is what closes the upstream connection when the consumer stops early.
-  const cancel = () => void reader.cancel(signal.reason).catch(() => undefined);
-  signal.addEventListener('abort', cancel, { once: true });
   let buffer = '';
-  let finished = false;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer = appendNormalised(buffer, decoder.decode(value, { stream: true }));
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const message = parseBlock(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (message) yield message;
-      }
+  for await (const value of body) {
+    buffer = appendNormalised(buffer, decoder.decode(value, { stream: true }));
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const message = parseSseBlock(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (message) yield message;
     }
-    buffer = appendNormalised(buffer, decoder.decode()).replace(/\r$/, '\n');
-    const last = parseBlock(buffer);
-    if (last) yield last;
-    finished = true;
-  } finally {
-    signal.removeEventListener('abort', cancel);
-    if (!finished) await reader.cancel().catch(() => undefined);
   }
+  buffer = appendNormalised(buffer, decoder.decode()).replace(/\r$/, '\n');
+  const last = parseSseBlock(buffer);
+  if (last) yield last;
 }
 
 /**
@@ -56,7 +45,8 @@ function appendNormalised(buffer: string, piece: string): string {
   return buffer + text.slice(0, text.length - trailing.length).replace(/\r\n?/g, '\n') + trailing;
 }
 
-function parseBlock(block: string): SseMessage | undefined {
+/** One event block (LF line ends, without the blank line that ends it): its data and event name, if any. */
+export function parseSseBlock(block: string): SseMessage | undefined {
   let data: string | undefined;
   let event: string | undefined;
   for (const line of block.split('\n')) {

@@ -143,10 +143,11 @@ function mergePolicy(base: RetryPolicy, overrides: PolicyOverrides | undefined):
 
 function applyEnvPolicy(policy: RetryPolicy, env: Env): RetryPolicy {
   const out = { ...policy };
-  const pairs: Array<[keyof RetryPolicy & ('deadlineMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs'), string]> = [
+  const pairs: Array<[keyof RetryPolicy & ('deadlineMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs' | 'nonStreamingTimeoutMs'), string]> = [
     ['deadlineMs', 'SWITCHYARD_DEADLINE_MS'],
     ['firstTokenTimeoutMs', 'SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS'],
     ['idleTimeoutMs', 'SWITCHYARD_IDLE_TIMEOUT_MS'],
+    ['nonStreamingTimeoutMs', 'SWITCHYARD_NON_STREAMING_TIMEOUT_MS'],
   ];
   for (const [field, name] of pairs) {
     const raw = nonEmpty(env[name]);

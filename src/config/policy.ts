@@ -26,11 +26,20 @@ export interface RetryPolicy {
   /** Provider order when a model has no route of its own. */
   order: string[];
   /**
-   * Non-streaming requests are streamed from the provider internally so that first-token and idle timeouts
-   * catch hangs without cutting off long generations. Off: one plain call bounded by the deadline.
+   * A JSON client's request is streamed from the provider internally, so that first-token and idle timeouts
+   * catch hangs without cutting off long generations, and the answer is rebuilt from the chunks:
+   * `translated` (default) for Anthropic and Gemini, whose answers are rebuilt by the gateway anyway, but not
+   * for the OpenAI passthrough, whose JSON answer is relayed as it came; `always`; `never`.
    */
-  streamInternally: boolean;
+  streamInternally: StreamInternally;
+  /**
+   * A JSON call (not streamed internally) that has not answered within this is abandoned as a timeout and
+   * failed over. It bounds the whole generation, so it must exceed the longest answer expected.
+   */
+  nonStreamingTimeoutMs: number;
 }
+
+export type StreamInternally = 'always' | 'translated' | 'never';
 
 export const DEFAULT_POLICY: RetryPolicy = {
   maxAttempts: 6,
@@ -45,5 +54,8 @@ export const DEFAULT_POLICY: RetryPolicy = {
   retryBudgetRatio: 0.2,
   retryBudgetMinimum: 10,
   order: ['openai', 'anthropic', 'gemini'],
-  streamInternally: true,
+  streamInternally: 'translated',
+  // Long enough for a long non-streamed generation (a few thousand tokens at tens of tokens a second), short
+  // enough that a hung call leaves half of the default 120 s deadline for the fallback.
+  nonStreamingTimeoutMs: 60_000,
 };

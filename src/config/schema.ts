@@ -20,10 +20,15 @@ const policy = z
     deadlineMs: z.number().int().min(100),
     firstTokenTimeoutMs: z.number().int().min(100),
     idleTimeoutMs: z.number().int().min(100),
+    // Timers cannot wait longer than 2^31-1 ms; Node would fire them at once.
+    nonStreamingTimeoutMs: z.number().int().min(100).max(2_147_483_647),
     retryBudgetRatio: z.number().min(0).max(1),
     retryBudgetMinimum: z.number().int().min(0),
     order: z.array(z.string().min(1)).min(1),
-    streamInternally: z.boolean(),
+    // `true` / `false` are the older spellings of `always` / `never`.
+    streamInternally: z
+      .union([z.boolean(), z.enum(['always', 'translated', 'never'])])
+      .transform((value) => (value === true ? 'always' : value === false ? 'never' : value)),
   })
   .partial()
   .strict();

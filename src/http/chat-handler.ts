@@ -9,7 +9,8 @@ import { ClientGone } from '../routing/attempt.ts';
 import { execute, type EngineDeps } from '../routing/execute.ts';
 import { GatewayError, invalidRequest } from '../gateway-error.ts';
 import { explainHeaders, newRequestId } from './response-headers.ts';
-import { sseStream } from './sse.ts';
+import { relaySseStream, sseStream, type SseEnd } from './sse.ts';
+import type { CompletionUsage } from '../../providers/types.ts';
 import { validateChatRequest } from './validate-request.ts';
 
 export function createChatHandler(engine: EngineDeps) {
@@ -65,16 +66,18 @@ export function createChatHandler(engine: EngineDeps) {
 
     if (served.type === 'json') {
       logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
-      return new Response(JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+      return new Response(served.raw ?? JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
     }
-    const stream = sseStream(served.chunks, (end, last) => {
+    const onEnd = (end: SseEnd, usage: CompletionUsage | null | undefined) => {
       logRequest(logger, clock, {
         ...common,
         status: end.ok ? 200 : end.cancelled ? 499 : 200,
         ...(end.error ? { code: end.error.code ?? 'stream_failed', streamError: true } : {}),
-        usage: last?.usage ?? undefined,
+        usage: usage ?? undefined,
       });
-    });
+    };
+    const stream =
+      served.type === 'sse' ? relaySseStream(served.batches, onEnd) : sseStream(served.chunks, (end, last) => onEnd(end, last?.usage));
     return new Response(stream, {
       status: 200,
       headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' },

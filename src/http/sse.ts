@@ -1,9 +1,10 @@
 /**
- * Writes OpenAI chunks as server-sent events, one `data:` line per chunk, ending with `data: [DONE]`.
+ * Writes a stream to the client as server-sent events: OpenAI chunks one `data:` line each (translated
+ * providers), or an upstream's own events byte for byte (the passthrough), ending with `data: [DONE]`.
  * A failure after the stream has started becomes an OpenAI-style error event and the stream ends there:
  * never a silent clean end that a client would take for a complete answer.
  */
-import type { ChatCompletionChunk } from '../../providers/types.ts';
+import type { ChatCompletionChunk, CompletionUsage, RawSseBatch } from '../../providers/types.ts';
 import { isUpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { OpenAIErrorBody } from '../gateway-error.ts';
 
@@ -50,6 +51,50 @@ export function sseStream(
     async cancel() {
       finish({ ok: false, cancelled: true });
       await chunks.return(undefined);
+    },
+  });
+}
+
+/**
+ * Relays an upstream's events as they came. `[DONE]` is the upstream's own when it sent one; the gateway
+ * adds it only for an upstream that ended cleanly without it.
+ */
+export function relaySseStream(
+  batches: AsyncGenerator<RawSseBatch, void, undefined>,
+  onEnd: (end: SseEnd, usage: CompletionUsage | undefined) => void,
+): ReadableStream<Uint8Array> {
+  let usage: CompletionUsage | undefined;
+  let sawDone = false;
+  let ended = false;
+  const finish = (end: SseEnd) => {
+    if (ended) return;
+    ended = true;
+    onEnd(end, usage);
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await batches.next();
+        if (next.done) {
+          if (!sawDone) controller.enqueue(DONE);
+          controller.close();
+          finish({ ok: true });
+          return;
+        }
+        const batch = next.value;
+        if (batch.usage) usage = batch.usage;
+        if (batch.done) sawDone = true;
+        controller.enqueue(batch.bytes);
+      } catch (error) {
+        const body = streamErrorBody(error);
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify(body)}\n\n`));
+        controller.close();
+        finish({ ok: false, error: body.error });
+      }
+    },
+    async cancel() {
+      finish({ ok: false, cancelled: true });
+      await batches.return(undefined);
     },
   });
 }

@@ -1,20 +1,28 @@
 /**
- * One attempt at one provider with one key: the call, the first-token timer, and — for a client that wants
- * JSON — reading the whole internal stream under the idle timer. Everything before the first token can still
- * be retried or failed over invisibly; `Attempt.committed` is what may be shown to the client.
+ * One attempt at one provider with one key: the call, its timers, and — for a client that wants JSON from a
+ * stream — reading the whole internal stream under the idle timer. Everything before the first token can still
+ * be retried or failed over invisibly; an `Answer` is what may be shown to the client.
+ *
+ * How the upstream is asked (README "Retries, deadlines and failover"):
+ * - a streaming client: a stream, bounded by the first-token timeout, then the idle timeout;
+ * - a JSON client, streamed internally (`streamInternally`; by default for translated providers): the same
+ *   timers, the answer rebuilt from the chunks; an upstream that refuses `stream: true` for the model (400 on
+ *   `param: "stream"`) is asked again once without streaming, as neither a failover nor a health failure;
+ * - a JSON client otherwise: one plain call, bounded by `nonStreamingTimeoutMs`, relayed as the upstream's text.
  */
 import type { Clock } from '../clock.ts';
 import type { RetryPolicy } from '../config/policy.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Provider, Warning } from '../../providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Provider, ProviderResult, RawSseBatch, Warning } from '../../providers/types.ts';
+import { carriesToken } from '../../providers/shared/carries-token.ts';
 import { isUpstreamFailure, UpstreamFailure } from '../../providers/upstream-failure.ts';
-import { carriesToken, collectCompletion } from './collect-completion.ts';
+import { collectCompletion } from './collect-completion.ts';
 import { IdleWatch } from './idle-watch.ts';
 
 /** Why the gateway itself cut an attempt short. Used as the AbortSignal reason. */
 export class AttemptTimeout extends Error {
-  readonly code: 'first_token_timeout' | 'idle_timeout' | 'deadline';
+  readonly code: 'first_token_timeout' | 'idle_timeout' | 'non_streaming_timeout' | 'deadline';
   constructor(code: AttemptTimeout['code'], ms: number) {
-    super(`${code.replace('_', ' ')} after ${ms} ms`);
+    super(`${code.replaceAll('_', ' ')} after ${ms} ms`);
     this.name = 'AttemptTimeout';
     this.code = code;
   }
@@ -42,20 +50,20 @@ export interface AttemptInput {
   clock: Clock;
 }
 
+/** What an attempt that succeeded has for the client. */
+export type Answer =
+  | { type: 'json'; body: ChatCompletion; /** The upstream's own text, relayed as it came. */ raw?: string }
+  | { type: 'chunks'; stream: CommittedStream<ChatCompletionChunk> }
+  | { type: 'sse'; stream: CommittedStream<RawSseBatch> };
+
 export type AttemptResult =
-  | { ok: true; firstByteMs: number; warnings: Warning[]; json: ChatCompletion }
-  | {
-      ok: true;
-      firstByteMs: number;
-      warnings: Warning[];
-      /** Starts with the buffered chunks up to and including the first token. */
-      stream: CommittedStream;
-    }
+  | { ok: true; firstByteMs: number; warnings: Warning[]; answer: Answer }
   | { ok: false; failure: UpstreamFailure; firstByteMs?: number };
 
-export interface CommittedStream {
-  buffered: ChatCompletionChunk[];
-  iterator: AsyncIterator<ChatCompletionChunk>;
+export interface CommittedStream<T> {
+  /** The items read up to and including the first token. */
+  buffered: T[];
+  iterator: AsyncIterator<T>;
   controller: AbortController;
   signal: AbortSignal;
   /** Reads the rest under the idle timeout; stop it when the stream ends. */
@@ -63,6 +71,65 @@ export interface CommittedStream {
 }
 
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
+  if (!input.clientStream && !streamsInternally(input.policy, input.provider)) return jsonAttempt(input);
+  const result = await streamAttempt(input);
+  if (!result.ok && !input.clientStream && refusesStreaming(result.failure)) return jsonAttempt(input);
+  return result;
+}
+
+/** Whether a JSON client's request goes to this provider as a stream. */
+export function streamsInternally(policy: RetryPolicy, provider: Provider): boolean {
+  if (policy.streamInternally === 'always') return true;
+  return policy.streamInternally === 'translated' && provider.passthrough !== true;
+}
+
+/** OpenAI's answer for a model the organization may not stream ("must be verified to stream this model"). */
+function refusesStreaming(failure: UpstreamFailure): boolean {
+  return failure.kind === 'bad_request' && failure.param === 'stream';
+}
+
+/** One plain call for a JSON answer, bounded by `nonStreamingTimeoutMs` (and the deadline). */
+async function jsonAttempt(input: AttemptInput): Promise<AttemptResult> {
+  const { clock, policy } = input;
+  const started = clock.now();
+  const controller = new AbortController();
+  const signal = AbortSignal.any([input.clientSignal, controller.signal]);
+  const untilDeadline = Math.max(0, input.deadline - started);
+  const boundMs = Math.min(policy.nonStreamingTimeoutMs, untilDeadline);
+  const code = boundMs < policy.nonStreamingTimeoutMs ? 'deadline' : 'non_streaming_timeout';
+  const cancelTimer = clock.schedule(boundMs, () => controller.abort(new AttemptTimeout(code, boundMs)));
+  try {
+    const result = await abortable(input.provider.chat(callFor(input, false, signal, untilDeadline)), signal);
+    if (result.type !== 'json') {
+      // A provider that streams anyway: read the stream here (no stream was asked for, so none is relayed).
+      const chunks = result.type === 'stream' ? await readAll(result.chunks, signal) : [];
+      return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, answer: { type: 'json', body: collectCompletion(chunks) } };
+    }
+    return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, answer: jsonAnswer(result) };
+  } catch (error) {
+    controller.abort();
+    if (input.clientSignal.aborted) throw new ClientGone();
+    return { ok: false, failure: toFailure(error, input.provider.name, signal) };
+  } finally {
+    cancelTimer();
+  }
+}
+
+/** What a stream attempt holds while it runs, for its timers and its cleanup. */
+interface StreamRun {
+  clock: Clock;
+  policy: RetryPolicy;
+  started: number;
+  controller: AbortController;
+  signal: AbortSignal;
+  cancelFirstToken: () => void;
+  iterator?: AsyncIterator<unknown>;
+  watch?: IdleWatch;
+  firstByteMs?: number;
+}
+
+/** A stream call: first-token timeout until the commit point, then the idle timeout. */
+async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { clock, policy } = input;
   const started = clock.now();
   const controller = new AbortController();
@@ -70,65 +137,90 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const untilDeadline = Math.max(0, input.deadline - started);
   const firstTokenMs = Math.min(policy.firstTokenTimeoutMs, untilDeadline);
   const firstTokenCode = firstTokenMs < policy.firstTokenTimeoutMs ? 'deadline' : 'first_token_timeout';
-  const internalStream = input.clientStream || policy.streamInternally;
-  let iterator: AsyncIterator<ChatCompletionChunk> | undefined;
-  let firstByteMs: number | undefined;
-  let watch: IdleWatch | undefined;
   // One timer covers the call and the wait for the first token.
   const cancelFirstToken = clock.schedule(firstTokenMs, () => controller.abort(new AttemptTimeout(firstTokenCode, firstTokenMs)));
+  const run: StreamRun = { clock, policy, started, controller, signal, cancelFirstToken };
   try {
-    const result = await abortable(
-      input.provider.chat({
-        request: input.request,
-        model: input.model,
-        stream: internalStream,
-        includeUsage: input.clientStream ? input.includeUsage : true,
-        signal,
-        timeoutMs: untilDeadline,
-      }),
-      signal,
-    );
+    const result = await abortable(input.provider.chat(callFor(input, true, signal, untilDeadline)), signal);
     if (result.type === 'json') {
       cancelFirstToken();
-      return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, json: result.body };
+      return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, answer: jsonAnswer(result) };
     }
-    iterator = result.chunks[Symbol.asyncIterator]();
-    const buffered: ChatCompletionChunk[] = [];
-    for (;;) {
-      const next = await abortable(iterator.next(), signal);
-      if (next.done) break;
-      buffered.push(next.value);
-      if (carriesToken(next.value)) break;
-    }
-    cancelFirstToken();
-    firstByteMs = clock.now() - started;
-    if (buffered.length === 0 || !buffered.some(carriesToken)) {
-      throw new UpstreamFailure({
-        provider: input.provider.name,
-        kind: 'stream_interrupted',
-        code: 'empty_stream',
-        message: `${input.provider.name} ended the stream without any answer`,
-      });
-    }
-    watch = new IdleWatch(clock, policy.idleTimeoutMs, signal, () => controller.abort(new AttemptTimeout('idle_timeout', policy.idleTimeoutMs)));
-    if (input.clientStream) {
-      return { ok: true, firstByteMs, warnings: result.warnings, stream: { buffered, iterator, controller, signal, watch } };
-    }
+    const answer: Answer =
+      result.type === 'sse'
+        ? { type: 'sse', stream: await commit(result.batches, (batch) => batch.token, run) }
+        : { type: 'chunks', stream: await commit(result.chunks, carriesToken, run) };
+    const firstByteMs = run.firstByteMs ?? 0;
+    if (input.clientStream || answer.type !== 'chunks') return { ok: true, firstByteMs, warnings: result.warnings, answer };
     // The client wants JSON: read the rest here, where a failure can still be retried elsewhere.
+    const { buffered: chunks, watch, iterator } = answer.stream;
     for (;;) {
       const next = await watch.next(iterator);
       if (next.done) break;
-      buffered.push(next.value);
+      chunks.push(next.value);
     }
     watch.stop();
-    return { ok: true, firstByteMs, warnings: result.warnings, json: collectCompletion(buffered) };
+    return { ok: true, firstByteMs, warnings: result.warnings, answer: { type: 'json', body: collectCompletion(chunks) } };
   } catch (error) {
-    watch?.stop();
+    run.watch?.stop();
     cancelFirstToken();
     controller.abort();
-    void iterator?.return?.();
+    void run.iterator?.return?.();
     if (input.clientSignal.aborted) throw new ClientGone();
-    return { ok: false, failure: toFailure(error, input.provider.name, signal), ...(firstByteMs === undefined ? {} : { firstByteMs }) };
+    return { ok: false, failure: toFailure(error, input.provider.name, signal), ...(run.firstByteMs === undefined ? {} : { firstByteMs: run.firstByteMs }) };
+  }
+}
+
+/** Reads up to the first token (the commit point) and hands the rest over to the idle watch. */
+async function commit<T>(items: AsyncIterable<T>, isToken: (item: T) => boolean, run: StreamRun): Promise<CommittedStream<T>> {
+  const iterator = items[Symbol.asyncIterator]();
+  run.iterator = iterator;
+  const buffered = await readToFirstToken(iterator, isToken, run.signal);
+  run.cancelFirstToken();
+  run.firstByteMs = run.clock.now() - run.started;
+  const { idleTimeoutMs } = run.policy;
+  run.watch = new IdleWatch(run.clock, idleTimeoutMs, run.signal, () => run.controller.abort(new AttemptTimeout('idle_timeout', idleTimeoutMs)));
+  return { buffered, iterator, controller: run.controller, signal: run.signal, watch: run.watch };
+}
+
+function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, timeoutMs: number) {
+  return {
+    request: input.request,
+    model: input.model,
+    stream,
+    // A JSON client's answer is rebuilt from the chunks, usage included; a streaming client gets what it asked.
+    includeUsage: input.clientStream ? input.includeUsage : true,
+    relay: input.clientStream,
+    signal,
+    timeoutMs,
+  };
+}
+
+function jsonAnswer(result: Extract<ProviderResult, { type: 'json' }>): Answer {
+  return result.raw === undefined ? { type: 'json', body: result.body } : { type: 'json', body: result.body, raw: result.raw };
+}
+
+/** Items up to and including the first that carries a token; a stream that ends before one is a failure. */
+async function readToFirstToken<T>(iterator: AsyncIterator<T>, isToken: (item: T) => boolean, signal: AbortSignal): Promise<T[]> {
+  const buffered: T[] = [];
+  for (;;) {
+    const next = await abortable(iterator.next(), signal);
+    if (next.done) break;
+    buffered.push(next.value);
+    if (isToken(next.value)) return buffered;
+  }
+  throw new EmptyStream();
+}
+
+class EmptyStream extends Error {}
+
+async function readAll<T>(items: AsyncIterable<T>, signal: AbortSignal): Promise<T[]> {
+  const out: T[] = [];
+  const iterator = items[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await abortable(iterator.next(), signal);
+    if (next.done) return out;
+    out.push(next.value);
   }
 }
 
@@ -165,6 +257,9 @@ export function toFailure(error: unknown, provider: string, signal: AbortSignal)
     return new UpstreamFailure({ provider, kind: 'timeout', code: timeout.code, message: `${provider}: ${timeout.message}` });
   }
   if (isUpstreamFailure(error)) return error;
+  if (error instanceof EmptyStream) {
+    return new UpstreamFailure({ provider, kind: 'stream_interrupted', code: 'empty_stream', message: `${provider} ended the stream without any answer` });
+  }
   // A bug in a translator or an SDK surprise: treat it as that provider's server error so the request is
   // still served elsewhere, and keep the detail for the logs (it never carries keys: it is our own code's).
   return new UpstreamFailure({

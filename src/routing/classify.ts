@@ -53,9 +53,12 @@ export function classify(failure: UpstreamFailure): Classification {
   return CLASSIFICATION[failure.kind];
 }
 
+/** The gateway's own timeouts, named in fallback reasons (the deadline is reported as plain `timeout`). */
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['first_token_timeout', 'idle_timeout', 'non_streaming_timeout']);
+
 /** Short code for `x-switchyard-fallback-reason`, e.g. `openai:server_500`, `anthropic:overloaded_529`. */
 export function reasonCode(failure: UpstreamFailure): string {
   if (cannotServe(failure)) return `${failure.provider}:unsupported_${failure.param ?? 'parameter'}`;
-  const detail = failure.code === 'first_token_timeout' || failure.code === 'idle_timeout' ? failure.code : failure.kind;
+  const detail = failure.kind === 'timeout' && failure.code && TIMEOUT_CODES.has(failure.code) ? failure.code : failure.kind;
   return `${failure.provider}:${detail}${failure.status ? `_${failure.status}` : ''}`;
 }

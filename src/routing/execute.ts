@@ -9,7 +9,7 @@ import type { RetryPolicy } from '../config/policy.ts';
 import type { HealthMonitor } from '../health/types.ts';
 import type { KeyPool } from '../limits/key-pool.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Warning } from '../../providers/types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, RawSseBatch, Warning } from '../../providers/types.ts';
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { GatewayError } from '../gateway-error.ts';
 import { ClientGone, runAttempt, toFailure, type CommittedStream } from './attempt.ts';
@@ -58,11 +58,16 @@ export interface ServedBase {
 }
 
 export type Served =
-  | (ServedBase & { type: 'json'; body: ChatCompletion })
+  | (ServedBase & { type: 'json'; body: ChatCompletion; /** The upstream's own text, to relay as it came. */ raw?: string })
   | (ServedBase & {
       type: 'stream';
       /** Yields every chunk; throws UpstreamFailure if the stream breaks after the commit point. */
       chunks: AsyncGenerator<ChatCompletionChunk, void, undefined>;
+    })
+  | (ServedBase & {
+      type: 'sse';
+      /** The upstream's own events, to relay byte for byte; throws like `chunks`. */
+      batches: AsyncGenerator<RawSseBatch, void, undefined>;
     });
 
 export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Served> {
@@ -126,11 +131,16 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           warnings: result.warnings,
           firstByteMs: clock.now() - started,
         };
-        if ('json' in result) {
-          health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs: result.firstByteMs, latencyMs: ms, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
-          return { ...base, type: 'json', body: result.json };
+        const answer = result.answer;
+        switch (answer.type) {
+          case 'json':
+            health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs: result.firstByteMs, latencyMs: ms, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
+            return answer.raw === undefined ? { ...base, type: 'json', body: answer.body } : { ...base, type: 'json', body: answer.body, raw: answer.raw };
+          case 'chunks':
+            return { ...base, type: 'stream', chunks: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs) };
+          case 'sse':
+            return { ...base, type: 'sse', batches: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs) };
         }
-        return { ...base, type: 'stream', chunks: relay(result.stream, deps, candidate, attemptStart, result.firstByteMs) };
       }
 
       const failure = result.failure;
@@ -290,13 +300,13 @@ function hasHealthyAlternative(queue: readonly Candidate[], index: number, deps:
  * Passes a committed stream on, bounded by the idle timeout. Past the commit point the gateway never switches
  * provider: a failure is recorded and re-thrown for the HTTP layer to end the stream with an error event.
  */
-async function* relay(
-  stream: CommittedStream,
+async function* relay<T>(
+  stream: CommittedStream<T>,
   deps: EngineDeps,
   candidate: Candidate,
   attemptStart: number,
   firstByteMs: number,
-): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+): AsyncGenerator<T, void, undefined> {
   const { clock, health } = deps;
   let finished = false;
   try {

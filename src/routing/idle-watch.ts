@@ -4,7 +4,6 @@
  * Only time spent waiting on the upstream counts as idle: a slow client does not time out the provider.
  */
 import type { Clock } from '../clock.ts';
-import type { ChatCompletionChunk } from '../../providers/types.ts';
 
 export class IdleWatch {
   private readonly clock: Clock;
@@ -27,7 +26,7 @@ export class IdleWatch {
   }
 
   /** `iterator.next()`, rejected as soon as the attempt's signal aborts (also when the upstream ignores it). */
-  next(iterator: AsyncIterator<ChatCompletionChunk>): Promise<IteratorResult<ChatCompletionChunk>> {
+  next<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
     if (this.signal.aborted) return Promise.reject(this.signal.reason);
     this.waitingSince = this.clock.now();
     if (!this.cancelTimer && !this.stopped) this.arm(this.idleMs);

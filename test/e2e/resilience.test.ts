@@ -328,16 +328,31 @@ describe('transient failures: backoff with full jitter, then failover', () => {
 });
 
 describe('timeouts', () => {
-  test('a hang hits the first-token timeout and fails over (non-streaming too)', async () => {
+  test('a hung stream hits the first-token timeout and fails over', async () => {
     const h = await start({ env: { SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS: '300' }, random: () => 0 });
+    h.openai.failAlways({ kind: 'hang' });
+    const started = Date.now();
+    const answer = await chat(h, { stream: true });
+    const took = Date.now() - started;
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('x-switchyard-provider'), 'anthropic');
+    assert.match(answer.headers.get('x-switchyard-fallback-reason') ?? '', /openai:first_token_timeout/);
+    assert.ok(took < 1500, `took ${took} ms`);
+    await eventually(() => h!.openai.inFlight === 0, 2000, 'hung OpenAI calls aborted');
+  });
+
+  test('a hung non-streaming call is abandoned after nonStreamingTimeoutMs and served by the fallback', async () => {
+    const h = await start({ env: { SWITCHYARD_NON_STREAMING_TIMEOUT_MS: '300' }, random: () => 0 });
     h.openai.failAlways({ kind: 'hang' });
     const started = Date.now();
     const answer = await chat(h);
     const took = Date.now() - started;
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('x-switchyard-provider'), 'anthropic');
-    assert.match(answer.headers.get('x-switchyard-fallback-reason') ?? '', /openai:first_token_timeout/);
+    assert.match(answer.headers.get('x-switchyard-fallback-reason') ?? '', /openai:non_streaming_timeout/);
     assert.ok(took < 1500, `took ${took} ms`);
+    // It was a plain JSON call, not a stream, and it was cancelled.
+    assert.equal((h.openai.requests.at(-1)?.body as { stream?: unknown } | undefined)?.stream, false);
     await eventually(() => h!.openai.inFlight === 0, 2000, 'hung OpenAI calls aborted');
   });
 

@@ -13,6 +13,7 @@ import { startOpenAIMock } from '../mocks/openai-mock.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createTestHealth } from './test-health.ts';
 
 /** Provider keys used by every e2e test; tests assert none of them ever reaches a client or a log line. */
@@ -50,6 +51,8 @@ export interface HarnessOptions {
   shareMocksWith?: Harness;
   /** Provider factories instead of the registry's (to wrap a real provider). */
   providers?: GatewayOptions['providers'];
+  /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
+  transport?: HttpTransport;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -75,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     ...(options.random ? { random: options.random } : {}),
     ...(options.providers ? { providers: options.providers } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -50,7 +50,9 @@ export interface MockTiming {
 }
 
 /** A rendered answer: a JSON body, or SSE frames (each a complete `event:`/`data:` block ending in a blank line). */
-export type Rendered = { json: unknown; headers?: Record<string, string> } | { sse: string[]; headers?: Record<string, string> };
+export type Rendered =
+  | { json: unknown; headers?: Record<string, string>; /** Default 200. */ status?: number; /** The body as written, when not `JSON.stringify(json)`. */ text?: string }
+  | { sse: string[]; headers?: Record<string, string> };
 
 export interface ProviderWire {
   readonly name: string;
@@ -198,7 +200,7 @@ export class MockUpstream {
         res.end('{"id": "broken", "choices": [');
         return true;
       }
-      sendJson(res, 200, rendered.json, rendered.headers);
+      sendJson(res, rendered.status ?? 200, rendered.json, rendered.headers, rendered.text);
       return true;
     }
     res.writeHead(200, {
@@ -247,8 +249,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
-  const text = JSON.stringify(body);
+function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>, written?: string): void {
+  const text = written ?? JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

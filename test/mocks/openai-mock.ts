@@ -37,6 +37,22 @@ export const OPENAI_MOCK_RATE_LIMIT_HEADERS: Readonly<Record<string, string>> = 
 
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
 
+/**
+ * A model this mock's organization may not stream: `stream: true` gets OpenAI's 400 for unverified
+ * organizations (param `stream`, code `unsupported_value`), a plain request is answered.
+ */
+export const UNSTREAMABLE_MODEL = 'o3-unverified-org';
+
+function streamRefusal(): unknown {
+  return openaiError(
+    400,
+    'Your organization must be verified to stream this model. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization. If you just verified, it can take up to 15 minutes for access to propagate.',
+    'invalid_request_error',
+    'unsupported_value',
+    'stream',
+  );
+}
+
 export async function startOpenAIMock(): Promise<MockUpstream> {
   return new MockUpstream(openaiWire, OPENAI_MOCK_DEFAULT_SCRIPT).start();
 }
@@ -181,6 +197,7 @@ export const openaiWire: ProviderWire = {
   render(script, request) {
     if (request.path.split('?')[0] === '/v1/models') return { json: modelList(), headers: responseHeaders() };
     const context = completionContext(request.body);
+    if (request.stream && context.model === UNSTREAMABLE_MODEL) return { json: streamRefusal(), status: 400, headers: responseHeaders() };
     if (!request.stream) return { json: renderCompletion(script, context), headers: responseHeaders() };
     return { sse: renderChunks(script, context), headers: responseHeaders() };
   },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mapOpenAIError } from '../../providers/openai/map-error.ts';
-import { relayStream, type ChunkSource } from '../../providers/openai/relay-stream.ts';
+import { relayStream, type CancellableSource } from '../../providers/openai/relay-stream.ts';
 import type { ChatCompletionChunk } from '../../providers/types.ts';
 import { isUpstreamFailure } from '../../providers/upstream-failure.ts';
 
@@ -16,7 +16,7 @@ function chunk(content: string | null, finish: ChatCompletionChunk.Choice['finis
 }
 
 /** A stand-in for the SDK's Stream: yields the given chunks, then optionally throws. */
-function fakeSource(chunks: ChatCompletionChunk[], failure?: unknown): ChunkSource & { started: boolean } {
+function fakeSource(chunks: ChatCompletionChunk[], failure?: unknown): CancellableSource<ChatCompletionChunk> & { started: boolean } {
   const controller = new AbortController();
   const source = {
     controller,
@@ -33,6 +33,7 @@ function fakeSource(chunks: ChatCompletionChunk[], failure?: unknown): ChunkSour
 const options = (signal = new AbortController().signal) => ({
   signal,
   mapError: (error: unknown) => mapOpenAIError(error, { phase: 'stream' }),
+  finishes: (item: ChatCompletionChunk) => item.choices.some((choice) => choice.finish_reason != null),
 });
 
 async function drain(iterable: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {

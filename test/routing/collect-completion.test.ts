@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { carriesToken, collectCompletion } from '../../src/routing/collect-completion.ts';
+import { collectCompletion } from '../../src/routing/collect-completion.ts';
+import { carriesToken } from '../../providers/shared/carries-token.ts';
 import type { ChatCompletionChunk } from '../../providers/types.ts';
 
 const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk' as const, created: 1, model: 'm' };

@@ -1,0 +1,179 @@
+/**
+ * OpenAI answers that failed, as the one `UpstreamFailure` routing understands — without the `openai` SDK, so
+ * the passthrough's hot path never loads it. `map-error.ts` maps the SDK's own error classes onto these.
+ *
+ * Messages: upstream auth messages are never passed on, not even redacted (OpenAI's 401 quotes the key as
+ * `sk-proj-****abcd`, and a masked key still identifies it). Every other message goes through
+ * `redactSecrets` with the provider's own key as a known secret. Errors that carry upstream text are not kept
+ * as `cause` either: loggers print causes. Transport errors are kept as a redacted copy of their cause chain:
+ * even they can quote the key (fetch rejects a key with a stray newline with `Headers.append: "Bearer sk-..."
+ * is an invalid header value`).
+ */
+import { parseRetryAfter } from '../shared/parse-retry-after.ts';
+import { redactSecrets } from '../shared/redact-secrets.ts';
+import type { HeaderReader } from '../shared/http-transport.ts';
+import { UpstreamFailure, type FailureKind } from '../upstream-failure.ts';
+import { kindFromCode, kindFromStatusAndCode } from './classify-error-code.ts';
+import { parseOpenAIRateLimit, resetAfterRateLimit } from './rate-limit.ts';
+
+export const PROVIDER_NAME = 'openai';
+
+export interface MapErrorContext {
+  /** Strings to scrub from every message, whole: the provider's API key. */
+  secrets?: readonly string[];
+  /**
+   * `request` until the response started, `stream` while iterating chunks. A transport failure in the
+   * `stream` phase is `stream_interrupted` (the answer was cut), in the `request` phase `network`.
+   */
+  phase?: 'request' | 'stream';
+  /** Injectable clock for HTTP-date `retry-after` values. */
+  now?: number;
+}
+
+const AUTH_MESSAGE = "OpenAI rejected the gateway's API key";
+
+/** A body (or stream event) that is not valid JSON, or not the JSON expected. */
+export function malformedResponse(): UpstreamFailure {
+  return failure({
+    kind: 'server',
+    code: 'malformed_response',
+    message: 'OpenAI sent a response that is not valid JSON',
+  });
+}
+
+/** An `{"error":{...}}` object found where a completion was expected (a 200 that is not a completion). */
+export function mapErrorBody(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
+  const fields = readErrorObject(body);
+  const kind = kindFromCode(fields);
+  return failure({
+    kind,
+    code: fields.code ?? fields.type,
+    param: fields.param,
+    message: safeMessage(kind, fields.code, fields.message, context.secrets ?? [], 'OpenAI reported an error'),
+  });
+}
+
+/** An error inside a stream (`data: {"error":...}` after the 200): no status, so the kind comes from the codes. */
+export function mapStreamErrorEvent(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
+  const fields = readErrorObject(body);
+  const kind = kindFromCode(fields);
+  return failure({
+    kind,
+    code: fields.code ?? fields.type,
+    param: fields.param,
+    message: safeMessage(kind, fields.code, fields.message, context.secrets ?? [], 'OpenAI reported an error during the stream'),
+  });
+}
+
+/** The envelope's fields when they are already known (the SDK parsed them), plus status and headers. */
+export interface StatusErrorInit {
+  status: number;
+  headers: HeaderReader | undefined;
+  /** The response body: the `{"error":{...}}` envelope, its inner object, or anything else. */
+  body: unknown;
+  /** Fields found elsewhere (the SDK's own `type`/`code`/`param`), used where the body has none. */
+  fallback?: { type?: string | undefined; code?: string | undefined; param?: string | undefined };
+}
+
+/** An HTTP error status from OpenAI (or a compatible server). */
+export function mapStatusError(init: StatusErrorInit, context: MapErrorContext = {}): UpstreamFailure {
+  const fields = readErrorObject(init.body);
+  const type = fields.type ?? init.fallback?.type;
+  const code = fields.code ?? init.fallback?.code;
+  const param = fields.param ?? init.fallback?.param;
+  const kind = kindFromStatusAndCode(init.status, { type, code });
+  return failure({
+    kind,
+    status: init.status,
+    code: code ?? type,
+    param,
+    retryAfterMs: retryAfter(kind, init.headers, context.now ?? Date.now()),
+    message: safeMessage(kind, code, fields.message, context.secrets ?? [], `OpenAI answered HTTP ${init.status}`),
+  });
+}
+
+/**
+ * A failure of the HTTP call itself (connection refused or reset, DNS, a body cut mid-read) from `fetch` or
+ * undici. Aborts by the call's own signal never get here: the provider rethrows the signal's reason.
+ */
+export function mapTransportError(error: unknown, context: MapErrorContext = {}): UpstreamFailure {
+  const secrets = context.secrets ?? [];
+  if (context.phase === 'stream') {
+    return failure({ kind: 'stream_interrupted', message: 'The stream from OpenAI was interrupted', cause: safeCause(error, secrets) });
+  }
+  return failure({ kind: 'network', message: 'The connection to OpenAI failed', cause: safeCause(error, secrets) });
+}
+
+/**
+ * `retry-after-ms` / `retry-after` when OpenAI sent them; for a rate limit without them, the reset of the
+ * exhausted budget. A billing failure gets none: no wait makes it pass.
+ */
+function retryAfter(kind: FailureKind, headers: HeaderReader | undefined, now: number): number | undefined {
+  if (!headers || kind === 'quota_exhausted') return undefined;
+  const said = parseRetryAfter(headers, now);
+  if (said !== undefined) return said;
+  return kind === 'rate_limit' ? resetAfterRateLimit(parseOpenAIRateLimit(headers)) : undefined;
+}
+
+function safeMessage(
+  kind: FailureKind,
+  code: string | undefined,
+  upstream: string | undefined,
+  secrets: readonly string[],
+  fallback: string,
+): string {
+  if (kind === 'auth' || code === 'invalid_api_key') return AUTH_MESSAGE;
+  return redactSecrets(upstream && upstream.trim() !== '' ? upstream : fallback, secrets);
+}
+
+interface ErrorObject {
+  message?: string;
+  type?: string;
+  code?: string;
+  param?: string;
+}
+
+/** The envelope's inner object, whether given the envelope or the object; only string fields are kept. */
+function readErrorObject(value: unknown): ErrorObject {
+  if (!isRecord(value)) return {};
+  const inner = isRecord(value['error']) ? value['error'] : value;
+  const out: ErrorObject = {};
+  const message = stringOrUndefined(inner['message']);
+  const type = stringOrUndefined(inner['type']);
+  // Some compatible servers send numeric codes; keep them as text.
+  const code = typeof inner['code'] === 'number' ? String(inner['code']) : stringOrUndefined(inner['code']);
+  const param = stringOrUndefined(inner['param']);
+  if (message !== undefined) out.message = message;
+  if (type !== undefined) out.type = type;
+  if (code !== undefined) out.code = code;
+  if (param !== undefined) out.param = param;
+  return out;
+}
+
+/** A plain Error describing `error` and its causes, with secrets removed, for debugging without leaking. */
+export function safeCause(error: unknown, secrets: readonly string[]): Error {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    if (current instanceof Error) {
+      parts.push(`${current.name}: ${current.message}`);
+      current = current.cause;
+    } else {
+      parts.push(String(current));
+      break;
+    }
+  }
+  return new Error(redactSecrets(parts.join(' <- '), secrets));
+}
+
+export function failure(init: Omit<ConstructorParameters<typeof UpstreamFailure>[0], 'provider'>): UpstreamFailure {
+  return new UpstreamFailure({ provider: PROVIDER_NAME, ...init });
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
