@@ -9,9 +9,13 @@
  *   runFetch()`): the gateway owns retries, so none is set;
  * - streams auto-resume with continuation tokens unless `config.automaticContinuation` is false (a hidden
  *   second request): turned off;
- * - `config.abortSignal` and `config.httpOptions.timeout` bound the attempt; the timeout stays armed while a
- *   stream's body is read. An abort surfaces as an `AbortError` that does not say why, so the provider checks
- *   the caller's signal itself and rethrows its `reason` unchanged (routing owns why it aborted);
+ * - `config.abortSignal` bounds the attempt, and `config.httpOptions.timeout` too for a JSON call. Not for a
+ *   stream: the SDK's timer (`createAttemptSignal`) stays armed while a stream's body is read and is not
+ *   cleared when the stream ends, so each stream kept its whole response reachable until the timer fired
+ *   (the deadline, 120 s by default: about 80 MB at 240 req/s in bench/soak-memory.ts). Routing's own timers
+ *   (first token, idle, deadline) abort the signal instead, and the relay below aborts it when the stream
+ *   ends. An abort surfaces as an `AbortError` that does not say why, so the provider checks the caller's
+ *   signal itself and rethrows its `reason` unchanged (routing owns why it aborted);
  * - returning early from the SDK's stream iterator only releases the body reader, it does not cancel the HTTP
  *   request: each stream gets its own AbortController, aborted when the consumer stops.
  */
@@ -56,7 +60,7 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
           ...config,
           abortSignal: call.stream ? AbortSignal.any([call.signal, stopStream.signal]) : call.signal,
           automaticContinuation: false,
-          httpOptions: { timeout: call.timeoutMs, fetch: capture.fetch },
+          httpOptions: call.stream ? { fetch: capture.fetch } : { timeout: call.timeoutMs, fetch: capture.fetch },
         },
       };
       const includeLogprobs = call.request.logprobs === true;
