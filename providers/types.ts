@@ -56,6 +56,12 @@ export interface ProviderCall {
    */
   timeoutMs: number;
   /**
+   * The client opted in to reasoning (`include_reasoning`, or the route's `includeReasoning`): translating
+   * providers add the model's thinking as `reasoning_content` on the message and on deltas. Off (the
+   * default), the answer has exactly OpenAI's fields.
+   */
+  includeReasoning?: boolean;
+  /**
    * The caller can relay the upstream's own event stream to the client as it came (a streaming client): a
    * passthrough may then answer `type: 'sse'` instead of parsed chunks.
    */

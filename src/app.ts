@@ -12,6 +12,8 @@ import { createChatHandler } from './http/chat-handler.ts';
 import { GatewayError } from './gateway-error.ts';
 import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
 import { newRequestId } from './http/response-headers.ts';
+import type { ResponseCache } from './cache/serve-cached.ts';
+import { requireJson } from './http/require-json.ts';
 
 export interface AppDeps extends EngineDeps {
   config: GatewayConfig;
@@ -21,6 +23,8 @@ export interface AppDeps extends EngineDeps {
   knownProviders: readonly string[];
   /** Extra admin data (windows, thresholds) from the health subsystem. */
   healthReport?: () => unknown;
+  /** The exact-match response cache; without it every request goes to routing. */
+  cache?: ResponseCache;
 }
 
 /** Large enough for a conversation with a few images as data URLs; larger bodies get a clear 413. */
@@ -78,7 +82,8 @@ export function createApp(deps: AppDeps): Hono {
         throw new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` });
       },
     }),
-    createChatHandler(deps),
+    requireJson(),
+    createChatHandler(deps, deps.cache),
   );
   v1.get('/models', function listModels(c) {
     const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);

@@ -11,6 +11,9 @@ import type { HealthMonitor } from './health/types.ts';
 import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import type { CacheStore } from './cache/cache-store.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
+import { createResponseCache } from './cache/serve-cached.ts';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
 import type { HttpTransport } from '../providers/shared/http-transport.ts';
 
@@ -23,6 +26,8 @@ export interface GatewayOptions {
   random?: () => number;
   providers?: Readonly<Record<string, ProviderFactory>>;
   healthReport?: () => unknown;
+  /** The response cache's store (the entries pass Redis here); a memory store bounded by cache.maxBytes by default. */
+  cacheStore?: CacheStore;
   /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
   transport?: HttpTransport;
 }
@@ -30,6 +35,7 @@ export interface GatewayOptions {
 export interface Gateway {
   app: Hono;
   deps: AppDeps;
+  cacheStore: CacheStore;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -51,6 +57,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock));
   }
+  const cacheStore = options.cacheStore ?? createMemoryCacheStore({ maxBytes: options.config.cache.maxBytes, clock });
   const deps: AppDeps = {
     config: options.config,
     pools,
@@ -61,6 +68,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     knownProviders: Object.keys(factories).length ? Object.keys(factories) : PROVIDER_NAMES,
     ...(options.random ? { random: options.random } : {}),
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
+    cache: createResponseCache({ config: options.config, store: cacheStore, clock, logger }),
   };
-  return { app: createApp(deps), deps };
+  return { app: createApp(deps), deps, cacheStore };
 }

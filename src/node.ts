@@ -3,70 +3,140 @@
  * (Redis when REDIS_URL is set, memory otherwise), @hono/node-server, and a graceful shutdown that lets
  * in-flight requests and streams finish.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load-config.ts';
+import { MAX_CONFIG_BYTES } from './config/bounds.ts';
+import { clientErrorResponse } from './http/client-error-response.ts';
 import { createGateway } from './gateway.ts';
 import { undiciTransport } from './transport/undici-transport.ts';
 import { createLogger, type LogLevel } from './telemetry/logger.ts';
-import { createConfiguredHealthMonitor, type HealthStoreConfig } from './health/redis-health-monitor.ts';
+import type { HealthStoreConfig } from './health/redis-health-monitor.ts';
+import { createHealthMonitor } from './health/health-monitor.ts';
+import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import type { BackgroundHealthMonitor } from './health/health-monitor.ts';
 import type { Logger } from './telemetry/logger.ts';
+import type { CacheStore } from './cache/cache-store.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
+import type { RedisCacheConnection } from './cache/redis-cache-store.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 function readConfig(): GatewayConfig {
   const path = process.env.SWITCHYARD_CONFIG;
-  let file: { text: string; path: string } | undefined;
-  if (path) {
-    try {
-      file = { text: readFileSync(path, 'utf8'), path };
-    } catch (error) {
-      throw new ConfigError(`SWITCHYARD_CONFIG: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
+  const file = path ? { text: readBounded(path), path } : undefined;
   return loadConfig(process.env, file, PROVIDER_NAMES);
 }
 
-/** Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise. */
-function buildHealth(config: GatewayConfig, logger: Logger): BackgroundHealthMonitor {
-  const redis: RedisConnection | undefined = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
-  const store: HealthStoreConfig = redis ? { store: 'redis', redis, prefix: config.health.redisPrefix } : { store: 'memory' };
+/** At most MAX_CONFIG_BYTES + 1 bytes, so `SWITCHYARD_CONFIG=/dev/zero` is refused instead of read forever. */
+function readBounded(path: string): string {
+  const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+  let length = 0;
+  let fd: number | undefined;
   try {
-    return createConfiguredHealthMonitor(store, {
-      thresholds: config.health.thresholds,
-      probe: config.health.probe,
-      windows: config.health.windows,
-      ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
-      logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
-    });
+    fd = openSync(path, 'r');
+    for (let read = 1; read > 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
+  } catch (error) {
+    throw new ConfigError(`SWITCHYARD_CONFIG: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (length > MAX_CONFIG_BYTES) throw new ConfigError(`SWITCHYARD_CONFIG: ${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
+  return buffer.toString('utf8', 0, length);
+}
+
+function readLogLevel(): LogLevel {
+  const raw = process.env.SWITCHYARD_LOG_LEVEL?.trim() || 'info';
+  const level = LOG_LEVELS.find((name) => name === raw);
+  if (!level) throw new ConfigError(`SWITCHYARD_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+/**
+ * Start-up errors name the field and never print a stack: a stack from a parser can quote the config text.
+ * Anything that is not a ConfigError is a gateway bug; it is reported by name only.
+ */
+function refuseToStart(error: unknown): never {
+  const message = error instanceof ConfigError ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'} while loading the configuration`;
+  console.error(`switchyard: configuration error: ${message}`);
+  process.exit(1);
+}
+
+/**
+ * Node's own answers to requests it rejects (bad HTTP, headers over 16 KiB, a request not received in time)
+ * have no body; this gives them OpenAI's error shape. Nothing is written once a response has started.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket, inbound: GatewayConfig['inbound']): void {
+  if (error.code !== 'ECONNRESET' && socket.writable && socket.bytesWritten === 0) {
+    // Destroyed once the answer is flushed (a destroy right away would discard it), or after a second at most.
+    socket.end(clientErrorResponse(error, inbound), () => socket.destroy());
+    setTimeout(() => socket.destroy(), 1000).unref();
+    return;
+  }
+  socket.destroy();
+}
+
+/**
+ * Redis when REDIS_URL (or `redis:` options) is set, so every instance shares health; memory otherwise.
+ * ioredis (about 25 MB resident) is imported only when Redis is configured.
+ */
+async function buildHealth(config: GatewayConfig, logger: Logger): Promise<BackgroundHealthMonitor> {
+  const redis: RedisConnection | undefined = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
+  const options = {
+    thresholds: config.health.thresholds,
+    probe: config.health.probe,
+    windows: config.health.windows,
+    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl } : {}),
+    logger: ({ level, event, ...fields }: { level: LogLevel; event: string; [field: string]: unknown }) => logger.log(level, event, fields),
+  };
+  try {
+    if (!redis) return createHealthMonitor({ ...options, store: createMemoryHealthStore() });
+    const store: HealthStoreConfig = { store: 'redis', redis, prefix: config.health.redisPrefix };
+    const { createConfiguredHealthMonitor } = await import('./health/redis-health-monitor.ts');
+    return createConfiguredHealthMonitor(store, options);
   } catch (error) {
     throw new ConfigError(`health: ${(error as Error).message}`);
   }
 }
 
-function main(): void {
-  const logger = createLogger({ level: (process.env.SWITCHYARD_LOG_LEVEL as LogLevel | undefined) ?? 'info' });
+/** The cache shares the health store's Redis connection settings and prefix; memory when no Redis is set. */
+async function buildCacheStore(config: GatewayConfig, logger: Logger): Promise<CacheStore> {
+  const redis = (config.redisOptions as RedisCacheConnection | undefined) ?? config.redisUrl;
+  if (config.cache.store !== 'redis' || !redis) return createMemoryCacheStore({ maxBytes: config.cache.maxBytes });
+  // Loaded only when used, like the health store's Redis: a memory-only gateway never loads ioredis.
+  const { createRedisCacheStore } = await import('./cache/redis-cache-store.ts');
+  let lastLogged = 0;
+  return createRedisCacheStore({
+    redis,
+    prefix: config.health.redisPrefix,
+    timeoutMs: config.cache.redisTimeoutMs,
+    compressAboveBytes: config.cache.compressAboveBytes,
+    // A Redis outage would otherwise log once per request: at most one line every 10 s.
+    onError: (message) => {
+      if (Date.now() - lastLogged < 10_000) return;
+      lastLogged = Date.now();
+      logger.log('warn', 'cache_store_unavailable', { message });
+    },
+  });
+}
+
+async function main(): Promise<void> {
   let config: GatewayConfig;
-  try {
-    config = readConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`switchyard: configuration error: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  let logger: Logger;
   let health: BackgroundHealthMonitor;
   try {
-    health = buildHealth(config, logger);
+    logger = createLogger({ level: readLogLevel() });
+    config = readConfig();
+    health = await buildHealth(config, logger);
   } catch (error) {
-    console.error(`switchyard: configuration error: ${(error as Error).message}`);
-    process.exit(1);
+    refuseToStart(error);
   }
-  const gateway = createGateway({ config, health, logger, transport: undiciTransport, healthReport: () => health.report() });
+  const cacheStore = await buildCacheStore(config, logger);
+  const gateway = createGateway({ config, health, logger, cacheStore, transport: undiciTransport, healthReport: () => health.report() });
 
   if (config.providers.length === 0) {
     logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });
@@ -76,14 +146,29 @@ function main(): void {
   }
   if (config.hostNote) logger.log('warn', 'host_overridden', { message: config.hostNote });
 
-  const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const { headersTimeoutMs, requestTimeoutMs } = config.inbound;
+  const serverOptions = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    // Node checks those timeouts on this interval (default 30 s, which would add up to 30 s to each).
+    connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+  };
+  const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host, serverOptions }, (info) => {
     logger.log('info', 'listening', {
       url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
       providers: config.providers.map((provider) => `${provider.name}(${provider.apiKeys.length} key${provider.apiKeys.length === 1 ? '' : 's'})`),
       routes: [...config.routes.keys()],
       health_store: health.storeStatus().store,
+      cache: config.cache.enabled || [...config.routes.values()].some((route) => route.cache.enabled) ? cacheStore.kind : 'per-request',
       authenticated: config.apiKeys.length > 0,
     });
+  });
+
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, config.inbound));
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    // HOST is not echoed: like any variable it may hold a pasted key.
+    console.error(`switchyard: configuration error: cannot listen on port ${config.port} of HOST: ${error.code ?? error.name}`);
+    process.exit(1);
   });
 
   let stopping = false;
@@ -96,7 +181,7 @@ function main(): void {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {
-      void health.close().finally(() => {
+      void Promise.allSettled([health.close(), cacheStore.close()]).finally(() => {
         logger.log('info', 'stopped', {});
         process.exit(0);
       });
@@ -111,4 +196,4 @@ function main(): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

@@ -8,6 +8,7 @@ import { loadConfig, type Env } from './config/load-config.ts';
 import { createGateway, type Gateway } from './gateway.ts';
 import { createHealthMonitor } from './health/health-monitor.ts';
 import { createLogger } from './telemetry/logger.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 
 let gateway: Gateway | undefined;
@@ -25,7 +26,9 @@ export default {
       const logger = createLogger();
       // Per-isolate memory health: each isolate routes on what it has seen itself.
       const health = createHealthMonitor({ logger: ({ level, event, ...fields }) => logger.log(level, event, fields) });
-      gateway = createGateway({ config, health, logger });
+      // Per-isolate memory cache (a Durable Object store would share it); Redis is not reachable per request here.
+      const cacheStore = createMemoryCacheStore({ maxBytes: config.cache.maxBytes });
+      gateway = createGateway({ config, health, logger, cacheStore });
     }
     return gateway.app.fetch(request);
   },

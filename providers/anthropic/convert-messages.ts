@@ -8,6 +8,9 @@
  *   come back unchanged and pair up on the next request.
  * - consecutive turns of the same role are merged (several tool results after one assistant turn become
  *   one user turn, as Anthropic requires tool results to directly follow their tool_use turn).
+ * - an assistant turn with tool calls gets back the thinking blocks Claude wrote before those calls, from
+ *   the thinking memory (thinking-memory.ts), when the same model wrote them: Anthropic requires them when
+ *   thinking is on and tools are used.
  */
 import type {
   ContentBlockParam,
@@ -21,6 +24,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { Warning } from '../types.ts';
 import { convertTextParts, convertUserContent } from './convert-content.ts';
+import type { ThinkingMemory } from './thinking-memory.ts';
 import { unsupportedParameter } from './unsupported.ts';
 
 export interface ConvertedMessages {
@@ -31,7 +35,16 @@ export interface ConvertedMessages {
 
 type Role = 'user' | 'assistant';
 
-export function convertMessages(input: ReadonlyArray<ChatCompletionMessageParam>): ConvertedMessages {
+export interface ConvertMessagesOptions {
+  /** The model the request goes to: remembered thinking is only replayed to the model that wrote it. */
+  model?: string;
+  thinkingMemory?: ThinkingMemory;
+}
+
+export function convertMessages(
+  input: ReadonlyArray<ChatCompletionMessageParam>,
+  opts: ConvertMessagesOptions = {},
+): ConvertedMessages {
   const systemParts: string[] = [];
   const messages: Array<{ role: Role; content: ContentBlockParam[] }> = [];
   const warnings: Warning[] = [];
@@ -61,7 +74,7 @@ export function convertMessages(input: ReadonlyArray<ChatCompletionMessageParam>
         push('user', convertUserContent(message.content, `${path}.content`, warnings));
         return;
       case 'assistant':
-        push('assistant', convertAssistant(message, path));
+        push('assistant', [...rememberedThinking(message, opts), ...convertAssistant(message, path)]);
         return;
       case 'tool': {
         const result: ToolResultBlockParam = { type: 'tool_result', tool_use_id: message.tool_call_id };
@@ -80,6 +93,13 @@ export function convertMessages(input: ReadonlyArray<ChatCompletionMessageParam>
     messages,
     warnings,
   };
+}
+
+function rememberedThinking(message: ChatCompletionAssistantMessageParam, opts: ConvertMessagesOptions): ContentBlockParam[] {
+  const firstCall = message.tool_calls?.[0];
+  if (!firstCall || !opts.thinkingMemory || opts.model === undefined) return [];
+  const remembered = opts.thinkingMemory.get(firstCall.id);
+  return remembered && remembered.model === opts.model ? [...remembered.blocks] : [];
 }
 
 function convertAssistant(message: ChatCompletionAssistantMessageParam, path: string): ContentBlockParam[] {

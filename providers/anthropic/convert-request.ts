@@ -15,10 +15,13 @@ import { convertResponseFormat } from './convert-response-format.ts';
 import { convertTools } from './convert-tools.ts';
 import { defaultMaxTokens } from './default-max-tokens.ts';
 import { toolsForHistory } from './history-tools.ts';
+import type { ThinkingMemory } from './thinking-memory.ts';
 
 export interface ConvertRequestOptions {
   /** Whether to ask Anthropic for an event stream (the call's choice, which may differ from request.stream). */
   stream: boolean;
+  /** Thinking blocks of earlier tool-calling turns, put back into the history (see thinking-memory.ts). */
+  thinkingMemory?: ThinkingMemory;
 }
 
 export interface ConvertedRequest {
@@ -28,7 +31,10 @@ export interface ConvertedRequest {
 
 export function convertRequest(request: ChatRequest, model: string, opts: ConvertRequestOptions): ConvertedRequest {
   const warnings = checkParameters(request);
-  const converted = convertMessages(request.messages);
+  const converted = convertMessages(request.messages, {
+    model,
+    ...(opts.thinkingMemory ? { thinkingMemory: opts.thinkingMemory } : {}),
+  });
   warnings.push(...converted.warnings);
   const format = convertResponseFormat(request.response_format);
   warnings.push(...format.warnings);

@@ -12,12 +12,18 @@ import type { ChatCompletion } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
 import { completionId } from './completion-id.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
+import { rememberThinking, type ThinkingBlock, type ThinkingMemory } from './thinking-memory.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 import { convertUsage } from './usage.ts';
 
 export interface ConvertResponseOptions {
   /** Clock for `created`; injectable for tests. */
   now?: number;
+  /** Add thinking as `message.reasoning_content` (opt-in). */
+  includeReasoning?: boolean;
+  thinkingMemory?: ThinkingMemory;
+  /** The model the request named (what the thinking memory is keyed by); defaults to the answer's model. */
+  requestedModel?: string;
 }
 
 export function convertResponse(message: Message, opts: ConvertResponseOptions = {}): ChatCompletion {
@@ -33,9 +39,16 @@ export function convertResponse(message: Message, opts: ConvertResponseOptions =
   }
   const texts: string[] = [];
   const toolCalls: ChatCompletionMessageFunctionToolCall[] = [];
+  const thoughts: string[] = [];
+  const thinkingBlocks: ThinkingBlock[] = [];
   for (const block of message.content) {
     if (block.type === 'text') texts.push(block.text);
-    else if (block.type === 'tool_use') {
+    else if (block.type === 'thinking') {
+      thoughts.push(block.thinking);
+      thinkingBlocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+    } else if (block.type === 'redacted_thinking') {
+      thinkingBlocks.push({ type: 'redacted_thinking', data: block.data });
+    } else if (block.type === 'tool_use') {
       toolCalls.push({
         id: block.id,
         type: 'function',
@@ -44,6 +57,9 @@ export function convertResponse(message: Message, opts: ConvertResponseOptions =
     }
   }
   const hasToolCalls = toolCalls.length > 0;
+  rememberThinking(opts.thinkingMemory, opts.requestedModel ?? message.model, toolCalls.map((call) => call.id), thinkingBlocks);
+  const refusal = message.stop_reason === 'refusal' ? (message.stop_details?.explanation ?? null) : null;
+  const reasoning = opts.includeReasoning && thoughts.some((text) => text.length > 0) ? { reasoning_content: thoughts.join('') } : {};
   return {
     id: completionId(message.id),
     object: 'chat.completion',
@@ -55,7 +71,8 @@ export function convertResponse(message: Message, opts: ConvertResponseOptions =
         message: {
           role: 'assistant',
           content: texts.length > 0 ? texts.join('') : null,
-          refusal: null,
+          refusal,
+          ...reasoning,
           ...(hasToolCalls ? { tool_calls: toolCalls } : {}),
         },
         logprobs: null,

@@ -15,11 +15,18 @@ import { mapError } from './map-error.ts';
 import { parseStream } from './parse-stream.ts';
 import { parseRateLimit } from './rate-limit.ts';
 import { preflight } from '../shared/preflight.ts';
+import { createThinkingMemory } from './thinking-memory.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
 import { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 
 export { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
+
+/**
+ * One memory for every Anthropic provider instance of this process (one instance per key): the turn that
+ * called the tools and the turn that answers them may well use different keys.
+ */
+const thinkingMemory = createThinkingMemory();
 
 export function createAnthropicProvider(settings: ProviderSettings): Provider {
   const apiKey = settings.apiKey;
@@ -30,13 +37,14 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
   async function chat(call: ProviderCall): Promise<ProviderResult> {
     // Throws unsupported_parameter before any network call when Anthropic cannot serve the request; a
     // translator bug is a preflight failure too, never Anthropic's.
-    const { params, warnings } = preflight(PROVIDER_NAME, () => convertRequest(call.request, call.model, { stream: call.stream }));
+    const { params, warnings } = preflight(PROVIDER_NAME, () => convertRequest(call.request, call.model, { stream: call.stream, thinkingMemory }));
+    const includeReasoning = call.includeReasoning === true;
     const options = { signal: call.signal, timeout: call.timeoutMs };
     try {
       if (!params.stream) {
         const { data, response } = await client.messages.create(params, options).withResponse();
         const rateLimit = parseRateLimit(response.headers);
-        return { type: 'json', body: convertResponse(data), warnings, ...(rateLimit ? { rateLimit } : {}) };
+        return { type: 'json', body: convertResponse(data, { includeReasoning, thinkingMemory, requestedModel: call.model }), warnings, ...(rateLimit ? { rateLimit } : {}) };
       }
       const { data: events, response } = await client.messages.create(params, options).withResponse();
       const rateLimit = parseRateLimit(response.headers);
@@ -65,7 +73,12 @@ function guardedChunks(
   let cancelled = false;
   async function* translate(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     try {
-      yield* parseStream(events, { includeUsage: call.includeUsage, model: call.model });
+      yield* parseStream(events, {
+        includeUsage: call.includeUsage,
+        model: call.model,
+        includeReasoning: call.includeReasoning === true,
+        thinkingMemory,
+      });
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
       if (cancelled) return; // the consumer left; what broke afterwards is nobody's concern

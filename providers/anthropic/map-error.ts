@@ -20,7 +20,7 @@ import {
 } from '@anthropic-ai/sdk';
 import { kindFromStatus } from '../shared/kind-from-status.ts';
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
 import { type FailureKind, UpstreamFailure, isUpstreamFailure } from '../upstream-failure.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
@@ -57,6 +57,13 @@ const SPEND_LIMIT_CODES: ReadonlySet<string> = new Set([
 const CONTEXT_PATTERN = /prompt is too long|context (window|length|limit)|maximum context|too many (input )?tokens/i;
 const QUOTA_PATTERN = /credit balance|spend(ing)? limit|usage limits?/i;
 const MAX_MESSAGE_LENGTH = 500;
+/** Anthropic's 400 for a tool-use turn replayed without its thinking blocks while thinking is on. */
+const THINKING_MISSING_PATTERN = /must (start|begin) with a thinking block|Expected [`'"]?(redacted_)?thinking/i;
+const THINKING_MISSING_HINT =
+  'Claude thinks on this model, and Anthropic needs the thinking blocks of the assistant turn that called the tools. ' +
+  'The gateway keeps them for an hour in the memory of the instance that served that turn; here they were not ' +
+  'available (another instance, a restart, or expired), and OpenAI-format history cannot carry them. Start the ' +
+  'tool loop again from the user turn.';
 
 export function mapError(error: unknown, ctx: MapErrorContext): UpstreamFailure {
   if (isUpstreamFailure(error)) return error;
@@ -109,10 +116,17 @@ function fromApiError(
   const where = status === undefined ? 'Anthropic stream error' : `Anthropic returned ${status}`;
   const extra: Partial<ConstructorParameters<typeof UpstreamFailure>[0]> = {};
   if (status !== undefined) extra.status = status;
-  if (type !== undefined) extra.code = type;
+  // The type is upstream text too: redacted like the message before it becomes the failure's code.
+  if (type !== undefined) extra.code = redactField(type, [ctx.apiKey]);
   if (kind !== 'quota_exhausted' && error.headers) {
     const retryAfterMs = parseRetryAfter(error.headers, ctx.now);
     if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
+  }
+  if (kind === 'bad_request' && THINKING_MISSING_PATTERN.test(detail)) {
+    return fail('bad_request', `Anthropic returned 400 invalid_request_error: ${THINKING_MISSING_HINT} (Anthropic said: ${detail})`, {
+      ...extra,
+      code: 'thinking_blocks_missing',
+    });
   }
   const codeNote = error.errorCode ? ` (${error.errorCode})` : '';
   return fail(kind, `${where} ${type ?? 'error'}${codeNote}: ${detail}`, extra);

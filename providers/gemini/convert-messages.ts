@@ -19,10 +19,12 @@
  *
  * Thought signatures: Gemini 3 models return an opaque `thoughtSignature` on the first `functionCall` part of
  * each step and reject a replayed history without it (https://ai.google.dev/gemini-api/docs/thought-signatures).
- * OpenAI's format has no place for it, so a signature the client kept in Google's OpenAI-compatible shape
- * (`tool_calls[].extra_content.google.thought_signature`) is replayed, and otherwise the documented bypass value
- * `skip_thought_signature_validator` goes on the first call of each model turn, for models that validate
- * signatures (every Gemini model after the 1.x and 2.x series).
+ * The answers carry it as `tool_calls[].extra_content.google.thought_signature` (Google's OpenAI-compatible
+ * shape; thought-signatures.ts), so a signature the client kept there is replayed exactly; one the client
+ * dropped is taken from the gateway's short-lived memory by tool-call id; only when neither has it does the
+ * documented bypass value `skip_thought_signature_validator` go on the first call of the model turn, for models
+ * that validate signatures (every Gemini model after the 1.x and 2.x series), with a warning, since reasoning
+ * over several tool steps is worse without the real signature.
  */
 import type { Content, Part } from '@google/genai';
 import type {
@@ -34,6 +36,7 @@ import type {
 import { convertUserContent } from './convert-content-parts.ts';
 import { isJsonObject } from './prepare-json-schema.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
+import type { SignatureMemory } from './thought-signatures.ts';
 import type { WarningList } from './warnings.ts';
 
 export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
@@ -47,6 +50,7 @@ export function convertMessages(
   messages: readonly ChatCompletionMessageParam[],
   model: string,
   warnings: WarningList,
+  signatures?: SignatureMemory,
 ): ConvertedMessages {
   const contents: Content[] = [];
   const systemParts: Part[] = [];
@@ -78,7 +82,7 @@ export function convertMessages(
         push('user', convertUserContent(message.content, `${param}.content`, warnings));
         return;
       case 'assistant':
-        push('model', assistantParts(message, param, toolNames));
+        push('model', assistantParts(message, param, toolNames, signatures));
         return;
       case 'tool':
         push('user', [functionResponsePart(message, param, toolNames)]);
@@ -95,7 +99,12 @@ export function convertMessages(
   if (contents.length === 0) {
     throw unsupportedParameter('messages', 'Gemini provider: Gemini needs at least one user or assistant message besides system messages.');
   }
-  if (needsThoughtSignatures(model)) addMissingThoughtSignatures(contents);
+  if (needsThoughtSignatures(model) && addMissingThoughtSignatures(contents) > 0) {
+    warnings.add(
+      'thought_signature',
+      "A tool call in the history came back without its Gemini thought signature (the client dropped extra_content and this gateway no longer remembers it); Google's bypass value was sent, which can lower reasoning quality over several tool steps.",
+    );
+  }
   return systemParts.length > 0 ? { systemInstruction: { parts: systemParts }, contents } : { contents };
 }
 
@@ -114,6 +123,7 @@ function assistantParts(
   message: ChatCompletionAssistantMessageParam,
   param: string,
   toolNames: Map<string, string>,
+  signatures: SignatureMemory | undefined,
 ): Part[] {
   if (message.audio) {
     throw unsupportedParameter(`${param}.audio`, 'Gemini provider: earlier audio answers cannot be replayed to Gemini.');
@@ -140,7 +150,7 @@ function assistantParts(
     }
     toolNames.set(call.id, call.function.name);
     const part: Part = { functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `${callParam}.function.arguments`) } };
-    const signature = clientThoughtSignature(call);
+    const signature = clientThoughtSignature(call) ?? signatures?.get(call.id);
     if (signature !== undefined) part.thoughtSignature = signature;
     parts.push(part);
   });
@@ -179,10 +189,16 @@ function clientThoughtSignature(call: object): string | undefined {
   return typeof signature === 'string' && signature !== '' ? signature : undefined;
 }
 
-function addMissingThoughtSignatures(contents: Content[]): void {
+/** Puts the bypass value where a signature is required and missing; returns how many were needed. */
+function addMissingThoughtSignatures(contents: Content[]): number {
+  let bypassed = 0;
   for (const content of contents) {
     if (content.role !== 'model') continue;
     const firstCall = content.parts?.find((part) => part.functionCall !== undefined);
-    if (firstCall && firstCall.thoughtSignature === undefined) firstCall.thoughtSignature = SKIP_THOUGHT_SIGNATURE;
+    if (firstCall && firstCall.thoughtSignature === undefined) {
+      firstCall.thoughtSignature = SKIP_THOUGHT_SIGNATURE;
+      bypassed++;
+    }
   }
+  return bypassed;
 }

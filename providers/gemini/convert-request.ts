@@ -11,6 +11,7 @@ import type { ChatRequest, Warning } from '../types.ts';
 import { convertMessages } from './convert-messages.ts';
 import { convertReasoningEffort } from './convert-reasoning-effort.ts';
 import { convertTools } from './convert-tools.ts';
+import type { SignatureMemory } from './thought-signatures.ts';
 import { isJsonObject, prepareJsonSchema } from './prepare-json-schema.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
 import { WarningList } from './warnings.ts';
@@ -40,13 +41,13 @@ const HANDLED_FIELDS = new Set([
  */
 const MODEL_NAME = /^(models\/|tunedModels\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-export function convertRequest(request: ChatRequest, model: string): ConvertedRequest {
+export function convertRequest(request: ChatRequest, model: string, signatures?: SignatureMemory): ConvertedRequest {
   const warnings = new WarningList();
   if (!MODEL_NAME.test(model)) {
     throw invalidRequest('model', `'${model.slice(0, 100)}' is not a Gemini model name (letters, digits, '.', '-' and '_', optionally after 'models/').`);
   }
   refuseUnservable(request);
-  const { systemInstruction, contents } = convertMessages(request.messages, model, warnings);
+  const { systemInstruction, contents } = convertMessages(request.messages, model, warnings, signatures);
   const config: GenerateContentConfig = {};
   if (systemInstruction) config.systemInstruction = systemInstruction;
 

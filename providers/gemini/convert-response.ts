@@ -4,8 +4,9 @@
  * `Candidate { content, finishReason, index, logprobsResult }`; https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse).
  *
  * One choice per candidate. `content` joins the text parts, leaving out `thought` parts (thinking summaries
- * are not part of the answer); it is null when the candidate has no text. Function calls become `tool_calls`
- * with ids from tool-call-ids.ts. A prompt Gemini refused (`promptFeedback.blockReason`, no candidates) is an
+ * are not part of the answer; with the request's opt-in they become `reasoning_content`); it is null when the
+ * candidate has no text. Function calls become `tool_calls` with ids from tool-call-ids.ts, and with their
+ * thought signature as `extra_content.google.thought_signature` (thought-signatures.ts). A prompt Gemini refused (`promptFeedback.blockReason`, no candidates) is an
  * answer with `finish_reason: content_filter` and no content, like OpenAI's own filtered answers.
  */
 import type { Candidate, GenerateContentResponse, Part } from '@google/genai';
@@ -14,6 +15,7 @@ import type { ChatCompletion } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
 import { convertLogprobs } from './convert-logprobs.ts';
 import { mapFinishReason, type OpenAIFinishReason } from './map-finish-reason.ts';
+import { signatureExtra, type SignatureMemory } from './thought-signatures.ts';
 import { mintToolCallId, randomBase62, toolCallIdFor } from './tool-call-ids.ts';
 import { convertUsage } from './usage.ts';
 
@@ -31,6 +33,10 @@ export interface ResponseContext {
   /** Unix seconds; injectable for tests. */
   created?: number;
   mintToolCallId?: () => string;
+  /** Add thought parts as `reasoning_content` (opt-in). */
+  includeReasoning?: boolean;
+  /** Where each tool call's thought signature is remembered for the next request. */
+  signatures?: SignatureMemory;
 }
 
 export function convertResponse(response: GeminiResponse, context: ResponseContext): ChatCompletion {
@@ -61,13 +67,27 @@ export function visibleText(parts: readonly Part[]): string | undefined {
   return texts.length > 0 ? texts.join('') : undefined;
 }
 
-export function toOpenAIToolCall(part: Part, mint: () => string): ChatCompletionMessageToolCall | undefined {
+/** Text of the candidate's thought parts (Gemini's thinking summaries); undefined when there is none. */
+export function thoughtText(parts: readonly Part[]): string | undefined {
+  const texts = parts.filter((part) => part.thought === true && typeof part.text === 'string' && part.text !== '').map((part) => part.text ?? '');
+  return texts.length > 0 ? texts.join('') : undefined;
+}
+
+/** An OpenAI tool call plus Google's `extra_content` carrying the thought signature. */
+export type GeminiToolCall = ChatCompletionMessageToolCall & { extra_content?: { google: { thought_signature: string } } };
+
+export function toOpenAIToolCall(part: Part, mint: () => string, signatures?: SignatureMemory): GeminiToolCall | undefined {
   const call = part.functionCall;
   if (!call) return undefined;
+  const id = toolCallIdFor(call, mint);
+  const signature = typeof part.thoughtSignature === 'string' && part.thoughtSignature !== '' ? part.thoughtSignature : undefined;
+  if (signature !== undefined) signatures?.set(id, signature);
   return {
-    id: toolCallIdFor(call, mint),
+    id,
     type: 'function',
+    // No arguments is `{}`: clients (the openai SDK's parse() among them) JSON.parse every call's arguments.
     function: { name: call.name ?? '', arguments: JSON.stringify(call.args ?? {}) },
+    ...(signature !== undefined ? signatureExtra(signature) : {}),
   };
 }
 
@@ -81,11 +101,13 @@ export function finishReasonOrThrow(reason: string | undefined, hasFunctionCalls
 function convertCandidate(candidate: Candidate, position: number, context: ResponseContext): ChatCompletion.Choice {
   const parts = candidate.content?.parts ?? [];
   const mint = context.mintToolCallId ?? mintToolCallId;
-  const toolCalls = parts.map((part) => toOpenAIToolCall(part, mint)).filter((call) => call !== undefined);
-  const message: ChatCompletion.Choice['message'] = {
+  const toolCalls = parts.map((part) => toOpenAIToolCall(part, mint, context.signatures)).filter((call) => call !== undefined);
+  const reasoning = context.includeReasoning ? thoughtText(parts) : undefined;
+  const message: ChatCompletion.Choice['message'] & { reasoning_content?: string } = {
     role: 'assistant',
     content: visibleText(parts) ?? null,
     refusal: null,
+    ...(reasoning !== undefined ? { reasoning_content: reasoning } : {}),
   };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   return {

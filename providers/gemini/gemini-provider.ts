@@ -28,10 +28,14 @@ import { convertResponse } from './convert-response.ts';
 import { mapGeminiError, type ErrorContext } from './map-error.ts';
 import { parseGeminiStream } from './parse-stream.ts';
 import { preflight, preflightFailure } from '../shared/preflight.ts';
+import { createSignatureMemory } from './thought-signatures.ts';
 
 import { GEMINI_DEFAULT_MODEL } from './default-model.ts';
 
 export { GEMINI_DEFAULT_MODEL } from './default-model.ts';
+
+/** One memory for every Gemini provider instance (one per key) of this process; see thought-signatures.ts. */
+const signatures = createSignatureMemory();
 
 export function createGeminiProvider(settings: ProviderSettings): Provider {
   const client = new GoogleGenAI({
@@ -50,7 +54,8 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
     defaultModel: settings.defaultModel ?? GEMINI_DEFAULT_MODEL,
     async chat(call: ProviderCall): Promise<ProviderResult> {
       if (call.signal.aborted) throw call.signal.reason;
-      const { contents, config, warnings } = preflight('gemini', () => convertRequest(call.request, call.model));
+      const { contents, config, warnings } = preflight('gemini', () => convertRequest(call.request, call.model, signatures));
+      const includeReasoning = call.includeReasoning === true;
       const capture = createResponseCapture();
       const stopStream = new AbortController();
       const params: GenerateContentParameters = {
@@ -74,7 +79,7 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
       if (!call.stream) {
         try {
           const response = await client.models.generateContent(params);
-          return { type: 'json', body: convertResponse(response, { model: call.model, includeLogprobs }), warnings };
+          return { type: 'json', body: convertResponse(response, { model: call.model, includeLogprobs, includeReasoning, signatures }), warnings };
         } catch (error) {
           throw fail(error, 'request');
         }
@@ -87,7 +92,13 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
         stopStream.abort();
         throw fail(error, 'request');
       }
-      const chunks = parseGeminiStream(upstream, { model: call.model, includeUsage: call.includeUsage, includeLogprobs });
+      const chunks = parseGeminiStream(upstream, {
+        model: call.model,
+        includeUsage: call.includeUsage,
+        includeLogprobs,
+        includeReasoning,
+        signatures,
+      });
       return { type: 'stream', chunks: relay(chunks, stopStream, (error) => fail(error, 'stream')), warnings };
     },
   };

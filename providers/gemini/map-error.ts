@@ -31,7 +31,7 @@
  */
 import { kindFromStatus } from '../shared/kind-from-status.ts';
 import { parseProtoDuration, parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
 import { UpstreamFailure, isUpstreamFailure, type FailureKind } from '../upstream-failure.ts';
 import { isJsonObject } from './prepare-json-schema.ts';
 
@@ -196,7 +196,8 @@ function failure(
     kind: init.kind,
     message: safe.length > MAX_MESSAGE_LENGTH ? `${safe.slice(0, MAX_MESSAGE_LENGTH)}…` : safe,
     ...(init.status !== undefined ? { status: init.status } : {}),
-    ...(init.code !== undefined ? { code: init.code } : {}),
+    // ErrorInfo.reason is upstream text, unlike the status (checked as [A-Z_]+): redacted like the message.
+    ...(init.code !== undefined ? { code: redactField(init.code, [context.apiKey])! } : {}),
     ...(init.retryAfterMs !== undefined ? { retryAfterMs: init.retryAfterMs } : {}),
   });
 }

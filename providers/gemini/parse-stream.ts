@@ -4,10 +4,13 @@
  * (https://platform.openai.com/docs/api-reference/chat-streaming):
  *
  * 1. per choice, a first chunk with `delta: { role: 'assistant', content: '' }`;
- * 2. text deltas `{ content }` (thought parts left out);
+ * 2. text deltas `{ content }` (thought parts left out, or sent as `{ reasoning_content }` when the request
+ *    opted in);
  * 3. each function call, which Gemini sends whole in one chunk, as one delta
- *    `{ tool_calls: [{ index, id, type: 'function', function: { name, arguments } }] }`, `index` counting the
- *    choice's calls from 0 across the whole stream;
+ *    `{ tool_calls: [{ index, id, type: 'function', function: { name, arguments }, extra_content? }] }`,
+ *    `index` counting the choice's calls from 0 across the whole stream, `extra_content.google.thought_signature`
+ *    when the part carried a signature, arguments `{}` for a call without any. A call whose arguments Gemini
+ *    streams in pieces (`willContinue`, assemble-function-call.ts) goes out once it is whole;
  * 4. per choice, a chunk with an empty delta and the finish reason (map-finish-reason.ts, with "a function call
  *    was seen in this stream" as context);
  * 5. with `includeUsage`: every chunk above carries `usage: null`, and one last chunk has `choices: []` and the
@@ -17,12 +20,14 @@
  * ends before every choice finished throws `stream_interrupted`: a silent clean end would pass a truncated answer
  * off as complete.
  */
-import type { Candidate, GenerateContentResponseUsageMetadata } from '@google/genai';
+import type { Candidate, GenerateContentResponseUsageMetadata, Part } from '@google/genai';
 import type { ChatCompletionChunk } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
 import { convertLogprobs } from './convert-logprobs.ts';
 import { completionId, finishReasonOrThrow, toOpenAIToolCall, type GeminiResponse } from './convert-response.ts';
 import type { OpenAIFinishReason } from './map-finish-reason.ts';
+import { closedCall, continueCall, openCall, type PendingCall } from './assemble-function-call.ts';
+import type { SignatureMemory } from './thought-signatures.ts';
 import { mintToolCallId } from './tool-call-ids.ts';
 import { convertUsage } from './usage.ts';
 
@@ -34,6 +39,10 @@ export interface StreamContext {
   /** Unix seconds; injectable for tests. */
   created?: number;
   mintToolCallId?: () => string;
+  /** Send thought parts as `reasoning_content` deltas (opt-in). */
+  includeReasoning?: boolean;
+  /** Where each tool call's thought signature is remembered for the next request. */
+  signatures?: SignatureMemory;
 }
 
 type ChunkChoice = ChatCompletionChunk.Choice;
@@ -41,6 +50,8 @@ type ChunkChoice = ChatCompletionChunk.Choice;
 interface ChoiceState {
   toolCalls: number;
   finished: boolean;
+  /** A function call whose arguments are still arriving. */
+  pending?: PendingCall;
 }
 
 export async function* parseGeminiStream(
@@ -89,16 +100,43 @@ export async function* parseGeminiStream(
       yield delta(index, { content: text }, { logprobs });
       text = '';
     };
+    const emitCall = function* (part: Part): Generator<ChatCompletionChunk> {
+      const call = toOpenAIToolCall(part, mint, context.signatures);
+      if (call?.type !== 'function') return;
+      yield* flushText();
+      const { id, function: fn } = call;
+      const extra = call.extra_content ? { extra_content: call.extra_content } : {};
+      yield delta(index, { tool_calls: [{ index: state.toolCalls++, id, type: 'function', function: fn, ...extra }] });
+    };
     for (const part of candidate.content?.parts ?? []) {
-      if (typeof part.text === 'string' && part.thought !== true) text += part.text;
-      const call = toOpenAIToolCall(part, mint);
-      if (call?.type === 'function') {
-        yield* flushText();
-        yield delta(index, { tool_calls: [{ index: state.toolCalls++, id: call.id, type: 'function', function: call.function }] });
+      const functionCall = part.functionCall;
+      if (state.pending && functionCall) {
+        if (continueCall(state.pending, functionCall)) {
+          const { thoughtSignature } = state.pending;
+          const whole: Part = { functionCall: closedCall(state.pending), ...(thoughtSignature ? { thoughtSignature } : {}) };
+          state.pending = undefined;
+          yield* emitCall(whole);
+        }
+        continue;
       }
+      if (functionCall?.willContinue === true) {
+        state.pending = openCall(functionCall, part.thoughtSignature);
+        continue;
+      }
+      if (typeof part.text === 'string' && part.thought === true) {
+        if (context.includeReasoning && part.text !== '') {
+          yield* flushText();
+          const reasoning: ChunkChoice['delta'] & { reasoning_content: string } = { reasoning_content: part.text };
+          yield delta(index, reasoning);
+        }
+      } else if (typeof part.text === 'string') {
+        text += part.text;
+      }
+      yield* emitCall(part);
     }
     yield* flushText();
     if (candidate.finishReason !== undefined) {
+      if (state.pending) throw brokenStream(`the function call ${state.pending.name} was still open when the candidate finished`);
       const finish: OpenAIFinishReason = finishReasonOrThrow(candidate.finishReason, state.toolCalls > 0);
       state.finished = true;
       yield delta(index, {}, { finish_reason: finish });
@@ -129,4 +167,13 @@ export async function* parseGeminiStream(
     });
   }
   if (context.includeUsage) yield { ...chunk([]), usage: convertUsage(usage) };
+}
+
+function brokenStream(detail: string): UpstreamFailure {
+  return new UpstreamFailure({
+    provider: 'gemini',
+    kind: 'stream_interrupted',
+    code: 'protocol_violation',
+    message: `Gemini stream broke protocol: ${detail}`,
+  });
 }

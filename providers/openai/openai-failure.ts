@@ -10,7 +10,7 @@
  * is an invalid header value`).
  */
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
 import type { HeaderReader } from '../shared/http-transport.ts';
 import { UpstreamFailure, type FailureKind } from '../upstream-failure.ts';
 import { kindFromCode, kindFromStatusAndCode } from './classify-error-code.ts';
@@ -43,7 +43,7 @@ export function malformedResponse(): UpstreamFailure {
 
 /** An `{"error":{...}}` object found where a completion was expected (a 200 that is not a completion). */
 export function mapErrorBody(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
-  const fields = readErrorObject(body);
+  const fields = readErrorObject(body, context.secrets ?? []);
   const kind = kindFromCode(fields);
   return failure({
     kind,
@@ -55,7 +55,7 @@ export function mapErrorBody(body: unknown, context: MapErrorContext = {}): Upst
 
 /** An error inside a stream (`data: {"error":...}` after the 200): no status, so the kind comes from the codes. */
 export function mapStreamErrorEvent(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
-  const fields = readErrorObject(body);
+  const fields = readErrorObject(body, context.secrets ?? []);
   const kind = kindFromCode(fields);
   return failure({
     kind,
@@ -77,10 +77,11 @@ export interface StatusErrorInit {
 
 /** An HTTP error status from OpenAI (or a compatible server). */
 export function mapStatusError(init: StatusErrorInit, context: MapErrorContext = {}): UpstreamFailure {
-  const fields = readErrorObject(init.body);
-  const type = fields.type ?? init.fallback?.type;
-  const code = fields.code ?? init.fallback?.code;
-  const param = fields.param ?? init.fallback?.param;
+  const secrets = context.secrets ?? [];
+  const fields = readErrorObject(init.body, secrets);
+  const type = fields.type ?? redactField(init.fallback?.type, secrets);
+  const code = fields.code ?? redactField(init.fallback?.code, secrets);
+  const param = fields.param ?? redactField(init.fallback?.param, secrets);
   const kind = kindFromStatusAndCode(init.status, { type, code });
   return failure({
     kind,
@@ -133,16 +134,19 @@ interface ErrorObject {
   param?: string;
 }
 
-/** The envelope's inner object, whether given the envelope or the object; only string fields are kept. */
-function readErrorObject(value: unknown): ErrorObject {
+/**
+ * The envelope's inner object, whether given the envelope or the object; only string fields are kept, and
+ * `type`, `code` and `param` are redacted like the message (an upstream can echo the key in any of them).
+ */
+function readErrorObject(value: unknown, secrets: readonly string[]): ErrorObject {
   if (!isRecord(value)) return {};
   const inner = isRecord(value['error']) ? value['error'] : value;
   const out: ErrorObject = {};
   const message = stringOrUndefined(inner['message']);
-  const type = stringOrUndefined(inner['type']);
+  const type = redactField(stringOrUndefined(inner['type']), secrets);
   // Some compatible servers send numeric codes; keep them as text.
-  const code = typeof inner['code'] === 'number' ? String(inner['code']) : stringOrUndefined(inner['code']);
-  const param = stringOrUndefined(inner['param']);
+  const code = redactField(typeof inner['code'] === 'number' ? String(inner['code']) : stringOrUndefined(inner['code']), secrets);
+  const param = redactField(stringOrUndefined(inner['param']), secrets);
   if (message !== undefined) out.message = message;
   if (type !== undefined) out.type = type;
   if (code !== undefined) out.code = code;

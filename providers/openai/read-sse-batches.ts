@@ -22,6 +22,8 @@ const CR = 13;
 const FINISH = /"finish_reason"\s*:\s*"/;
 const USAGE = /"usage"\s*:\s*\{/;
 const ERROR = /"error"\s*:/;
+/** Anything in a read after the commit point that needs a closer look. */
+const MARKERS = /"error"\s*:|"finish_reason"\s*:\s*"|"usage"\s*:\s*\{|\[DONE\]/;
 
 export async function* readSseBatches(body: AsyncIterable<Uint8Array>, context: MapErrorContext): AsyncGenerator<RawSseBatch, void, undefined> {
   const decoder = new TextDecoder();
@@ -54,6 +56,10 @@ interface ReadState {
  * error event (thrown) or `[DONE]` (included; nothing after it). An incomplete event at the end is left out.
  */
 function inspect(bytes: Uint8Array, decoder: TextDecoder, state: ReadState, context: MapErrorContext): RawSseBatch {
+  if (state.committed && endsWithEvent(bytes) && !MARKERS.test(decoder.decode(bytes))) {
+    // The common read after the commit point: whole content events, nothing routing needs to know.
+    return { bytes, token: false, finish: false, done: false };
+  }
   const batch: RawSseBatch = { bytes, token: false, finish: false, done: false };
   let start = 0;
   for (;;) {
@@ -95,6 +101,12 @@ function parse(data: string, context: MapErrorContext): ChatCompletionChunk {
   if (typeof parsed !== 'object' || parsed === null) throw malformedResponse();
   if ('error' in parsed && (parsed as { error: unknown }).error) throw mapStreamErrorEvent(parsed, context);
   return parsed as ChatCompletionChunk;
+}
+
+/** Whether `bytes` ends exactly at the end of an event, with LF line ends only (what OpenAI sends). */
+function endsWithEvent(bytes: Uint8Array): boolean {
+  const length = bytes.length;
+  return length >= 2 && bytes[length - 1] === LF && bytes[length - 2] === LF && bytes.indexOf(CR) === -1;
 }
 
 /**

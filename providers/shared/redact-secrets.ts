@@ -19,3 +19,16 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
   for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '[redacted]');
   return out;
 }
+
+/** Longest `code`, `param` or `type` passed on from an upstream error. */
+export const MAX_ERROR_FIELD_LENGTH = 200;
+
+/**
+ * An upstream error's short fields (`code`, `param`, `type`) reach the client's error body, the request log
+ * and the fallback-reason header just as the message does, so they are redacted the same way, and capped.
+ */
+export function redactField(value: string | undefined, knownSecrets: readonly string[] = []): string | undefined {
+  if (value === undefined) return undefined;
+  const redacted = redactSecrets(value, knownSecrets);
+  return redacted.length > MAX_ERROR_FIELD_LENGTH ? `${redacted.slice(0, MAX_ERROR_FIELD_LENGTH)}...` : redacted;
+}

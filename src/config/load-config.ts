@@ -2,11 +2,17 @@
  * Builds the gateway's configuration from environment variables and, optionally, a config file's text.
  * Runtime-neutral: the Node entry reads the file from disk, the Worker passes its bindings as `env`.
  */
-import { parse as parseYaml } from 'yaml';
 import type { ZodError } from 'zod';
+import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
-import { configFileSchema, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
+import { configFileSchema, type CacheRouteFileSettings, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
 import { interpolateEnv, InterpolationError } from './interpolate-env.ts';
+import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
+import { checkUrl } from './check-url.ts';
+import { ConfigError, describeValue } from './config-error.ts';
+import { parseConfigText } from './parse-config-text.ts';
+
+export { ConfigError } from './config-error.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -28,7 +34,48 @@ export interface Route {
   targets: RouteTarget[];
   contextFallback?: string;
   policy: RetryPolicy;
+  /** The global cache settings with this route's overrides merged in. */
+  cache: CacheSettings;
+  /** Requests on this route get `reasoning_content` unless they say `include_reasoning: false`. */
+  includeReasoning?: boolean;
 }
+
+/** What decides caching for one route (README "Caching"). */
+export interface CacheSettings {
+  enabled: boolean;
+  ttlMs: number;
+  /** Larger answers are served but not stored. */
+  maxEntryBytes: number;
+  /** Entries shared by every gateway key instead of one partition per key. */
+  shareAcrossKeys: boolean;
+}
+
+export interface CacheConfig extends CacheSettings {
+  /** Total size of the memory store (least recently used entries go first). */
+  maxBytes: number;
+  /** Redis when a Redis connection is configured, unless set to memory. */
+  store: 'memory' | 'redis';
+  /** The longest a request waits for the Redis cache store; past it, a miss. */
+  redisTimeoutMs: number;
+  compressAboveBytes: number;
+  /** Whether clients may turn the cache on per request with x-switchyard-cache-ttl. */
+  allowRequestTtl: boolean;
+  /** Upper bound for any entry's TTL, the header's included. */
+  maxTtlMs: number;
+}
+
+export const DEFAULT_CACHE: CacheConfig = {
+  enabled: false,
+  ttlMs: 300_000,
+  maxEntryBytes: 1024 * 1024,
+  shareAcrossKeys: false,
+  maxBytes: 64 * 1024 * 1024,
+  store: 'memory',
+  redisTimeoutMs: 50,
+  compressAboveBytes: 1024,
+  allowRequestTtl: true,
+  maxTtlMs: 86_400_000,
+};
 
 export interface HealthSettings {
   /** Overrides merged over the health subsystem's defaults (validated there too). */
@@ -51,17 +98,17 @@ export interface GatewayConfig {
   routes: Map<string, Route>;
   policy: RetryPolicy;
   health: HealthSettings;
+  cache: CacheConfig;
   redisUrl?: string;
   /** ioredis options from the config file (Sentinel, Cluster), passed through untouched. */
   redisOptions?: Record<string, unknown>;
+  /** How long a client may take to send a request's headers, and the whole request (Node entry only). */
+  inbound: { headersTimeoutMs: number; requestTimeoutMs: number };
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** Defaults for receiving a request: generous for a 32 MiB body on a slow link, short for a stalled one. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ConfigSource {
   text: string;
@@ -73,16 +120,22 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readonly string[] = DEFAULT_POLICY.order): GatewayConfig {
   const parsed = file ? parseConfigFile(file, env) : {};
+  const allowLinkLocal = parseFlag(env, 'SWITCHYARD_ALLOW_LINK_LOCAL_URLS') ?? parsed.server?.allowLinkLocalUrls ?? false;
   const policy = applyEnvPolicy(mergePolicy(DEFAULT_POLICY, parsed.policy), env);
-  const providers = resolveProviders(parsed, env, knownProviders, policy.order);
-  const apiKeys = splitList(env.GATEWAY_API_KEYS) ?? parsed.server?.apiKeys ?? [];
+  const providers = resolveProviders(parsed, env, knownProviders, policy.order, allowLinkLocal);
+  const apiKeys = resolveApiKeys(env, parsed);
   const { host, hostNote } = resolveHost(env.HOST ?? parsed.server?.host, apiKeys.length > 0);
-  const routes = resolveRoutes(parsed, policy, knownProviders);
   const redisUrl = nonEmpty(env.REDIS_URL) ?? nonEmpty(parsed.redisUrl);
-  const webhookUrl = nonEmpty(env.SWITCHYARD_ALERT_WEBHOOK_URL) ?? parsed.health?.webhookUrl;
-  const adminKey = nonEmpty(env.SWITCHYARD_ADMIN_KEY) ?? parsed.server?.adminKey;
+  const cache = resolveCache(parsed, env, redisUrl !== undefined || parsed.redis !== undefined);
+  const routes = resolveRoutes(parsed, policy, knownProviders, cache);
+  const envWebhook = nonEmpty(env.SWITCHYARD_ALERT_WEBHOOK_URL);
+  const webhookUrl = envWebhook
+    ? checkUrl(envWebhook, 'SWITCHYARD_ALERT_WEBHOOK_URL', allowLinkLocal)
+    : parsed.health?.webhookUrl && checkUrl(parsed.health.webhookUrl, 'health.webhookUrl', allowLinkLocal);
+  const envAdminKey = nonEmpty(env.SWITCHYARD_ADMIN_KEY);
+  const adminKey = envAdminKey ? checkKey(envAdminKey, 'SWITCHYARD_ADMIN_KEY', MIN_ADMIN_KEY_LENGTH, 'the admin key') : parsed.server?.adminKey;
   return {
-    port: parsePort(env.PORT) ?? parsed.server?.port ?? 8787,
+    port: envNumber(env, 'PORT', 0, 65535) ?? parsed.server?.port ?? 8787,
     host,
     ...(hostNote ? { hostNote } : {}),
     apiKeys,
@@ -97,18 +150,43 @@ export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readon
       ...(webhookUrl ? { webhookUrl } : {}),
       redisPrefix: nonEmpty(env.SWITCHYARD_REDIS_PREFIX) ?? parsed.health?.redisPrefix ?? 'switchyard:',
     },
+    cache,
     ...(redisUrl ? { redisUrl } : {}),
     ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
+    inbound: resolveInbound(env, parsed),
   };
 }
 
-function parseConfigFile(file: ConfigSource, env: Env): ConfigFile {
-  let raw: unknown;
-  try {
-    raw = /\.json$/i.test(file.path) ? JSON.parse(file.text) : parseYaml(file.text);
-  } catch (error) {
-    throw new ConfigError(`${file.path}: not valid ${/\.json$/i.test(file.path) ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+function resolveInbound(env: Env, parsed: ConfigFile): GatewayConfig['inbound'] {
+  const headersTimeoutMs =
+    envNumber(env, 'SWITCHYARD_HEADERS_TIMEOUT_MS', 100, MAX_TIMER_MS) ?? parsed.server?.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeoutMs =
+    envNumber(env, 'SWITCHYARD_REQUEST_TIMEOUT_MS', 100, MAX_TIMER_MS) ?? parsed.server?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('SWITCHYARD_HEADERS_TIMEOUT_MS (server.headersTimeoutMs): must not exceed SWITCHYARD_REQUEST_TIMEOUT_MS (server.requestTimeoutMs)');
   }
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
+/** Gateway keys, from the environment or the file, held to the same rules. */
+function resolveApiKeys(env: Env, parsed: ConfigFile): string[] {
+  if (nonEmpty(env.GATEWAY_API_KEYS) === undefined) return parsed.server?.apiKeys ?? [];
+  const keys = splitList(env.GATEWAY_API_KEYS);
+  // "," or " , " is a mistake, not a wish to run unauthenticated.
+  if (!keys) throw new ConfigError('GATEWAY_API_KEYS: set but holds no key');
+  return keys.map((key, index) => checkKey(key, `GATEWAY_API_KEYS[${index}]`, MIN_GATEWAY_KEY_LENGTH, 'gateway API keys'));
+}
+
+function checkKey(key: string, field: string, min: number, what: string): string {
+  if (key.length < min) throw new ConfigError(`${field}: ${what} must be at least ${min} characters`);
+  // A key a client cannot send in an Authorization header could never match.
+  if (!/^[\x21-\x7e]+$/.test(key)) throw new ConfigError(`${field}: ${what} must be visible ASCII without spaces`);
+  return key;
+}
+
+function parseConfigFile(file: ConfigSource, env: Env): ConfigFile {
+  const raw = parseConfigText(file.text, file.path);
   let interpolated: unknown;
   try {
     interpolated = interpolateEnv(raw ?? {}, env);
@@ -125,9 +203,11 @@ function describeIssues(error: ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path
-        .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+        .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${safePathPart(String(part))}`))
         .join('');
-      return `  - ${path || '(root)'}: ${issue.message}`;
+      // Zod quotes unknown keys; a key can be a secret pasted one line too high.
+      const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map(describeValue).join(', ')}` : issue.message;
+      return `  - ${path || '(root)'}: ${message}`;
     })
     .join('\n');
 }
@@ -141,6 +221,12 @@ function mergePolicy(base: RetryPolicy, overrides: PolicyOverrides | undefined):
   return merged;
 }
 
+/** A path segment (a route or provider name) as shown in an error: capped, and never a key. */
+function safePathPart(part: string): string {
+  const redacted = redactSecrets(part);
+  return redacted.length > 64 ? `${redacted.slice(0, 64)}…` : redacted;
+}
+
 function applyEnvPolicy(policy: RetryPolicy, env: Env): RetryPolicy {
   const out = { ...policy };
   const pairs: Array<[keyof RetryPolicy & ('deadlineMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs' | 'nonStreamingTimeoutMs'), string]> = [
@@ -150,21 +236,24 @@ function applyEnvPolicy(policy: RetryPolicy, env: Env): RetryPolicy {
     ['nonStreamingTimeoutMs', 'SWITCHYARD_NON_STREAMING_TIMEOUT_MS'],
   ];
   for (const [field, name] of pairs) {
-    const raw = nonEmpty(env[name]);
-    if (raw === undefined) continue;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 100) throw new ConfigError(`${name}: must be a whole number of milliseconds >= 100, got "${raw}"`);
-    out[field] = value;
+    const value = envNumber(env, name, 100, MAX_TIMER_MS);
+    if (value !== undefined) out[field] = value;
   }
   return out;
 }
 
-function resolveProviders(parsed: ConfigFile, env: Env, known: readonly string[], order: readonly string[]): ProviderConfig[] {
+function resolveProviders(
+  parsed: ConfigFile,
+  env: Env,
+  known: readonly string[],
+  order: readonly string[],
+  allowLinkLocal: boolean,
+): ProviderConfig[] {
   for (const name of Object.keys(parsed.providers ?? {})) {
-    if (!known.includes(name)) throw new ConfigError(`providers.${name}: unknown provider (known: ${known.join(', ')})`);
+    if (!known.includes(name)) throw new ConfigError(`providers: unknown provider ${describeValue(name)} (known: ${known.join(', ')})`);
   }
-  for (const name of order) {
-    if (!known.includes(name)) throw new ConfigError(`policy.order: unknown provider "${name}" (known: ${known.join(', ')})`);
+  for (const [index, name] of order.entries()) {
+    if (!known.includes(name)) throw new ConfigError(`policy.order[${index}]: unknown provider ${describeValue(name)} (known: ${known.join(', ')})`);
   }
   const configured: ProviderConfig[] = [];
   const ordered = [...order, ...known.filter((name) => !order.includes(name))];
@@ -175,18 +264,51 @@ function resolveProviders(parsed: ConfigFile, env: Env, known: readonly string[]
     const fileKeys = fromFile?.apiKey === undefined ? undefined : [fromFile.apiKey].flat();
     const apiKeys = fileKeys ?? splitList(env[`${prefix}_API_KEY`]) ?? [];
     if (apiKeys.length === 0) continue;
-    const baseURL = fromFile?.baseURL ?? nonEmpty(env[`${prefix}_BASE_URL`]);
+    const baseURL = fromFile?.baseURL
+      ? checkUrl(fromFile.baseURL, `providers.${name}.baseURL`, allowLinkLocal)
+      : nonEmpty(env[`${prefix}_BASE_URL`]) && checkUrl(env[`${prefix}_BASE_URL`]!.trim(), `${prefix}_BASE_URL`, allowLinkLocal);
     configured.push({
       name,
       apiKeys,
-      ...(baseURL ? { baseURL: checkUrl(baseURL, `${prefix}_BASE_URL`) } : {}),
+      ...(baseURL ? { baseURL } : {}),
       ...(fromFile?.defaultModel ? { defaultModel: fromFile.defaultModel } : {}),
     });
   }
   return configured;
 }
 
-function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly string[]): Map<string, Route> {
+function resolveCache(parsed: ConfigFile, env: Env, redisConfigured: boolean): CacheConfig {
+  const file = parsed.cache;
+  const merged: CacheConfig = { ...DEFAULT_CACHE, store: redisConfigured ? 'redis' : 'memory' };
+  if (file) Object.assign(merged, { enabled: true }, definedOnly(file));
+  const ttl = envNumber(env, 'SWITCHYARD_CACHE_TTL_MS', 1000, MAX_TIMER_MS);
+  if (ttl !== undefined) {
+    merged.enabled = true;
+    merged.ttlMs = ttl;
+  }
+  const store = nonEmpty(env.SWITCHYARD_CACHE_STORE);
+  if (store !== undefined) {
+    if (store !== 'memory' && store !== 'redis') throw new ConfigError('SWITCHYARD_CACHE_STORE: must be "memory" or "redis"');
+    merged.store = store;
+  }
+  if (merged.store === 'redis' && !redisConfigured) {
+    throw new ConfigError(`${store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`);
+  }
+  return merged;
+}
+
+function routeCache(global: CacheConfig, spec: boolean | CacheRouteFileSettings | undefined): CacheSettings {
+  const base: CacheSettings = { enabled: global.enabled, ttlMs: global.ttlMs, maxEntryBytes: global.maxEntryBytes, shareAcrossKeys: global.shareAcrossKeys };
+  if (spec === undefined) return base;
+  if (typeof spec === 'boolean') return { ...base, enabled: spec };
+  return { ...base, enabled: true, ...definedOnly(spec) };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly string[], cache: CacheConfig): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const [name, spec] of Object.entries(parsed.routes ?? {})) {
     const targets = Array.isArray(spec) ? spec : spec.targets;
@@ -194,7 +316,8 @@ function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly 
       const colon = text.indexOf(':');
       const provider = text.slice(0, colon);
       if (!known.includes(provider)) {
-        throw new ConfigError(`routes.${name}${Array.isArray(spec) ? '' : '.targets'}[${index}]: unknown provider "${provider}" (known: ${known.join(', ')})`);
+        const field = `routes.${safePathPart(name)}${Array.isArray(spec) ? '' : '.targets'}[${index}]`;
+        throw new ConfigError(`${field}: unknown provider ${describeValue(provider)} (known: ${known.join(', ')})`);
       }
       return { provider, model: text.slice(colon + 1) };
     });
@@ -203,12 +326,14 @@ function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly 
       name,
       targets: resolved,
       ...(contextFallback ? { contextFallback } : {}),
+      ...(!Array.isArray(spec) && spec.includeReasoning !== undefined ? { includeReasoning: spec.includeReasoning } : {}),
       policy: Array.isArray(spec) ? policy : mergePolicy(policy, spec.policy),
+      cache: routeCache(cache, Array.isArray(spec) ? undefined : spec.cache),
     });
   }
   for (const route of routes.values()) {
     if (route.contextFallback && !routes.has(route.contextFallback)) {
-      throw new ConfigError(`routes.${route.name}.contextFallback: no route named "${route.contextFallback}"`);
+      throw new ConfigError(`routes.${safePathPart(route.name)}.contextFallback: no route named ${describeValue(route.contextFallback)}`);
     }
   }
   return routes;
@@ -224,21 +349,17 @@ function resolveHost(requested: string | undefined, authenticated: boolean): { h
   };
 }
 
-function checkUrl(value: string, field: string): string {
-  try {
-    new URL(value);
-  } catch {
-    throw new ConfigError(`${field}: not a valid URL: "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
+function envNumber(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = nonEmpty(env[name]);
+  return raw === undefined ? undefined : parseWholeNumber(name, raw, min, max);
 }
 
-function parsePort(raw: string | undefined): number | undefined {
-  const value = nonEmpty(raw);
-  if (value === undefined) return undefined;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: must be 0-65535, got "${value}"`);
-  return port;
+function parseFlag(env: Env, name: string): boolean | undefined {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name}: must be true or false`);
 }
 
 function splitList(raw: string | undefined): string[] | undefined {

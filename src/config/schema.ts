@@ -3,32 +3,60 @@
  * configuration. Validation messages name the exact field (`routes.gpt-4o.targets[1]`).
  */
 import { z } from 'zod';
+import { MAX_COUNT, MAX_TIMER_MS } from './bounds.ts';
 
 const targetPattern = /^[a-z][a-z0-9_-]*:.+$/;
 const target = z
   .string()
   .regex(targetPattern, 'must be "provider:model", e.g. "anthropic:claude-sonnet-4-5"');
 
+/** A delay or timeout: a whole number of milliseconds a timer can honour. */
+const ms = (min: number) => z.number().int().min(min).max(MAX_TIMER_MS);
+const count = (min: number) => z.number().int().min(min).max(MAX_COUNT);
+
 const policy = z
   .object({
     maxAttempts: z.number().int().min(1).max(20),
     maxAttemptsPerProvider: z.number().int().min(1).max(10),
-    baseDelayMs: z.number().int().min(0),
+    baseDelayMs: ms(0),
     factor: z.number().min(1).max(10),
-    maxDelayMs: z.number().int().min(0),
-    overloadBaseDelayMs: z.number().int().min(0),
-    deadlineMs: z.number().int().min(100),
-    firstTokenTimeoutMs: z.number().int().min(100),
-    idleTimeoutMs: z.number().int().min(100),
-    // Timers cannot wait longer than 2^31-1 ms; Node would fire them at once.
-    nonStreamingTimeoutMs: z.number().int().min(100).max(2_147_483_647),
+    maxDelayMs: ms(0),
+    overloadBaseDelayMs: ms(0),
+    deadlineMs: ms(100),
+    firstTokenTimeoutMs: ms(100),
+    idleTimeoutMs: ms(100),
+    nonStreamingTimeoutMs: ms(100),
     retryBudgetRatio: z.number().min(0).max(1),
-    retryBudgetMinimum: z.number().int().min(0),
-    order: z.array(z.string().min(1)).min(1),
+    retryBudgetMinimum: count(0),
+    order: z.array(z.string().min(1)).min(1).max(20),
     // `true` / `false` are the older spellings of `always` / `never`.
     streamInternally: z
       .union([z.boolean(), z.enum(['always', 'translated', 'never'])])
       .transform((value) => (value === true ? 'always' : value === false ? 'never' : value)),
+  })
+  .partial()
+  .strict();
+
+/** Cache settings a route may override (README "Caching"). */
+const cacheRouteSettings = z
+  .object({
+    enabled: z.boolean(),
+    ttlMs: z.number().int().min(1000),
+    maxEntryBytes: z.number().int().min(256),
+    shareAcrossKeys: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+const cacheSettings = cacheRouteSettings
+  .extend({
+    /** Total size of the memory store. */
+    maxBytes: z.number().int().min(1024),
+    store: z.enum(['memory', 'redis']),
+    redisTimeoutMs: z.number().int().min(1).max(5000),
+    compressAboveBytes: z.number().int().min(0),
+    allowRequestTtl: z.boolean(),
+    maxTtlMs: z.number().int().min(1000),
   })
   .partial()
   .strict();
@@ -41,6 +69,10 @@ const route = z.union([
       /** Route to use when a request is too long for this one (context_length failures). */
       contextFallback: z.string().min(1).optional(),
       policy: policy.optional(),
+      /** `true` = on with the global settings, `false` = off, or settings merged over the global ones. */
+      cache: z.union([z.boolean(), cacheRouteSettings]).optional(),
+      /** Add the model's thinking as `reasoning_content` for every request on this route (see README, Translation). */
+      includeReasoning: z.boolean().optional(),
     })
     .strict(),
 ]);
@@ -49,7 +81,8 @@ const provider = z
   .object({
     /** One key, or several for a key pool. */
     apiKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    baseURL: z.string().url().optional(),
+    /** http: or https: only; checked in load-config.ts with the env's URLs. */
+    baseURL: z.string().min(1).optional(),
     defaultModel: z.string().min(1).optional(),
     enabled: z.boolean().optional(),
   })
@@ -57,7 +90,7 @@ const provider = z
 
 const windowName = z.enum(['short', 'long']);
 const rateThreshold = z
-  .object({ enabled: z.boolean(), above: z.number().min(0).max(1), window: windowName, minSamples: z.number().int().min(1) })
+  .object({ enabled: z.boolean(), above: z.number().min(0).max(1), window: windowName, minSamples: count(1) })
   .partial()
   .strict();
 
@@ -67,14 +100,14 @@ const health = z
       .object({
         errorRate: rateThreshold.extend({ includeRateLimits: z.boolean() }).partial().strict(),
         rateLimitRate: rateThreshold,
-        serverErrorRate: rateThreshold.extend({ sustainedMs: z.number().int().min(0) }).partial().strict(),
+        serverErrorRate: rateThreshold.extend({ sustainedMs: ms(0) }).partial().strict(),
         retryExhaustionRate: rateThreshold,
         p99Latency: z
-          .object({ enabled: z.boolean(), aboveMs: z.number().min(0), window: windowName, minSamples: z.number().int().min(1) })
+          .object({ enabled: z.boolean(), aboveMs: z.number().min(0).max(MAX_TIMER_MS), window: windowName, minSamples: count(1) })
           .partial()
           .strict(),
         fastTrip: z
-          .object({ enabled: z.boolean(), consecutiveFailures: z.number().int().min(0), failureRate: z.number().min(0).max(1), minSamples: z.number().int().min(1) })
+          .object({ enabled: z.boolean(), consecutiveFailures: count(0), failureRate: z.number().min(0).max(1), minSamples: count(1) })
           .partial()
           .strict(),
       })
@@ -84,24 +117,24 @@ const health = z
     probe: z
       .object({
         share: z.number().min(0).max(1),
-        cooldownMs: z.number().int().min(0),
-        cooldownGrowth: z.number().min(1),
-        maxCooldownMs: z.number().int().min(0),
-        successesToRecover: z.number().int().min(1),
-        minProbeMs: z.number().int().min(0),
-        retripAfterFailures: z.number().int().min(1),
+        cooldownMs: ms(0),
+        cooldownGrowth: z.number().min(1).max(100),
+        maxCooldownMs: ms(0),
+        successesToRecover: count(1),
+        minProbeMs: ms(0),
+        retripAfterFailures: count(1),
         maxProbeErrorRate: z.number().min(0).max(1),
-        probeErrorRateMinProbes: z.number().int().min(1),
+        probeErrorRateMinProbes: count(1),
       })
       .partial()
       .strict()
       .optional(),
     windows: z
-      .object({ slotMs: z.number().int().min(100), shortMs: z.number().int().min(100), longMs: z.number().int().min(100) })
+      .object({ slotMs: ms(100), shortMs: ms(100), longMs: ms(100) })
       .partial()
       .strict()
       .optional(),
-    webhookUrl: z.string().url().optional(),
+    webhookUrl: z.string().min(1).optional(),
     redisPrefix: z.string().min(1).optional(),
   })
   .strict();
@@ -114,6 +147,12 @@ export const configFileSchema = z
         host: z.string().min(1).optional(),
         apiKeys: z.array(z.string().min(8, 'gateway API keys must be at least 8 characters')).optional(),
         adminKey: z.string().min(16, 'the admin key must be at least 16 characters').optional(),
+        /** Allow base and webhook URLs on link-local and cloud-metadata addresses (see check-url.ts). */
+        allowLinkLocalUrls: z.boolean().optional(),
+        /** Time to receive a request's headers (Node: `headersTimeout`). */
+        headersTimeoutMs: ms(100).optional(),
+        /** Time to receive a whole request, headers and body (Node: `requestTimeout`). */
+        requestTimeoutMs: ms(100).optional(),
       })
       .strict()
       .optional(),
@@ -121,6 +160,8 @@ export const configFileSchema = z
     routes: z.record(z.string(), route).optional(),
     policy: policy.optional(),
     health: health.optional(),
+    /** Exact-match response cache; present = on unless `enabled: false`. */
+    cache: cacheSettings.optional(),
     redisUrl: z.string().optional(),
     /**
      * ioredis options passed through as they are, for Sentinel (`sentinels`, `name`) or Cluster
@@ -133,3 +174,5 @@ export const configFileSchema = z
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type PolicyOverrides = z.infer<typeof policy>;
 export type HealthFileSettings = z.infer<typeof health>;
+export type CacheFileSettings = z.infer<typeof cacheSettings>;
+export type CacheRouteFileSettings = z.infer<typeof cacheRouteSettings>;

@@ -12,22 +12,38 @@ import { explainHeaders, newRequestId } from './response-headers.ts';
 import { relaySseStream, sseStream, type SseEnd } from './sse.ts';
 import type { CompletionUsage } from '../../providers/types.ts';
 import { validateChatRequest } from './validate-request.ts';
+import type { AnswerChat, ChatInput, ResponseCache } from '../cache/serve-cached.ts';
+import { MAX_TIMER_MS } from '../config/bounds.ts';
 
-export function createChatHandler(engine: EngineDeps) {
-  const { logger, clock } = engine;
+/** The Hono handler: parse the body, then answer through the response cache when there is one. */
+export function createChatHandler(engine: EngineDeps, cache?: ResponseCache) {
+  const answer = createChatAnswer(engine);
   return async function chatCompletions(c: Context): Promise<Response> {
-    const requestId = newRequestId();
-    const started = clock.now();
     let body: unknown;
     try {
       body = await c.req.json();
     } catch {
-      throw withRequestId(invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'), requestId);
+      throw withRequestId(invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'), newRequestId());
     }
+    const input: ChatInput = { body, header: (name) => c.req.header(name), signal: c.req.raw.signal };
+    return cache ? cache(input, answer) : answer(input);
+  };
+}
+
+/**
+ * One chat request answered through routing. Takes its signal from the input, not from the client's request,
+ * so that a coalesced upstream call can outlive the client that started it.
+ */
+export function createChatAnswer(engine: EngineDeps): AnswerChat {
+  const { logger, clock } = engine;
+  return async function answerChat(input: ChatInput): Promise<Response> {
+    const requestId = newRequestId();
+    const started = clock.now();
+    const body = input.body;
     const validated = validateChatRequest(body);
     if (!validated.ok) throw withRequestId(validated.error, requestId);
     const request = validated.request;
-    const deadlineMs = parseDeadlineHeader(c.req.header('x-switchyard-deadline-ms'), requestId);
+    const deadlineMs = parseDeadlineHeader(input.header('x-switchyard-deadline-ms'), requestId);
     const clientStream = request.stream === true;
     const includeUsage = clientStream && request.stream_options?.include_usage === true;
 
@@ -37,8 +53,9 @@ export function createChatHandler(engine: EngineDeps) {
         request,
         clientStream,
         includeUsage,
-        signal: c.req.raw.signal,
+        signal: input.signal,
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        ...(validated.includeReasoning === undefined ? {} : { includeReasoning: validated.includeReasoning }),
       });
     } catch (error) {
       if (error instanceof ClientGone) {
@@ -62,7 +79,7 @@ export function createChatHandler(engine: EngineDeps) {
       fallbackReasons: served.fallbackReasons,
       warnings: served.warnings,
     });
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs };
+    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, warnings: served.warnings.map((warning) => warning.param) };
 
     if (served.type === 'json') {
       logRequest(logger, clock, { ...common, status: 200, usage: served.body.usage });
@@ -85,11 +102,15 @@ export function createChatHandler(engine: EngineDeps) {
   };
 }
 
+/** Decimal digits only, 1 to 2^31-1: a longer timer would fire at once and time out every attempt. */
 function parseDeadlineHeader(raw: string | undefined, requestId: string): number | undefined {
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw withRequestId(invalidRequest('x-switchyard-deadline-ms must be a positive whole number of milliseconds.', 'x-switchyard-deadline-ms', 'invalid_value'), requestId);
+  const value = /^\s*\d{1,10}\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw withRequestId(
+      invalidRequest(`x-switchyard-deadline-ms must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}.`, 'x-switchyard-deadline-ms', 'invalid_value'),
+      requestId,
+    );
   }
   return value;
 }
@@ -120,19 +141,28 @@ interface RequestLog {
   firstByteMs?: number;
   code?: string | null;
   streamError?: boolean;
+  /** Parameters the serving provider could not honour (e.g. `thought_signature`: Gemini's bypass value was sent). */
+  warnings?: string[];
   usage?: { prompt_tokens: number; completion_tokens: number } | undefined;
+}
+
+/** Model and field names come from the client: capped, so a 1 MiB name is not a 1 MiB log line. */
+function capForLog(text: string, max = 256): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 function logRequest(logger: Logger, clock: Clock, entry: RequestLog): void {
   logger.log(entry.status >= 500 || entry.streamError ? 'warn' : 'info', 'request', {
     request_id: entry.requestId,
-    model: entry.model,
+    model: capForLog(entry.model),
     stream: entry.stream,
     status: entry.status,
     provider: entry.provider,
-    served_model: entry.servedModel,
+    served_model: entry.servedModel === undefined ? undefined : capForLog(entry.servedModel),
     attempts: entry.attempts ?? 0,
     fallback_reason: entry.reasons?.length ? entry.reasons.join(',') : undefined,
+    // Field names come from the client too (unknown fields are warned about): capped like the model.
+    warnings: entry.warnings?.length ? capForLog(entry.warnings.join(','), 1024) : undefined,
     code: entry.code ?? undefined,
     first_byte_ms: entry.firstByteMs,
     duration_ms: clock.now() - entry.started,

@@ -13,7 +13,11 @@ import { MAX_BODY_DEPTH, MAX_MODEL_LENGTH, type Issue } from './request-limits.t
 import { validateMessages } from './validate-messages.ts';
 import { validateResponseFormat, validateToolChoice, validateTools } from './validate-tools.ts';
 
-type Result = { ok: true; request: ChatRequest } | { ok: false; error: GatewayError };
+/**
+ * `includeReasoning` is the gateway's own `include_reasoning` request field, taken out of the request so that
+ * no upstream ever sees it (OpenAI rejects unknown parameters); undefined when the client did not say.
+ */
+type Result = { ok: true; request: ChatRequest; includeReasoning?: boolean } | { ok: false; error: GatewayError };
 
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): boolean => typeof v === 'string';
@@ -50,11 +54,16 @@ const FIELD_CHECKS: ReadonlyArray<[string, (value: unknown) => boolean, string]>
   ['safety_identifier', isString, 'a string'],
   ['audio', isObject, 'an object'],
   ['prediction', isObject, 'an object'],
+  ['include_reasoning', isBoolean, 'a boolean'],
 ];
 
 export function validateChatRequest(body: unknown): Result {
   const issue = findIssue(body);
-  return issue ? { ok: false, error: invalidRequest(issue.message, issue.param, issue.code ?? null) } : { ok: true, request: body as ChatRequest };
+  if (issue) return { ok: false, error: invalidRequest(issue.message, issue.param, issue.code ?? null) };
+  const { include_reasoning: includeReasoning, ...request } = body as Record<string, unknown>;
+  return typeof includeReasoning === 'boolean'
+    ? { ok: true, request: request as ChatRequest, includeReasoning }
+    : { ok: true, request: request as ChatRequest };
 }
 
 function findIssue(body: unknown): Issue | undefined {

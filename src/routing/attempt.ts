@@ -44,6 +44,8 @@ export interface AttemptInput {
   clientStream: boolean;
   /** The client asked for a usage chunk at the end of its stream. */
   includeUsage: boolean;
+  /** Translating providers add `reasoning_content` (ProviderCall.includeReasoning). */
+  includeReasoning?: boolean;
   clientSignal: AbortSignal;
   deadline: number;
   policy: RetryPolicy;
@@ -64,8 +66,11 @@ export interface CommittedStream<T> {
   /** The items read up to and including the first token. */
   buffered: T[];
   iterator: AsyncIterator<T>;
+  /** Aborts the attempt; its signal also aborts when the client's does. */
   controller: AbortController;
   signal: AbortSignal;
+  /** The client's own signal: aborted means the client left. */
+  clientSignal: AbortSignal;
   /** Reads the rest under the idle timeout; stop it when the stream ends. */
   watch: IdleWatch;
 }
@@ -92,8 +97,8 @@ function refusesStreaming(failure: UpstreamFailure): boolean {
 async function jsonAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { clock, policy } = input;
   const started = clock.now();
-  const controller = new AbortController();
-  const signal = AbortSignal.any([input.clientSignal, controller.signal]);
+  const { controller, unlink } = linkedController(input.clientSignal);
+  const signal = controller.signal;
   const untilDeadline = Math.max(0, input.deadline - started);
   const boundMs = Math.min(policy.nonStreamingTimeoutMs, untilDeadline);
   const code = boundMs < policy.nonStreamingTimeoutMs ? 'deadline' : 'non_streaming_timeout';
@@ -112,6 +117,7 @@ async function jsonAttempt(input: AttemptInput): Promise<AttemptResult> {
     return { ok: false, failure: toFailure(error, input.provider.name, signal) };
   } finally {
     cancelTimer();
+    unlink();
   }
 }
 
@@ -122,6 +128,7 @@ interface StreamRun {
   started: number;
   controller: AbortController;
   signal: AbortSignal;
+  clientSignal: AbortSignal;
   cancelFirstToken: () => void;
   iterator?: AsyncIterator<unknown>;
   watch?: IdleWatch;
@@ -132,14 +139,15 @@ interface StreamRun {
 async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { clock, policy } = input;
   const started = clock.now();
-  const controller = new AbortController();
-  const signal = AbortSignal.any([input.clientSignal, controller.signal]);
+  // The link to the client's signal stays for the life of the stream (it ends with the request).
+  const { controller } = linkedController(input.clientSignal);
+  const signal = controller.signal;
   const untilDeadline = Math.max(0, input.deadline - started);
   const firstTokenMs = Math.min(policy.firstTokenTimeoutMs, untilDeadline);
   const firstTokenCode = firstTokenMs < policy.firstTokenTimeoutMs ? 'deadline' : 'first_token_timeout';
   // One timer covers the call and the wait for the first token.
   const cancelFirstToken = clock.schedule(firstTokenMs, () => controller.abort(new AttemptTimeout(firstTokenCode, firstTokenMs)));
-  const run: StreamRun = { clock, policy, started, controller, signal, cancelFirstToken };
+  const run: StreamRun = { clock, policy, started, controller, signal, clientSignal: input.clientSignal, cancelFirstToken };
   try {
     const result = await abortable(input.provider.chat(callFor(input, true, signal, untilDeadline)), signal);
     if (result.type === 'json') {
@@ -180,7 +188,22 @@ async function commit<T>(items: AsyncIterable<T>, isToken: (item: T) => boolean,
   run.firstByteMs = run.clock.now() - run.started;
   const { idleTimeoutMs } = run.policy;
   run.watch = new IdleWatch(run.clock, idleTimeoutMs, run.signal, () => run.controller.abort(new AttemptTimeout('idle_timeout', idleTimeoutMs)));
-  return { buffered, iterator, controller: run.controller, signal: run.signal, watch: run.watch };
+  return { buffered, iterator, controller: run.controller, signal: run.signal, clientSignal: run.clientSignal, watch: run.watch };
+}
+
+/**
+ * A controller that also aborts when `parent` does, with the parent's reason: what `AbortSignal.any` gives,
+ * without its weak-reference bookkeeping (which showed in stream profiles as AbortSignal work).
+ */
+function linkedController(parent: AbortSignal): { controller: AbortController; unlink: () => void } {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { controller, unlink: () => undefined };
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { controller, unlink: () => parent.removeEventListener('abort', onAbort) };
 }
 
 function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, timeoutMs: number) {
@@ -193,6 +216,7 @@ function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, time
     relay: input.clientStream,
     signal,
     timeoutMs,
+    ...(input.includeReasoning ? { includeReasoning: true } : {}),
   };
 }
 

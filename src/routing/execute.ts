@@ -36,6 +36,8 @@ export interface ExecuteInput {
   signal: AbortSignal;
   /** The client may lower the deadline for one request (x-switchyard-deadline-ms). */
   deadlineMs?: number;
+  /** The request's `include_reasoning`; undefined leaves it to the route's `includeReasoning`. */
+  includeReasoning?: boolean;
 }
 
 export interface AttemptRecord {
@@ -113,6 +115,7 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
         request: input.request,
         clientStream: input.clientStream,
         includeUsage: input.includeUsage,
+        includeReasoning: input.includeReasoning ?? plan.route?.includeReasoning ?? false,
         clientSignal: input.signal,
         deadline,
         policy,
@@ -319,7 +322,7 @@ async function* relay<T>(
     finished = true;
     health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
   } catch (error) {
-    if (stream.signal.aborted && !(stream.controller.signal.aborted)) return; // the client left
+    if (stream.clientSignal.aborted) return; // the client left
     const failure = toFailure(error, candidate.provider, stream.signal);
     const kind = failure.kind === 'network' ? 'stream_interrupted' : failure.kind;
     health.record({ provider: candidate.provider, model: candidate.model, ok: false, kind, ...(failure.status ? { status: failure.status } : {}), firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: true, probe: candidate.probe, at: clock.now() });

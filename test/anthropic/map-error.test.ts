@@ -171,3 +171,13 @@ describe('mapError: secrets', () => {
     assert.ok(failure.message.length <= 501);
   });
 });
+
+describe('mapError: thinking blocks the history no longer has', () => {
+  it("turns Anthropic's 400 into a bad_request that says why (code thinking_blocks_missing)", () => {
+    const failure = map(httpError(400, 'invalid_request_error',
+      'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.'));
+    assert.equal(failure.kind, 'bad_request');
+    assert.equal(failure.code, 'thinking_blocks_missing');
+    assert.match(failure.message, /thinking blocks of the assistant turn/);
+  });
+});

@@ -4,6 +4,7 @@ import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages
 import type { ChatCompletionChunk } from '../../providers/types.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { parseStream } from '../../providers/anthropic/parse-stream.ts';
+import { createThinkingMemory } from '../../providers/anthropic/thinking-memory.ts';
 import { message, usage } from './fixtures.ts';
 
 const NOW = Date.UTC(2026, 10, 2, 10, 0, 0);
@@ -91,7 +92,7 @@ describe('parseStream', () => {
     });
   });
 
-  it('streams tool calls with 0-based indexes among tool calls, skipping the empty first fragment', async () => {
+  it('streams tool calls with 0-based indexes among tool calls, skipping the empty first fragment; a call without arguments closes as {}', async () => {
     const chunks = await collect([
       start,
       ...textBlock(0, ['Checking.']),
@@ -106,6 +107,7 @@ describe('parseStream', () => {
       deltaChunk({ tool_calls: [{ index: 0, function: { arguments: '{"city"' } }] }),
       deltaChunk({ tool_calls: [{ index: 0, function: { arguments: ': "Paris"}' } }] }),
       deltaChunk({ tool_calls: [{ index: 1, id: 'toolu_01B', type: 'function', function: { name: 'now', arguments: '' } }] }),
+      deltaChunk({ tool_calls: [{ index: 1, function: { arguments: '{}' } }] }),
       deltaChunk({}, 'tool_calls'),
     ]);
   });
@@ -165,5 +167,59 @@ describe('parseStream', () => {
     assert.deepEqual(chunks[0]?.choices[0]?.delta, { role: 'assistant', content: '' });
     assert.equal(chunks[0]?.model, 'requested-model');
     assert.ok(chunks.every((chunk) => chunk.id === chunks[0]?.id));
+  });
+});
+
+describe('parseStream: protocol breaks and the new fields', () => {
+  async function failure(events: RawMessageStreamEvent[]): Promise<UpstreamFailure> {
+    try {
+      await collect(events);
+    } catch (error) {
+      assert.ok(error instanceof UpstreamFailure);
+      return error;
+    }
+    assert.fail('the stream was accepted');
+  }
+  const thinking = (index: number, text: string, signature: string): RawMessageStreamEvent[] => [
+    { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
+    { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: text } },
+    { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } },
+    { type: 'content_block_stop', index },
+  ];
+
+  it('a tool call cut before its arguments close is stream_interrupted / protocol_violation, not a finish', async () => {
+    const cut = await failure([start, ...toolBlock(0, 'toolu_01A', 'f', ['{"city": "Par']), ...end('tool_use', 3)]);
+    assert.equal(cut.kind, 'stream_interrupted');
+    assert.equal(cut.code, 'protocol_violation');
+    assert.match(cut.message, /toolu_01A/);
+  });
+
+  it('an unknown event inside a block breaks the stream; between blocks it is ignored', async () => {
+    const [open, ...rest] = textBlock(0, ['Hi']);
+    const unknown = { type: 'content_block_pause', index: 0 } as unknown as RawMessageStreamEvent;
+    const inside = await failure([start, open!, unknown, ...rest, ...end('end_turn', 1)]);
+    assert.equal(inside.code, 'protocol_violation');
+    const between = await collect([start, ...textBlock(0, ['Hi']), unknown, ...end('end_turn', 1)]);
+    assert.equal(between.at(-1)?.choices[0]?.finish_reason, 'stop');
+  });
+
+  it('message_stop while a block is open, and a different message_start, are protocol breaks', async () => {
+    const [open] = textBlock(0, ['Hi']);
+    assert.equal((await failure([start, open!, { type: 'message_stop' }])).code, 'protocol_violation');
+    const other: RawMessageStreamEvent = { type: 'message_start', message: message([], null, { id: 'msg_other' }) };
+    assert.equal((await failure([start, ...textBlock(0, ['Hi']), other, ...end('end_turn', 1)])).code, 'protocol_violation');
+  });
+
+  it('thinking is reasoning_content only when asked for; the turn that calls tools leaves its blocks in memory', async () => {
+    const events = [start, ...thinking(0, 'Let me look.', 'sig-1'), ...toolBlock(1, 'toolu_01A', 'f', ['{}']), ...end('tool_use', 9)];
+    const memory = createThinkingMemory();
+    const chunks: ChatCompletionChunk[] = [];
+    for await (const chunk of parseStream(from(events), { includeUsage: false, model: 'claude-x', includeReasoning: true, thinkingMemory: memory, now: NOW })) {
+      chunks.push(chunk);
+    }
+    assert.deepEqual(chunks[1]?.choices[0]?.delta, { reasoning_content: 'Let me look.' });
+    assert.deepEqual(memory.get('toolu_01A'), { model: 'claude-x', blocks: [{ type: 'thinking', thinking: 'Let me look.', signature: 'sig-1' }] });
+    const plain = await collect(events);
+    assert.ok(plain.every((chunk) => !('reasoning_content' in (chunk.choices[0]?.delta ?? {}))));
   });
 });

@@ -55,7 +55,7 @@ describe('convertResponse', () => {
     assert.equal(completion.usage?.completion_tokens_details?.reasoning_tokens, 40);
   });
 
-  it('turns function calls into tool_calls, finish tool_calls, content null without text', () => {
+  it('turns function calls into tool_calls with their thought signature in extra_content, finish tool_calls, content null without text', () => {
     const completion = convertResponse(
       {
         candidates: [
@@ -80,7 +80,12 @@ describe('convertResponse', () => {
         content: null,
         refusal: null,
         tool_calls: [
-          { id: 'call_fixed', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","days":2}' } },
+          {
+            id: 'call_fixed',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris","days":2}' },
+            extra_content: { google: { thought_signature: 'sig' } },
+          },
           { id: 'gem-1', type: 'function', function: { name: 'get_time', arguments: '{}' } },
         ],
       },

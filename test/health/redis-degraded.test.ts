@@ -10,6 +10,13 @@ import { createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
 import { captureLogs, deleteKeys, freePort, LocalRedisServer, outcome, serverError, uniquePrefix } from './helpers.ts';
 
+/**
+ * `record` and `get` are synchronous, so they cannot wait on Redis at all; the bound on the slowest of 2,000 calls
+ * catches store work done on the hot path (a Redis round trip, even refused, is far slower) while leaving room
+ * for a GC pause on a loaded machine.
+ */
+const HOT_PATH_MS = 50;
+
 /** The slowest of `n` calls, ms. */
 function slowest(n: number, call: (i: number) => void): number {
   let worst = 0;
@@ -34,8 +41,8 @@ describe('health monitor without Redis', () => {
     try {
       const recordMs = slowest(2000, (i) => monitor.record(outcome(clock, { model: `m${i % 3}` })));
       const getMs = slowest(2000, () => monitor.get('openai'));
-      assert.ok(recordMs < 5, `record took up to ${recordMs} ms`);
-      assert.ok(getMs < 5, `get took up to ${getMs} ms`);
+      assert.ok(recordMs < HOT_PATH_MS, `record took up to ${recordMs} ms`);
+      assert.ok(getMs < HOT_PATH_MS, `get took up to ${getMs} ms`);
 
       const tickStart = performance.now();
       await monitor.tick();
@@ -85,7 +92,7 @@ describe('health monitor without Redis', () => {
         assert.equal(monitor.storeStatus().degraded, false);
         await admin.call('CLIENT', 'PAUSE', '600', 'ALL');
         const recordMs = slowest(500, () => monitor.record(outcome(clock)));
-        assert.ok(recordMs < 5, `record took up to ${recordMs} ms with Redis stalled`);
+        assert.ok(recordMs < HOT_PATH_MS, `record took up to ${recordMs} ms with Redis stalled`);
         const start = performance.now();
         await monitor.tick();
         const took = performance.now() - start;
@@ -117,7 +124,7 @@ describe('health monitor without Redis', () => {
 
         await server.stop();
         const recordMs = slowest(500, () => a.record(outcome(clock)));
-        assert.ok(recordMs < 5, `record took up to ${recordMs} ms with Redis gone`);
+        assert.ok(recordMs < HOT_PATH_MS, `record took up to ${recordMs} ms with Redis gone`);
         for (let i = 0; i < 5; i++) a.record(outcome(clock, serverError));
         await a.tick();
         assert.equal(a.storeStatus().degraded, true);

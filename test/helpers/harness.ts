@@ -15,6 +15,7 @@ import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import { createTestHealth } from './test-health.ts';
+import type { CacheStore } from '../../src/cache/cache-store.ts';
 
 /** Provider keys used by every e2e test; tests assert none of them ever reaches a client or a log line. */
 export const SECRET_KEYS = {
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   random?: () => number;
   /** Start without these providers' keys. */
   without?: Array<'openai' | 'anthropic' | 'gemini'>;
+  /** The response cache's store (memory by default); closed with the harness. */
+  cacheStore?: CacheStore;
   /** Put this gateway in front of another harness's mocks (a second instance); they are not closed with it. */
   shareMocksWith?: Harness;
   /** Provider factories instead of the registry's (to wrap a real provider). */
@@ -78,6 +81,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     ...(options.random ? { random: options.random } : {}),
     ...(options.providers ? { providers: options.providers } : {}),
+    ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
   });
   const server: ServerType = await new Promise((resolve) => {
@@ -105,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await health.close();
+      await gateway.cacheStore.close();
       if (!shared) await Promise.all(mocks.map((mock) => mock.close()));
     },
   };
