@@ -19,9 +19,6 @@ export const MAX_TOOLS = 128;
 /** Tool calls in one assistant message. */
 export const MAX_TOOL_CALLS = 1_000;
 
-/** Characters in a model name; real names are under 100. */
-export const MAX_MODEL_LENGTH = 256;
-
 /** A validation finding: what is wrong, the field it is about, and OpenAI's error code for it. */
 export interface Issue {
   message: string;

@@ -9,7 +9,7 @@
 import type { ChatRequest } from '../../providers/types.ts';
 import { invalidRequest, type GatewayError } from '../gateway-error.ts';
 import { fieldDeeperThan } from './measure-depth.ts';
-import { MAX_BODY_DEPTH, MAX_MODEL_LENGTH, type Issue } from './request-limits.ts';
+import { MAX_BODY_DEPTH, type Issue } from './request-limits.ts';
 import { validateMessages } from './validate-messages.ts';
 import { validateResponseFormat, validateToolChoice, validateTools } from './validate-tools.ts';
 
@@ -77,9 +77,6 @@ function findIssue(body: unknown): Issue | undefined {
   }
   if (typeof record.model !== 'string' || record.model.trim() === '') {
     return { message: "'model' is required and must be a non-empty string.", param: 'model', code: 'missing_required_parameter' };
-  }
-  if (record.model.length > MAX_MODEL_LENGTH) {
-    return { message: `'model' is ${record.model.length} characters long; at most ${MAX_MODEL_LENGTH} are accepted.`, param: 'model', code: 'string_above_max_length' };
   }
   const structural = validateMessages(record.messages);
   if (structural) return structural;
