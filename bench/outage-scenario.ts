@@ -96,7 +96,7 @@ export function buildScenario(options: { quick: boolean; ratePerSecond?: number;
       clientTimeoutMs: 30_000,
       baselineMs: 2_000,
       health: { probe: { cooldownMs: 5_000, minProbeMs: 5_000, maxCooldownMs: 20_000 } },
-      shortened: ['probe.cooldownMs 30 s → 5 s', 'probe.minProbeMs 15 s → 5 s', 'probe.maxCooldownMs 300 s → 20 s'],
+      shortened: ['probe.cooldownMs 30 s → 5 s', 'probe.minProbeMs 15 s → 5 s', 'probe.maxCooldownMs 45 s → 20 s'],
       seed,
       runDeadlineMs: 4 * 60_000,
     };

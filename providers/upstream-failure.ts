@@ -15,7 +15,9 @@ export type FailureKind =
   | 'timeout'
   | 'network'
   | 'content_filter'
-  | 'stream_interrupted';
+  | 'stream_interrupted'
+  /** The gateway's own code failed before any network call (a translator bug): nobody's input to fix. */
+  | 'internal';
 
 export interface UpstreamFailureInit {
   provider: string;
@@ -29,6 +31,11 @@ export interface UpstreamFailureInit {
   code?: string;
   /** The request field the upstream blamed, when it said (OpenAI `param`). */
   param?: string;
+  /**
+   * Raised before any network call (a translator's or an SDK's own check): the provider never saw the
+   * request, so this says nothing about the provider's health and is never recorded as its outcome.
+   */
+  preflight?: boolean;
   cause?: unknown;
 }
 
@@ -39,6 +46,7 @@ export class UpstreamFailure extends Error {
   readonly retryAfterMs: number | undefined;
   readonly code: string | undefined;
   readonly param: string | undefined;
+  readonly preflight: boolean;
 
   constructor(init: UpstreamFailureInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -49,6 +57,7 @@ export class UpstreamFailure extends Error {
     this.retryAfterMs = init.retryAfterMs;
     this.code = init.code;
     this.param = init.param;
+    this.preflight = init.preflight ?? false;
   }
 }
 

@@ -16,6 +16,7 @@ import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
+import { newRequestId } from './http/response-headers.ts';
 import type { ResponseCache } from './cache/serve-cached.ts';
 import { requireJson } from './http/require-json.ts';
 
@@ -57,11 +58,12 @@ export function createApp(deps: AppDeps): Hono {
     if (error instanceof GatewayError) {
       return c.json(error.toBody(), error.status as 400, error.headers);
     }
-    deps.logger.log('error', 'unhandled_error', { message: error.message, name: error.name });
+    const id = newRequestId();
+    deps.logger.log('error', 'unhandled_error', { request_id: id, message: error.message, name: error.name, stack: error.stack });
     return c.json(
-      { error: { message: 'The gateway hit an internal error.', type: 'server_error', param: null, code: 'internal_error' } },
+      { error: { message: `The gateway hit an internal error (request id ${id}).`, type: 'server_error', param: null, code: 'internal_error' } },
       500,
-      { 'x-should-retry': 'false' },
+      { 'x-should-retry': 'false', 'x-request-id': id },
     );
   });
 

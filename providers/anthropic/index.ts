@@ -14,6 +14,7 @@ import { convertResponse } from './convert-response.ts';
 import { mapError } from './map-error.ts';
 import { parseStream } from './parse-stream.ts';
 import { parseRateLimit } from './rate-limit.ts';
+import { preflight } from '../shared/preflight.ts';
 import { createThinkingMemory } from './thinking-memory.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
@@ -34,8 +35,9 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
   const client = new Anthropic({ apiKey, baseURL: settings.baseURL, maxRetries: 0, logLevel: 'off' });
 
   async function chat(call: ProviderCall): Promise<ProviderResult> {
-    // Throws unsupported_parameter before any network call when Anthropic cannot serve the request.
-    const { params, warnings } = convertRequest(call.request, call.model, { stream: call.stream, thinkingMemory });
+    // Throws unsupported_parameter before any network call when Anthropic cannot serve the request; a
+    // translator bug is a preflight failure too, never Anthropic's.
+    const { params, warnings } = preflight(PROVIDER_NAME, () => convertRequest(call.request, call.model, { stream: call.stream, thinkingMemory }));
     const includeReasoning = call.includeReasoning === true;
     const options = { signal: call.signal, timeout: call.timeoutMs };
     try {

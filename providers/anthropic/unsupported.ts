@@ -15,5 +15,6 @@ export function unsupportedParameter(param: string, message: string): UpstreamFa
     code: 'unsupported_parameter',
     param,
     message,
+    preflight: true,
   });
 }

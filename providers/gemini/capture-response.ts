@@ -1,5 +1,5 @@
 /**
- * A `fetch` for one call that remembers the HTTP error response's headers.
+ * A `fetch` for one call that remembers the HTTP error response's headers, and whether it was called at all.
  *
  * The SDK's `ApiError` keeps the status and the whole JSON error body (in its message) but drops the headers,
  * and a 429 may carry `Retry-After` (node_modules/@google/genai/dist/node/index.mjs, `throwErrorIfNotOK`).
@@ -14,12 +14,16 @@ export interface ResponseCapture {
   fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
   /** Headers of the last response with an error status, if any. */
   readonly errorHeaders: Headers | undefined;
+  /** Whether the SDK got as far as the network: an error before that is the SDK's own check, not Gemini's. */
+  readonly sent: boolean;
 }
 
 export function createResponseCapture(): ResponseCapture {
   let errorHeaders: Headers | undefined;
+  let sent = false;
   return {
     fetch: async (input, init) => {
+      sent = true;
       // Looked up per call, not at module load, so a runtime's (or a test's) fetch is the one used.
       const response = await globalThis.fetch(input, init);
       if (!response.ok) errorHeaders = response.headers;
@@ -27,6 +31,9 @@ export function createResponseCapture(): ResponseCapture {
     },
     get errorHeaders() {
       return errorHeaders;
+    },
+    get sent() {
+      return sent;
     },
   };
 }

@@ -46,8 +46,8 @@ export function convertReasoningEffort(effort: string | null | undefined, model:
       warnings.add('reasoning_effort', `${model} takes a thinking budget, not an effort; it thinks dynamically ('${effort}' not applied).`);
       return undefined;
     case 'level': {
-      const level = LEVELS[effort];
-      if (level !== undefined) return { thinkingLevel: level };
+      // Own keys only: 'constructor' or 'toString' must not find Object.prototype's.
+      if (Object.hasOwn(LEVELS, effort)) return { thinkingLevel: LEVELS[effort]! };
       if (effort === 'none') {
         warnings.add('reasoning_effort', "Gemini cannot turn thinking off; the MINIMAL thinking level was used for 'none'.");
         return { thinkingLevel: ThinkingLevel.MINIMAL };

@@ -35,8 +35,17 @@ const HANDLED_FIELDS = new Set([
   'web_search_options', 'moderation',
 ]);
 
+/**
+ * What a Gemini model name may look like: `gemini-2.5-flash`, `models/…`, `tunedModels/…`. The model becomes
+ * part of the URL path, and the SDK itself throws on `..`, `?` and `&` before any network call.
+ */
+const MODEL_NAME = /^(models\/|tunedModels\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 export function convertRequest(request: ChatRequest, model: string, signatures?: SignatureMemory): ConvertedRequest {
   const warnings = new WarningList();
+  if (!MODEL_NAME.test(model)) {
+    throw invalidRequest('model', `'${model.slice(0, 100)}' is not a Gemini model name (letters, digits, '.', '-' and '_', optionally after 'models/').`);
+  }
   refuseUnservable(request);
   const { systemInstruction, contents } = convertMessages(request.messages, model, warnings, signatures);
   const config: GenerateContentConfig = {};
@@ -104,7 +113,7 @@ function applyResponseFormat(request: ChatRequest, config: GenerateContentConfig
   config.responseMimeType = 'application/json';
   if (format.type === 'json_schema' && isJsonObject(format.json_schema.schema)) {
     // `responseJsonSchema`, not `responseSchema`: the same JSON-Schema-vs-OpenAPI-subset reasoning as tools.
-    config.responseJsonSchema = prepareJsonSchema(format.json_schema.schema);
+    config.responseJsonSchema = prepareJsonSchema(format.json_schema.schema, 'response_format.json_schema.schema');
   }
 }
 

@@ -56,7 +56,7 @@ function convertTool(tool: ChatCompletionTool, param: string, warnings: WarningL
   const declaration: FunctionDeclaration = { name: fn.name };
   if (fn.description !== undefined) declaration.description = fn.description;
   if (fn.parameters !== undefined && isJsonObject(fn.parameters) && !isEmptyObjectSchema(fn.parameters)) {
-    declaration.parametersJsonSchema = prepareJsonSchema(fn.parameters);
+    declaration.parametersJsonSchema = prepareJsonSchema(fn.parameters, `${param}.function.parameters`);
   }
   if (fn.strict === true) {
     warnings.add('tools[].function.strict', 'Gemini has no strict mode for tool arguments; the schema is followed on a best-effort basis.');

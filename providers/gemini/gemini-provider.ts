@@ -9,9 +9,13 @@
  *   runFetch()`): the gateway owns retries, so none is set;
  * - streams auto-resume with continuation tokens unless `config.automaticContinuation` is false (a hidden
  *   second request): turned off;
- * - `config.abortSignal` and `config.httpOptions.timeout` bound the attempt; the timeout stays armed while a
- *   stream's body is read. An abort surfaces as an `AbortError` that does not say why, so the provider checks
- *   the caller's signal itself and rethrows its `reason` unchanged (routing owns why it aborted);
+ * - `config.abortSignal` bounds the attempt, and `config.httpOptions.timeout` too for a JSON call. Not for a
+ *   stream: the SDK's timer (`createAttemptSignal`) stays armed while a stream's body is read and is not
+ *   cleared when the stream ends, so each stream kept its whole response reachable until the timer fired
+ *   (the deadline, 120 s by default: about 80 MB at 240 req/s in bench/soak-memory.ts). Routing's own timers
+ *   (first token, idle, deadline) abort the signal instead, and the relay below aborts it when the stream
+ *   ends. An abort surfaces as an `AbortError` that does not say why, so the provider checks the caller's
+ *   signal itself and rethrows its `reason` unchanged (routing owns why it aborted);
  * - returning early from the SDK's stream iterator only releases the body reader, it does not cancel the HTTP
  *   request: each stream gets its own AbortController, aborted when the consumer stops.
  */
@@ -23,6 +27,7 @@ import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { mapGeminiError, type ErrorContext } from './map-error.ts';
 import { parseGeminiStream } from './parse-stream.ts';
+import { preflight, preflightFailure } from '../shared/preflight.ts';
 import { createSignatureMemory } from './thought-signatures.ts';
 
 import { GEMINI_DEFAULT_MODEL } from './default-model.ts';
@@ -49,7 +54,7 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
     defaultModel: settings.defaultModel ?? GEMINI_DEFAULT_MODEL,
     async chat(call: ProviderCall): Promise<ProviderResult> {
       if (call.signal.aborted) throw call.signal.reason;
-      const { contents, config, warnings } = convertRequest(call.request, call.model, signatures);
+      const { contents, config, warnings } = preflight('gemini', () => convertRequest(call.request, call.model, signatures));
       const includeReasoning = call.includeReasoning === true;
       const capture = createResponseCapture();
       const stopStream = new AbortController();
@@ -60,12 +65,16 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
           ...config,
           abortSignal: call.stream ? AbortSignal.any([call.signal, stopStream.signal]) : call.signal,
           automaticContinuation: false,
-          httpOptions: { timeout: call.timeoutMs, fetch: capture.fetch },
+          httpOptions: call.stream ? { fetch: capture.fetch } : { timeout: call.timeoutMs, fetch: capture.fetch },
         },
       };
       const includeLogprobs = call.request.logprobs === true;
-      const fail = (error: unknown, phase: 'request' | 'stream'): unknown =>
-        call.signal.aborted ? call.signal.reason : mapGeminiError(error, errorContext(apiKey, capture, phase));
+      const fail = (error: unknown, phase: 'request' | 'stream'): unknown => {
+        if (call.signal.aborted) return call.signal.reason;
+        // Thrown before the SDK called fetch: its own check of what we gave it (e.g. the model name).
+        if (phase === 'request' && !capture.sent) return preflightFailure('gemini', error);
+        return mapGeminiError(error, errorContext(apiKey, capture, phase));
+      };
 
       if (!call.stream) {
         try {

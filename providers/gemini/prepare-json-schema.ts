@@ -22,8 +22,17 @@
  * - `const` with a string or number becomes a one-value `enum` (Gemini's `enum` takes strings and numbers;
  *   `const` is not in its list and would be ignored, loosening the schema).
  *
- * The input is never mutated.
+ * The input is never mutated. Inlining is bounded: a schema whose references expand past `MAX_SCHEMA_NODES`
+ * nodes (two references per definition, thirty definitions deep, is a billion nodes) or past
+ * `MAX_SCHEMA_DEPTH` levels (a chain of thousands of definitions would overflow the walk's stack) is refused
+ * as `unsupported_parameter` before any network call: OpenAI, which resolves references itself, can still
+ * serve it.
  */
+import { unsupportedParameter } from './request-errors.ts';
+
+export const MAX_SCHEMA_NODES = 100_000;
+export const MAX_SCHEMA_DEPTH = 128;
+
 type JsonObject = { [key: string]: unknown };
 
 /** Keywords whose value is one schema. */
@@ -52,10 +61,10 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function prepareJsonSchema(schema: JsonObject): JsonObject {
+export function prepareJsonSchema(schema: JsonObject, param = 'schema'): JsonObject {
   const definitions = collectDefinitions(schema);
   const keptDefinitions = new Map<string, unknown>();
-  const walker = new SchemaWalker(definitions, keptDefinitions);
+  const walker = new SchemaWalker(definitions, keptDefinitions, param);
   const out = walker.schema(schema, []);
   if (!isJsonObject(out)) return {};
   for (const keyword of DEFINITIONS_KEYWORDS) delete out[keyword];
@@ -86,15 +95,35 @@ function collectDefinitions(root: JsonObject): Map<string, unknown> {
 class SchemaWalker {
   private readonly definitions: Map<string, unknown>;
   private readonly kept: Map<string, unknown>;
+  private readonly param: string;
+  private nodes = 0;
+  private depth = 0;
 
-  constructor(definitions: Map<string, unknown>, kept: Map<string, unknown>) {
+  constructor(definitions: Map<string, unknown>, kept: Map<string, unknown>, param: string) {
     this.definitions = definitions;
     this.kept = kept;
+    this.param = param;
   }
 
   /** `expanding` holds the refs being inlined on the current path, to detect recursion. */
   schema(node: unknown, expanding: readonly string[]): unknown {
     if (!isJsonObject(node)) return node; // `true` / `false` schemas and garbage pass through
+    this.nodes += 1;
+    if (this.nodes > MAX_SCHEMA_NODES || this.depth >= MAX_SCHEMA_DEPTH) {
+      throw unsupportedParameter(
+        this.param,
+        `Gemini provider: the schema expands to more than ${this.nodes > MAX_SCHEMA_NODES ? `${MAX_SCHEMA_NODES} nodes` : `${MAX_SCHEMA_DEPTH} levels`} once its $refs are inlined.`,
+      );
+    }
+    this.depth += 1;
+    try {
+      return this.walk(node, expanding);
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  private walk(node: JsonObject, expanding: readonly string[]): unknown {
     const ref = node.$ref;
     if (typeof ref === 'string' && this.definitions.has(ref)) return this.reference(node, ref, expanding);
 

@@ -16,6 +16,7 @@ export function unsupportedParameter(param: string, message: string): UpstreamFa
     code: 'unsupported_parameter',
     param,
     message,
+    preflight: true,
   });
 }
 
@@ -27,5 +28,6 @@ export function invalidRequest(param: string, message: string): UpstreamFailure 
     code: 'invalid_request',
     param,
     message,
+    preflight: true,
   });
 }

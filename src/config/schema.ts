@@ -122,6 +122,9 @@ const health = z
         maxCooldownMs: ms(0),
         successesToRecover: count(1),
         minProbeMs: ms(0),
+        retripAfterFailures: count(1),
+        maxProbeErrorRate: z.number().min(0).max(1),
+        probeErrorRateMinProbes: count(1),
       })
       .partial()
       .strict()

@@ -14,6 +14,8 @@ const CLIENT_FAULTS: ReadonlySet<FailureKind> = new Set<FailureKind>([
   'context_length',
   'not_found',
   'content_filter',
+  // The gateway's own bug (routing never records these, as they happen before any network call).
+  'internal',
 ]);
 
 export type OutcomeClass = 'success' | 'provider_fault' | 'client_fault';

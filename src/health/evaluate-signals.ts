@@ -31,6 +31,13 @@ export interface SignalInput {
   now: number;
   slotMs: number;
   thresholds: HealthThresholds;
+  /**
+   * Fresh windows (the first short window after a recovery or restore): rates cross only when they are above
+   * their threshold with 95 % confidence. A fresh window holds few requests, and 2 failures in 20 (10 %) is
+   * what a provider at a 2 % background rate produces about once in sixteen tries: judged plainly, a
+   * recovered provider would re-trip on noise.
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -71,7 +78,8 @@ export function evaluateSignals(input: SignalInput): Crossing[] {
     const window = pick(threshold.window);
     if (window.requests < threshold.minSamples) return;
     const value = count(window) / window.requests;
-    if (value > threshold.above) {
+    const judged = input.fresh ? wilsonLowerBound(count(window), window.requests) : value;
+    if (judged > threshold.above) {
       crossings.push({ signal, value, threshold: threshold.above, window: threshold.window, samples: window.requests });
     }
   };
@@ -102,4 +110,16 @@ export function evaluateSignals(input: SignalInput): Crossing[] {
 
   rate('error_rate', t.errorRate, (w) => (t.errorRate.includeRateLimits ? w.errors : Math.max(0, w.errors - w.rateLimited)));
   return crossings;
+}
+
+const Z_95_ONE_SIDED = 1.645;
+
+/** Lower bound of the Wilson score interval for `k` successes in `n` trials (one-sided 95 %). */
+export function wilsonLowerBound(k: number, n: number): number {
+  if (n <= 0) return 0;
+  const z2 = Z_95_ONE_SIDED * Z_95_ONE_SIDED;
+  const p = k / n;
+  const centre = p + z2 / (2 * n);
+  const margin = Z_95_ONE_SIDED * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return Math.max(0, (centre - margin) / (1 + z2 / n));
 }

@@ -406,6 +406,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
       now,
       slotMs,
       thresholds,
+      fresh: record.windowsFrom > 0 && now - record.windowsFrom < windows.shortMs,
     });
   }
 
@@ -450,7 +451,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
           const t = next.trigger;
           alerts.emit({ ...base, event: 'tripped', signal: t?.signal ?? next.reason ?? null, value: t?.value ?? null, threshold: t?.threshold ?? null, window: t?.window ?? null, incident: next.incident ?? null });
         } else {
-          alerts.emit({ ...base, event: 'tripped', signal: 'probe_failed', value: null, threshold: null, window: null, incident: next.incident ?? null });
+          alerts.emit({ ...base, event: 'tripped', signal: next.reason ?? 'probe_failed', value: null, threshold: null, window: null, incident: next.incident ?? null });
         }
         return;
       case 'probing':

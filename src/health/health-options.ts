@@ -98,19 +98,36 @@ export interface ProbeOptions {
   cooldownGrowth: number;
   /** ...up to this, ms. */
   maxCooldownMs: number;
-  /** Consecutive probe successes needed to return to healthy. */
+  /** Probe successes needed to return to healthy (with the failure share at or below `maxProbeErrorRate`). */
   successesToRecover: number;
   /** And at least this long in probing, ms: a burst of five quick successes is not "sustained". */
   minProbeMs: number;
+  /**
+   * This many failed probes in a row re-trip at once: a provider that is still down fails every probe, while
+   * one at a 2 % background error rate fails two in a row once in 2,500 pairs.
+   */
+  retripAfterFailures: number;
+  /** Or the probes' failure share above this (0..1), once `probeErrorRateMinProbes` probes were made... */
+  maxProbeErrorRate: number;
+  /** ...and recovery waits until the share is at or below it. */
+  probeErrorRateMinProbes: number;
 }
 
+/**
+ * Why these: probes are cheap (5 % of traffic, each protected by failover), so a tripped provider can be
+ * asked again soon; the cool-down grows only to 45 s so that a provider healed during a long incident is
+ * back within about a minute (45 s + 15 s of probing), not after a five-minute cool-down it earned earlier.
+ */
 export const DEFAULT_PROBE: ProbeOptions = {
   share: 0.05,
   cooldownMs: 30_000,
   cooldownGrowth: 2,
-  maxCooldownMs: 300_000,
+  maxCooldownMs: 45_000,
   successesToRecover: 5,
   minProbeMs: 15_000,
+  retripAfterFailures: 2,
+  maxProbeErrorRate: 0.05,
+  probeErrorRateMinProbes: 20,
 };
 
 export function resolveThresholds(overrides: ThresholdOverrides = {}): HealthThresholds {
@@ -154,12 +171,17 @@ export function resolveWindows(overrides: Partial<WindowOptions> = {}): WindowOp
 
 export function resolveProbe(overrides: Partial<ProbeOptions> = {}): ProbeOptions {
   const p: ProbeOptions = { ...DEFAULT_PROBE, ...overrides };
+  // A longer cool-down than the default maximum, set alone, means "at least this long".
+  if (overrides.maxCooldownMs === undefined) p.maxCooldownMs = Math.max(p.maxCooldownMs, p.cooldownMs);
   requireRange('probe.share', p.share, 0, 1);
   requireRange('probe.cooldownMs', p.cooldownMs, 0, Number.MAX_SAFE_INTEGER);
   requireRange('probe.cooldownGrowth', p.cooldownGrowth, 1, 1000);
   requireRange('probe.maxCooldownMs', p.maxCooldownMs, p.cooldownMs, Number.MAX_SAFE_INTEGER);
   requireRange('probe.successesToRecover', p.successesToRecover, 1, Number.MAX_SAFE_INTEGER);
   requireRange('probe.minProbeMs', p.minProbeMs, 0, Number.MAX_SAFE_INTEGER);
+  requireRange('probe.retripAfterFailures', p.retripAfterFailures, 1, Number.MAX_SAFE_INTEGER);
+  requireRange('probe.maxProbeErrorRate', p.maxProbeErrorRate, 0, 1);
+  requireRange('probe.probeErrorRateMinProbes', p.probeErrorRateMinProbes, 1, Number.MAX_SAFE_INTEGER);
   return p;
 }
 

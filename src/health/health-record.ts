@@ -24,8 +24,12 @@ export interface HealthRecord {
   windowsFrom: number;
   /** Current cool-down before probing, ms (grows after failed probes). */
   cooldownMs: number;
-  /** Probe successes in a row while probing. */
+  /** Probe successes in this probing period. */
   probeSuccesses: number;
+  /** Probe failures in this probing period (absent: none). */
+  probeFailures?: number;
+  /** Failed probes since the last successful one (absent: none). */
+  probeFailStreak?: number;
   /** Identifies one incident from the first trip to recovery (alert dedupe). */
   incident?: string;
   /** The crossing that opened the incident. */
@@ -61,6 +65,10 @@ export function parseRecord(raw: unknown): HealthRecord | undefined {
     cooldownMs: num('cooldownMs') ?? 0,
     probeSuccesses: num('probeSuccesses') ?? 0,
   };
+  const failures = num('probeFailures');
+  if (failures !== undefined) record.probeFailures = failures;
+  const streak = num('probeFailStreak');
+  if (streak !== undefined) record.probeFailStreak = streak;
   if (typeof r['reason'] === 'string') record.reason = r['reason'];
   if (typeof r['incident'] === 'string') record.incident = r['incident'];
   const trigger = r['trigger'];

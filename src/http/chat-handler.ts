@@ -65,6 +65,7 @@ export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink):
         return new Response(null, { status: 499 });
       }
       if (error instanceof GatewayError) {
+        if (error.code === 'internal_error') logInternalError(logger, error, requestId);
         const trail = error.trail ?? { attempts: 0, fallbackReasons: [] };
         Object.assign(error.headers, explainHeaders({ requestId, attempts: trail.attempts, fallbackReasons: trail.fallbackReasons }));
         log({ requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code, records: trail.records });
@@ -121,6 +122,13 @@ function withRequestId(error: GatewayError, requestId: string): GatewayError {
   error.headers['x-request-id'] = requestId;
   error.headers['x-should-retry'] = 'false';
   return error;
+}
+
+/** A bug of ours: the stack goes to the log under the request id, and the id into the client's message. */
+function logInternalError(logger: Logger, error: GatewayError, requestId: string): void {
+  const cause = error.cause instanceof Error ? error.cause : error;
+  logger.log('error', 'internal_error', { request_id: requestId, name: cause.name, message: cause.message, stack: cause.stack });
+  error.message = `${error.message} (request id ${requestId})`;
 }
 
 interface RequestLog {

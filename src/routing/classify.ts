@@ -39,6 +39,8 @@ export const CLASSIFICATION: Readonly<Record<FailureKind, Classification>> = {
   timeout: { action: 'retry' },
   network: { action: 'retry' },
   stream_interrupted: { action: 'retry' },
+  // The gateway's own bug before any network call: another try would fail the same way.
+  internal: { action: 'return' },
 };
 
 /** A translator said the target cannot honour the request (e.g. `n` > 1 on Anthropic): try another provider. */

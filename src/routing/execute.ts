@@ -177,7 +177,8 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
         anotherKey: decision.key !== undefined && pool.next(triedKeys) !== undefined,
       });
       if (note) reasons.push(note);
-      if (failure.code !== 'unsupported_parameter') {
+      // A preflight failure never reached the provider: it says nothing about the provider's health.
+      if (!failure.preflight && failure.code !== 'unsupported_parameter') {
         health.record({
           provider: candidate.provider,
           model: candidate.model,

@@ -11,6 +11,7 @@ const NO_RETRY = { 'x-should-retry': 'false' };
 
 /** An error that is the caller's to fix, passed on as the upstream stated it (in OpenAI's shape). */
 export function clientError(failure: UpstreamFailure): GatewayError {
+  if (failure.kind === 'internal') return internalError(failure);
   const status = failure.status && failure.status >= 400 && failure.status < 500 ? failure.status : 400;
   return new GatewayError({
     status: failure.kind === 'not_found' ? 404 : status,
@@ -20,6 +21,22 @@ export function clientError(failure: UpstreamFailure): GatewayError {
     message: failure.message,
     headers: NO_RETRY,
   });
+}
+
+/**
+ * The gateway's own bug: a 500 in OpenAI's shape that keeps the original error as `cause`, for the HTTP layer
+ * to log with its stack under the request id.
+ */
+function internalError(failure: UpstreamFailure): GatewayError {
+  const error = new GatewayError({
+    status: 500,
+    type: 'server_error',
+    code: 'internal_error',
+    message: `${failure.message} This is a bug in the gateway, not in your request.`,
+    headers: NO_RETRY,
+  });
+  error.cause = failure.cause ?? failure;
+  return error;
 }
 
 export function noProviderError(model: string): GatewayError {

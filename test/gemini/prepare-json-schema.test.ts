@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isEmptyObjectSchema, prepareJsonSchema } from '../../providers/gemini/prepare-json-schema.ts';
+import { isUpstreamFailure } from '../../providers/upstream-failure.ts';
 
 describe('prepareJsonSchema', () => {
   it('keeps what Gemini accepts in JSON-Schema mode, additionalProperties included', () => {
@@ -122,5 +123,37 @@ describe('isEmptyObjectSchema', () => {
     assert.equal(isEmptyObjectSchema({ type: 'object', properties: {}, required: [], additionalProperties: false }), true);
     assert.equal(isEmptyObjectSchema({ type: 'object', properties: { a: { type: 'string' } } }), false);
     assert.equal(isEmptyObjectSchema({ type: 'object', anyOf: [{ properties: { a: {} } }] }), false);
+  });
+});
+
+describe('prepareJsonSchema bounds', () => {
+  const refusal = (param: string) => (error: unknown) => {
+    assert.ok(isUpstreamFailure(error), String(error));
+    assert.equal(error.code, 'unsupported_parameter');
+    assert.equal(error.param, param);
+    assert.equal(error.preflight, true);
+    return true;
+  };
+
+  it('refuses a chain of thousands of $defs (a stack overflow otherwise), naming the field', () => {
+    const $defs: Record<string, unknown> = { d0: { type: 'string' } };
+    for (let i = 1; i <= 5000; i++) $defs[`d${i}`] = { type: 'object', properties: { next: { $ref: `#/$defs/d${i - 1}` } } };
+    const schema = { type: 'object', $defs, properties: { root: { $ref: '#/$defs/d5000' } } };
+    assert.throws(() => prepareJsonSchema(schema, 'tools[0].function.parameters'), refusal('tools[0].function.parameters'));
+  });
+
+  it('refuses references that would expand to more than 100,000 nodes, without expanding them', () => {
+    const $defs: Record<string, unknown> = { d0: { type: 'string' } };
+    for (let i = 1; i <= 30; i++) $defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] };
+    const started = Date.now();
+    assert.throws(() => prepareJsonSchema({ $defs, $ref: '#/$defs/d30' }, 'response_format.json_schema.schema'), refusal('response_format.json_schema.schema'));
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it('still inlines a moderately deep, shared schema', () => {
+    const $defs: Record<string, unknown> = { d0: { type: 'string' } };
+    for (let i = 1; i <= 10; i++) $defs[`d${i}`] = { type: 'object', properties: { a: { $ref: `#/$defs/d${i - 1}` }, b: { $ref: `#/$defs/d${i - 1}` } } };
+    const out = prepareJsonSchema({ $defs, $ref: '#/$defs/d10' });
+    assert.equal(JSON.stringify(out).includes('$ref'), false);
   });
 });

@@ -115,6 +115,8 @@ for (const kit of [memoryKit, redisKit] satisfies StoreKit[]) {
         clock.advance(300_000);
         await monitor.tick();
         assert.equal(monitor.get('openai').state, 'probing');
+        // A provider still down fails every probe: two in a row re-trip it.
+        monitor.record(outcome(clock, { ...serverError, probe: true }));
         monitor.record(outcome(clock, { ...serverError, probe: true }));
         await monitor.tick();
         assert.equal(monitor.get('openai').state, 'tripped');

@@ -150,13 +150,17 @@ describe('decideTransition', () => {
     assert.equal(decideTransition({ record: tripped, now: 31_000, crossings: [], probes: none, probe })?.next.state, 'probing');
   });
 
-  it('grows the cool-down on a failed probe, up to the maximum', () => {
-    const probing: HealthRecord = { ...healthy, state: 'probing', since: 0, version: 2, cooldownMs: 200_000, probeSuccesses: 3 };
-    const t = decideTransition({ record: probing, now: 1, crossings: [], probes: { ok: 9, failed: 1 }, probe });
-    assert.equal(t?.next.state, 'tripped');
-    assert.equal(t?.next.reason, 'probe_failed');
-    assert.equal(t?.next.cooldownMs, probe.maxCooldownMs);
-    assert.equal(t?.consumedProbes, true);
+  it('re-trips after failed probes in a row, growing the cool-down up to the maximum', () => {
+    const probing: HealthRecord = { ...healthy, state: 'probing', since: 0, version: 2, cooldownMs: 30_000, probeSuccesses: 3 };
+    const one = decideTransition({ record: probing, now: 1, crossings: [], probes: { ok: 9, failed: 1 }, probe });
+    assert.equal(one?.event, 'probe_progress', 'one failed probe after successes is not a re-trip');
+    assert.equal(one?.next.probeFailStreak, 1);
+    const two = decideTransition({ record: one!.next, now: 2, crossings: [], probes: { ok: 0, failed: 1 }, probe });
+    assert.equal(two?.next.state, 'tripped');
+    assert.equal(two?.next.reason, 'probe_failed');
+    assert.equal(two?.next.cooldownMs, 45_000, '30 s doubled, capped at 45 s');
+    assert.equal(two?.next.probeFailures, undefined, 'probe counts start afresh');
+    assert.equal(two?.consumedProbes, true);
   });
 
   it('recovers after enough probe successes and the minimum time, with fresh windows', () => {

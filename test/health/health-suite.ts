@@ -254,13 +254,16 @@ export function healthSuite(kit: StoreKit): void {
       monitor.record(outcome(clock, { probe: true }));
       monitor.record(outcome(clock, { ...serverError, probe: true }));
       await monitor.tick();
+      assert.equal(monitor.get('openai').state, 'probing', 'one failed probe alone does not re-trip');
+      monitor.record(outcome(clock, { ...serverError, probe: true }));
+      await monitor.tick();
       const health = monitor.get('openai');
       assert.equal(health.state, 'tripped');
       assert.equal(health.reason, 'probe_failed');
       assert.equal(monitor.admitProbe('openai'), false);
       clock.advance(30_000);
       await monitor.tick();
-      assert.equal(monitor.get('openai').state, 'tripped', 'the cool-down doubled to 60 s');
+      assert.equal(monitor.get('openai').state, 'tripped', 'the cool-down grew to 45 s');
       clock.advance(30_000);
       await monitor.tick();
       assert.equal(monitor.get('openai').state, 'probing');

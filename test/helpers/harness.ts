@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadConfig, type Env } from '../../src/config/load-config.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
-import { createGateway, type Gateway } from '../../src/gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';
 import { createMemoryLogger } from '../../src/telemetry/logger.ts';
 import { startOpenAIMock } from '../mocks/openai-mock.ts';
@@ -63,6 +63,8 @@ export interface HarnessOptions {
   shareMocksWith?: Harness;
   /** Wire metrics and the dashboard as src/node.ts does (sets the admin key to ADMIN_KEY); extra sinks too. */
   telemetry?: boolean | { sinks?: TelemetrySink[] };
+  /** Provider factories instead of the registry's (to wrap a real provider). */
+  providers?: GatewayOptions['providers'];
   /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
   transport?: HttpTransport;
 }
@@ -94,6 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
     logger,
     ...(options.random ? { random: options.random } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(dashboard && metrics

@@ -42,3 +42,46 @@ test('key checks match only configured keys', async () => {
   assert.equal(bearerToken('Bearer  abc '), 'abc');
   assert.equal(bearerToken('Basic abc'), undefined);
 });
+
+test('bodies using every translated shape pass: validation is not stricter than OpenAI', () => {
+  const body = {
+    model: 'gpt-4o',
+    messages: [
+      { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+      { role: 'user', name: 'ann', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA', detail: 'low' } }, { type: 'file', file: { file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' } }, { type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }, { type: 'some_future_part' }] },
+      { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }, { id: 'call_2', type: 'custom', custom: { name: 'g', input: 'x' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '42' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'It is 42.' }, { type: 'refusal', refusal: 'No more.' }] },
+      { role: 'user', content: 'Thanks' },
+    ],
+    tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: {} }, strict: true } }, { type: 'custom', custom: { name: 'g' } }, { type: 'future_tool' }],
+    tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'f' } }] } },
+    response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: null } },
+    stream: true,
+    stream_options: { include_usage: true },
+    logprobs: true,
+    top_logprobs: 3,
+    seed: 7,
+    logit_bias: { '50256': -100 },
+    metadata: { team: 'a' },
+    modalities: ['text'],
+    reasoning_effort: 'low',
+    parallel_tool_calls: false,
+    user: 'u1',
+  };
+  const result = validateChatRequest(body);
+  assert.equal(result.ok, true, result.ok ? '' : JSON.stringify(result.error.toBody()));
+  for (const choice of ['auto', 'none', 'required', { type: 'function', function: { name: 'f' } }]) {
+    assert.equal(validateChatRequest({ ...body, tool_choice: choice }).ok, true, JSON.stringify(choice));
+  }
+});
+
+test('nesting is bounded without recursion, naming the top-level field', () => {
+  const deep = JSON.parse(`{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`) as unknown;
+  const result = validateChatRequest(deep);
+  assert.equal(result.ok, false);
+  if (!result.ok) {
+    assert.equal(result.error.param, 'metadata');
+    assert.equal(result.error.code, 'nesting_too_deep');
+  }
+});

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { ManualClock } from '../../src/clock.ts';
 import { IdleWatch } from '../../src/routing/idle-watch.ts';
 import type { ChatCompletionChunk } from '../../providers/types.ts';
@@ -35,4 +36,15 @@ test('only time spent waiting on the upstream counts as idle, and one timer serv
   await assert.rejects(stalled, /idle/);
   watch.stop();
   assert.equal(clock.pending, 0, 'no timer left after stop');
+});
+
+test('stop() removes the abort listener: a finished attempt must not stay reachable through its signal', () => {
+  // Node keeps a signal from AbortSignal.any() alive, with its listeners, until it aborts; an attempt that
+  // succeeded never aborts, so a listener left behind kept every finished attempt in memory (the soak's leak).
+  const client = new AbortController();
+  const signal = AbortSignal.any([client.signal, new AbortController().signal]);
+  const watch = new IdleWatch(new ManualClock(), 1000, signal, () => undefined);
+  assert.equal(getEventListeners(signal, 'abort').length, 1);
+  watch.stop();
+  assert.equal(getEventListeners(signal, 'abort').length, 0);
 });
