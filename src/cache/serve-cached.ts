@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../config/load-config.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { bearerToken } from '../http/auth.ts';
 import { newRequestId } from '../http/response-headers.ts';
+import type { ValidChatRequest } from '../http/validate-request.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { cacheKey } from './cache-key.ts';
 import type { CacheStore, CachedAnswer } from './cache-store.ts';
@@ -21,7 +22,10 @@ import { chunksToSse, completionToChunks } from './replay-answer.ts';
 
 /** One chat request as the HTTP layer received it (body already parsed as JSON). */
 export interface ChatInput {
+  /** The body as the client sent it (what the cache key is made of). */
   body: unknown;
+  /** The same body after validation: the HTTP layer validates before the cache sees anything. */
+  validated: ValidChatRequest;
   header(name: string): string | undefined;
   signal: AbortSignal;
 }

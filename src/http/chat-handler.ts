@@ -26,7 +26,10 @@ export function createChatHandler(engine: EngineDeps, cache?: ResponseCache, tel
     } catch {
       throw withRequestId(invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'), newRequestId());
     }
-    const input: ChatInput = { body, header: (name) => c.req.header(name), signal: c.req.raw.signal };
+    // Validated before the cache: a body the gateway refuses is never hashed, looked up or coalesced.
+    const validated = validateChatRequest(body);
+    if (!validated.ok) throw withRequestId(validated.error, newRequestId());
+    const input: ChatInput = { body, validated, header: (name) => c.req.header(name), signal: c.req.raw.signal };
     return cache ? cache(input, answer) : answer(input);
   };
 }
@@ -41,9 +44,7 @@ export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink):
   return async function answerChat(input: ChatInput): Promise<Response> {
     const requestId = newRequestId();
     const started = clock.now();
-    const body = input.body;
-    const validated = validateChatRequest(body);
-    if (!validated.ok) throw withRequestId(validated.error, requestId);
+    const { validated } = input;
     const request = validated.request;
     const deadlineMs = parseDeadlineHeader(input.header('x-switchyard-deadline-ms'), requestId);
     const clientStream = request.stream === true;

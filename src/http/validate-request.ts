@@ -17,7 +17,9 @@ import { validateResponseFormat, validateToolChoice, validateTools } from './val
  * `includeReasoning` is the gateway's own `include_reasoning` request field, taken out of the request so that
  * no upstream ever sees it (OpenAI rejects unknown parameters); undefined when the client did not say.
  */
-type Result = { ok: true; request: ChatRequest; includeReasoning?: boolean } | { ok: false; error: GatewayError };
+/** A request that passed validation, and the gateway's own fields taken out of it. */
+export type ValidChatRequest = { ok: true; request: ChatRequest; includeReasoning?: boolean };
+type Result = ValidChatRequest | { ok: false; error: GatewayError };
 
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): boolean => typeof v === 'string';

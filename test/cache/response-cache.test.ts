@@ -266,6 +266,16 @@ describe('response cache', () => {
     assert.equal(later.headers.get('x-switchyard-cache'), 'hit');
   });
 
+  test('a body the gateway refuses is refused before the cache: a 400 naming the field, nothing hashed or sent', async () => {
+    // 100,000 levels: deep enough to overflow any recursive walk, such as a cache key's canonical form.
+    const raw = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const answer = await fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-switchyard-cache-ttl': '60' }, body: raw });
+    assert.equal(answer.status, 400);
+    const body = await answer.json();
+    assert.equal(body.error.param, 'deep');
+    assert.equal(h.openai.chatCalls, 0);
+  });
+
   test('a lone client that leaves still cancels its upstream call, and the cut answer is not stored', async () => {
     h.openai.timing = { firstByteDelayMs: 20, chunkDelayMs: 80 };
     const messages = [{ role: 'user', content: fresh('lone leaver') }];
