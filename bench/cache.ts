@@ -10,7 +10,7 @@
  * median over rounds. Run: npm run bench:cache [-- --quick]
  */
 import { createGateway, type Gateway } from '../src/gateway.ts';
-import { loadConfig } from '../src/config/load-config.ts';
+import { loadConfig } from '../src/config/parse-config-file.ts';
 import { createHealthMonitor } from '../src/health/health-monitor.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
 import { freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';

@@ -7,7 +7,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
-import { ConfigError, loadConfig, type GatewayConfig } from './config/load-config.ts';
+import { ConfigError, resolveConfig, type GatewayConfig } from './config/load-config.ts';
 import { MAX_CONFIG_BYTES } from './config/bounds.ts';
 import { clientErrorResponse } from './http/client-error-response.ts';
 import { buildGatewayParts, readLogLevel, type GatewayParts } from './config/build-gateway-parts.ts';
@@ -29,9 +29,12 @@ import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function readConfig(): GatewayConfig {
+/** The schema library and the YAML parser (about 25 MB resident) are loaded only when there is a file. */
+async function readConfig(): Promise<GatewayConfig> {
   const path = process.env.SWITCHYARD_CONFIG;
-  const file = path ? { text: readBounded(path), path } : undefined;
+  if (!path) return resolveConfig(process.env, {}, PROVIDER_NAMES);
+  const file = { text: readBounded(path), path };
+  const { loadConfig } = await import('./config/parse-config-file.ts');
   return loadConfig(process.env, file, PROVIDER_NAMES);
 }
 
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   let tracing: TelemetrySink | undefined;
   try {
     logger = createLogger({ level: readLogLevel(process.env) });
-    config = readConfig();
+    config = await readConfig();
     telemetry = buildTelemetry(config);
     tracing = await loadTracing(logger);
     store = await buildHealthStore(config);

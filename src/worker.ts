@@ -10,7 +10,8 @@
  */
 import { DurableObject, type DurableObjectState, type ExecutionContext } from 'cloudflare:workers';
 import { buildGatewayParts, healthOptionsFrom, readLogLevel, type GatewayParts } from './config/build-gateway-parts.ts';
-import { ConfigError, loadConfig, type Env, type GatewayConfig } from './config/load-config.ts';
+import { loadConfig } from './config/parse-config-file.ts';
+import { ConfigError, type Env, type GatewayConfig } from './config/load-config.ts';
 import { createDurableHealthStore, type HealthObjectRpc, type StateNamespace } from './health/durable-store.ts';
 import { createHealthObject, type HealthObject } from './health/durable-health-object.ts';
 import type { HealthRecord } from './health/health-record.ts';

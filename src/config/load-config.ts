@@ -1,16 +1,13 @@
 /**
- * Builds the gateway's configuration from environment variables and, optionally, a config file's text.
+ * Builds the gateway's configuration from environment variables and, optionally, a parsed config file.
  * Runtime-neutral: the Node entry reads the file from disk, the Worker passes its bindings as `env`.
  */
-import type { ZodError } from 'zod';
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
-import { configFileSchema, type CacheRouteFileSettings, type ConfigFile, type HealthFileSettings, type PolicyOverrides } from './schema.ts';
-import { interpolateEnv, InterpolationError } from './interpolate-env.ts';
+import type { CacheRouteFileSettings, ConfigFile, HealthFileSettings, PolicyOverrides } from './schema.ts';
 import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
 import { ConfigError, describeValue } from './config-error.ts';
-import { parseConfigText } from './parse-config-text.ts';
 
 export { ConfigError } from './config-error.ts';
 
@@ -119,8 +116,12 @@ export interface ConfigSource {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
-export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readonly string[] = DEFAULT_POLICY.order): GatewayConfig {
-  const parsed = file ? parseConfigFile(file, env) : {};
+/**
+ * The configuration from the environment and an already parsed config file (`{}` for none). Parsing and
+ * validating a file's text is `loadConfig` in parse-config-file.ts: kept apart so that a gateway started
+ * without a file never loads the schema library and the YAML parser (about 25 MB resident).
+ */
+export function resolveConfig(env: Env, parsed: ConfigFile = {}, knownProviders: readonly string[] = DEFAULT_POLICY.order): GatewayConfig {
   const allowLinkLocal = parseFlag(env, 'SWITCHYARD_ALLOW_LINK_LOCAL_URLS') ?? parsed.server?.allowLinkLocalUrls ?? false;
   const policy = applyEnvPolicy(mergePolicy(DEFAULT_POLICY, parsed.policy), env);
   const providers = resolveProviders(parsed, env, knownProviders, policy.order, allowLinkLocal);
@@ -190,33 +191,6 @@ function checkKey(key: string, field: string, min: number, what: string): string
   return key;
 }
 
-function parseConfigFile(file: ConfigSource, env: Env): ConfigFile {
-  const raw = parseConfigText(file.text, file.path);
-  let interpolated: unknown;
-  try {
-    interpolated = interpolateEnv(raw ?? {}, env);
-  } catch (error) {
-    if (error instanceof InterpolationError) throw new ConfigError(`${file.path}: ${error.message}`);
-    throw error;
-  }
-  const result = configFileSchema.safeParse(interpolated);
-  if (!result.success) throw new ConfigError(`${file.path}: invalid configuration:\n${describeIssues(result.error)}`);
-  return result.data;
-}
-
-function describeIssues(error: ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path
-        .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${safePathPart(String(part))}`))
-        .join('');
-      // Zod quotes unknown keys; a key can be a secret pasted one line too high.
-      const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map(describeValue).join(', ')}` : issue.message;
-      return `  - ${path || '(root)'}: ${message}`;
-    })
-    .join('\n');
-}
-
 function mergePolicy(base: RetryPolicy, overrides: PolicyOverrides | undefined): RetryPolicy {
   if (!overrides) return base;
   const merged: RetryPolicy = { ...base };
@@ -227,7 +201,7 @@ function mergePolicy(base: RetryPolicy, overrides: PolicyOverrides | undefined):
 }
 
 /** A path segment (a route or provider name) as shown in an error: capped, and never a key. */
-function safePathPart(part: string): string {
+export function safePathPart(part: string): string {
   const redacted = redactSecrets(part);
   return redacted.length > 64 ? `${redacted.slice(0, 64)}…` : redacted;
 }

@@ -11,7 +11,8 @@ import { completionToChunks } from '../../src/cache/replay-answer.ts';
 import { collectCompletion } from '../../src/routing/collect-completion.ts';
 import type { CachedAnswer } from '../../src/cache/cache-store.ts';
 import type { ChatCompletion } from '../../providers/types.ts';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/parse-config-file.ts';
 
 const base = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, type Env } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/parse-config-file.ts';
+import { ConfigError, type Env } from '../../src/config/load-config.ts';
 import { MAX_CONFIG_BYTES, MAX_TIMER_MS } from '../../src/config/bounds.ts';
 import { isLinkLocalOrMetadata } from '../../src/config/check-url.ts';
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { DEFAULT_POLICY } from '../../src/config/policy.ts';
 
 test('zero config: providers come from their keys, defaults apply, no key means not configured', () => {

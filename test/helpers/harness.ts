@@ -4,7 +4,8 @@
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { loadConfig, type Env } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/parse-config-file.ts';
+import type { Env } from '../../src/config/load-config.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { formatSlackAlert } from '../../src/health/format-slack-alert.ts';
 import { outcome, rateLimited, serverError, testMonitor } from '../health/helpers.ts';
