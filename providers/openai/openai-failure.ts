@@ -43,26 +43,19 @@ export function malformedResponse(): UpstreamFailure {
 
 /** An `{"error":{...}}` object found where a completion was expected (a 200 that is not a completion). */
 export function mapErrorBody(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
-  const fields = readErrorObject(body, context.secrets ?? []);
-  const kind = kindFromCode(fields);
-  return failure({
-    kind,
-    code: fields.code ?? fields.type,
-    param: fields.param,
-    message: safeMessage(kind, fields.code, fields.message, context.secrets ?? [], 'OpenAI reported an error'),
-  });
+  return fromErrorObject(body, context, 'OpenAI reported an error');
 }
 
 /** An error inside a stream (`data: {"error":...}` after the 200): no status, so the kind comes from the codes. */
 export function mapStreamErrorEvent(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
-  const fields = readErrorObject(body, context.secrets ?? []);
+  return fromErrorObject(body, context, 'OpenAI reported an error during the stream');
+}
+
+function fromErrorObject(body: unknown, context: MapErrorContext, fallback: string): UpstreamFailure {
+  const secrets = context.secrets ?? [];
+  const fields = readErrorObject(body, secrets);
   const kind = kindFromCode(fields);
-  return failure({
-    kind,
-    code: fields.code ?? fields.type,
-    param: fields.param,
-    message: safeMessage(kind, fields.code, fields.message, context.secrets ?? [], 'OpenAI reported an error during the stream'),
-  });
+  return failure({ kind, code: fields.code ?? fields.type, param: fields.param, message: safeMessage(kind, fields.code, fields.message, secrets, fallback) });
 }
 
 /** The envelope's fields when they are already known (the SDK parsed them), plus status and headers. */

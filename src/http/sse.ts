@@ -18,29 +18,33 @@ export interface SseEnd {
   cancelled?: boolean;
 }
 
-export function sseStream(
-  chunks: AsyncGenerator<ChatCompletionChunk, void, undefined>,
-  onEnd: (end: SseEnd, last: ChatCompletionChunk | undefined) => void,
-): ReadableStream<Uint8Array> {
-  let last: ChatCompletionChunk | undefined;
+/** How one kind of item is written, and what the stream learned from the items when it ends. */
+interface SseWriter<T> {
+  /** The bytes for one item. */
+  bytes(item: T): Uint8Array;
+  /** Whether the items already ended with `data: [DONE]` (an upstream's own). */
+  sentDone(): boolean;
+}
+
+/** The one loop both writers share: items out as they come, then `[DONE]`, or an error event on failure. */
+function writeSse<T>(items: AsyncGenerator<T, void, undefined>, writer: SseWriter<T>, onEnd: (end: SseEnd) => void): ReadableStream<Uint8Array> {
   let ended = false;
   const finish = (end: SseEnd) => {
     if (ended) return;
     ended = true;
-    onEnd(end, last);
+    onEnd(end);
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const next = await chunks.next();
+        const next = await items.next();
         if (next.done) {
-          controller.enqueue(DONE);
+          if (!writer.sentDone()) controller.enqueue(DONE);
           controller.close();
           finish({ ok: true });
           return;
         }
-        last = next.value;
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
+        controller.enqueue(writer.bytes(next.value));
       } catch (error) {
         const body = streamErrorBody(error);
         controller.enqueue(encoder.encode(`data: ${JSON.stringify(body)}\n\n`));
@@ -50,9 +54,25 @@ export function sseStream(
     },
     async cancel() {
       finish({ ok: false, cancelled: true });
-      await chunks.return(undefined);
+      await items.return(undefined);
     },
   });
+}
+
+/** Chunks from a translating provider, one `data:` event each. */
+export function sseStream(
+  chunks: AsyncGenerator<ChatCompletionChunk, void, undefined>,
+  onEnd: (end: SseEnd, last: ChatCompletionChunk | undefined) => void,
+): ReadableStream<Uint8Array> {
+  let last: ChatCompletionChunk | undefined;
+  const writer: SseWriter<ChatCompletionChunk> = {
+    bytes(chunk) {
+      last = chunk;
+      return encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
+    },
+    sentDone: () => false,
+  };
+  return writeSse(chunks, writer, (end) => onEnd(end, last));
 }
 
 /**
@@ -65,38 +85,15 @@ export function relaySseStream(
 ): ReadableStream<Uint8Array> {
   let usage: CompletionUsage | undefined;
   let sawDone = false;
-  let ended = false;
-  const finish = (end: SseEnd) => {
-    if (ended) return;
-    ended = true;
-    onEnd(end, usage);
+  const writer: SseWriter<RawSseBatch> = {
+    bytes(batch) {
+      if (batch.usage) usage = batch.usage;
+      if (batch.done) sawDone = true;
+      return batch.bytes;
+    },
+    sentDone: () => sawDone,
   };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await batches.next();
-        if (next.done) {
-          if (!sawDone) controller.enqueue(DONE);
-          controller.close();
-          finish({ ok: true });
-          return;
-        }
-        const batch = next.value;
-        if (batch.usage) usage = batch.usage;
-        if (batch.done) sawDone = true;
-        controller.enqueue(batch.bytes);
-      } catch (error) {
-        const body = streamErrorBody(error);
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(body)}\n\n`));
-        controller.close();
-        finish({ ok: false, error: body.error });
-      }
-    },
-    async cancel() {
-      finish({ ok: false, cancelled: true });
-      await batches.return(undefined);
-    },
-  });
+  return writeSse(batches, writer, (end) => onEnd(end, usage));
 }
 
 export function streamErrorBody(error: unknown): OpenAIErrorBody {
