@@ -12,6 +12,7 @@ import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import { observeCache } from './telemetry/observe-cache.ts';
 import { observeOutcomes } from './telemetry/observe-outcomes.ts';
 import { combineSinks, type TelemetrySink } from './telemetry/telemetry-sink.ts';
 import type { CacheStore } from './cache/cache-store.ts';
@@ -71,6 +72,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
   const telemetry = combineSinks([...(options.dashboard ? [options.dashboard] : []), ...(options.telemetry ?? [])]);
   const cacheStore = options.cacheStore ?? createMemoryCacheStore({ maxBytes: options.config.cache.maxBytes, clock });
+  const responseCache = createResponseCache({ config: options.config, store: cacheStore, clock, logger });
   const deps: AppDeps = {
     config: options.config,
     pools,
@@ -86,7 +88,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(telemetry ? { telemetry } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
-    cache: createResponseCache({ config: options.config, store: cacheStore, clock, logger }),
+    cache: telemetry ? observeCache(responseCache, telemetry) : responseCache,
   };
   return { app: createApp(deps), deps, cacheStore };
 }

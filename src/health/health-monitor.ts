@@ -145,6 +145,8 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   let lastCycleAt = -Infinity;
   let lastReadAt = -Infinity;
   let lastError: string | undefined;
+  /** The last successful store round trip, ms. */
+  let lastSyncMs: number | undefined;
   let closed = false;
 
   const log: HealthLogger = (entry) => {
@@ -288,6 +290,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
       const sending = outbox;
       const readModels = read && (forceModels || now - lastModelRead >= modelRefreshMs);
       try {
+        const syncStarted = performance.now();
         const result = await store.sync({
           batch: sending?.data ?? new Map(),
           writer: { id: writerId, seq: sending?.seq ?? 0 },
@@ -298,6 +301,8 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
           read,
           readModels,
         });
+        // Wall time (not the injected clock): what an operator graphs as the store's latency.
+        lastSyncMs = performance.now() - syncStarted;
         outbox = undefined;
         if (read && result.series) {
           adoptSnapshot(result.series, readModels);
@@ -504,8 +509,12 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     return health;
   };
 
-  const storeStatus = (): { store: HealthStoreKind; degraded: boolean; lastError?: string } =>
-    lastError === undefined ? { store: store.kind, degraded } : { store: store.kind, degraded, lastError };
+  const storeStatus = (): { store: HealthStoreKind; degraded: boolean; lastError?: string; syncMs?: number } => ({
+    store: store.kind,
+    degraded,
+    ...(lastError === undefined ? {} : { lastError }),
+    ...(lastSyncMs === undefined ? {} : { syncMs: lastSyncMs }),
+  });
 
   return {
     thresholds,

@@ -62,6 +62,7 @@ export interface HealthMonitor extends HealthView {
   drain(provider: string): Promise<void>;
   restore(provider: string): Promise<void>;
   /** Which store backs it and whether it is running on local state because the store is unreachable. */
-  storeStatus(): { store: 'memory' | 'redis' | 'durable'; degraded: boolean; lastError?: string };
+  /** `syncMs`: the last successful round trip to the store (flush and read), ms. */
+  storeStatus(): { store: 'memory' | 'redis' | 'durable'; degraded: boolean; lastError?: string; syncMs?: number };
   close(): Promise<void>;
 }

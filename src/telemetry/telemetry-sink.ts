@@ -44,9 +44,16 @@ export interface RequestEvent {
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
+/** What the response cache did for one request it looked at (its `x-switchyard-cache` header). */
+export interface CacheEvent {
+  result: 'hit' | 'miss' | 'bypass';
+}
+
 export interface TelemetrySink {
   attempt(event: AttemptEvent): void;
   request(event: RequestEvent): void;
+  /** One per request the response cache decided on (none while the cache is off for it). */
+  cache?(event: CacheEvent): void;
   /** Health alerts as the alerter delivers them (transitions, thresholds crossed). */
   alert?(alert: HealthAlert): void;
 }
@@ -62,6 +69,9 @@ export function combineSinks(sinks: readonly TelemetrySink[]): TelemetrySink | u
     request(event) {
       for (const sink of sinks) safely(() => sink.request(event));
     },
+    cache(event) {
+      for (const sink of sinks) safely(() => sink.cache?.(event));
+    },
     alert(alert) {
       for (const sink of sinks) safely(() => sink.alert?.(alert));
     },
@@ -72,6 +82,7 @@ function guarded(sink: TelemetrySink): TelemetrySink {
   return {
     attempt: (event) => safely(() => sink.attempt(event)),
     request: (event) => safely(() => sink.request(event)),
+    cache: (event) => safely(() => sink.cache?.(event)),
     alert: (alert) => safely(() => sink.alert?.(alert)),
   };
 }

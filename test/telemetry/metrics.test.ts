@@ -81,6 +81,31 @@ describe('/metrics', () => {
     assertNoSecrets(text, '/metrics');
   });
 
+  test('counts the response cache\'s hits and misses, and shows the health store\'s round trip', async () => {
+    const before = await scrape();
+    const count = (t: string, result: string) => sample(t, 'switchyard_cache_requests_total', { result }) ?? 0;
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `cache me ${Date.now()}` }] });
+    const ask = async () => {
+      const response = await fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-switchyard-cache-ttl': '60' }, body });
+      await response.text();
+      return response.headers.get('x-switchyard-cache');
+    };
+    assert.equal(await ask(), 'miss');
+    assert.equal(await ask(), 'hit');
+    // A request the cache is off for is not counted at all.
+    assert.equal((await chat()).headers.get('x-switchyard-cache'), null);
+    const text = await scrape();
+    assert.equal(count(text, 'miss') - count(before, 'miss'), 1);
+    assert.equal(count(text, 'hit') - count(before, 'hit'), 1);
+    assert.equal(count(text, 'bypass') - count(before, 'bypass'), 0);
+    // The memory store answers in well under a millisecond; the gauge appears after the first background sync.
+    let synced: number | undefined;
+    await eventually(() => synced !== undefined, 3000, 'a health store sync', async () => {
+      synced = sample(await scrape(), 'switchyard_health_store_sync_seconds', { store: 'memory' });
+    });
+    assert.ok(synced! >= 0 && synced! < 1, `sync took ${synced} s`);
+  });
+
   test('shows a tripped provider, its score and the signal that is over its threshold', async () => {
     h.openai.failAlways(openaiFaults.serverError());
     let text = '';

@@ -10,7 +10,7 @@ import type { HealthReport } from '../../health/health-report.ts';
 import type { HealthMonitor } from '../../health/types.ts';
 import type { KeyPool } from '../../limits/key-pool.ts';
 import type { RetryBudget } from '../../routing/retry-budget.ts';
-import type { AttemptEvent, RequestEvent, TelemetrySink } from '../telemetry-sink.ts';
+import type { AttemptEvent, CacheEvent, RequestEvent, TelemetrySink } from '../telemetry-sink.ts';
 import { BoundedLabel, statusClass } from './bounded-label.ts';
 
 /** What the scrape-time gauges read; bound after the gateway is built. */
@@ -63,6 +63,7 @@ export function createPromMetrics(options: { knownModels?: Iterable<string> } = 
   const retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries on the same key after a failed attempt.', labelNames: ['provider'], registers });
   const keySwitches = new Counter({ name: 'switchyard_key_switches_total', help: 'Moves to another key of the same provider after a failed attempt.', labelNames: ['provider'], registers });
   const failovers = new Counter({ name: 'switchyard_failovers_total', help: 'Moves from one provider to another within a request, by the failed attempt\'s reason (to="none": nothing else was tried).', labelNames: ['from', 'to', 'reason'], registers });
+  const cacheRequests = new Counter({ name: 'switchyard_cache_requests_total', help: 'Requests the response cache decided on, by result (hit, miss, bypass).', labelNames: ['result'], registers });
   const overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Time to the commit point not spent waiting on upstream attempts (validation, planning, backoff waits), per served request.', buckets: OVERHEAD_BUCKETS, registers });
 
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
@@ -123,6 +124,10 @@ export function createPromMetrics(options: { knownModels?: Iterable<string> } = 
     const status = state!.health.storeStatus();
     g.set({ store: status.store }, status.degraded ? 0 : 1);
   });
+  gauge('switchyard_health_store_sync_seconds', 'The last successful round trip to the health store (one batched flush and read).', ['store'], (g) => {
+    const status = state!.health.storeStatus();
+    if (status.syncMs !== undefined) g.set({ store: status.store }, status.syncMs / 1000);
+  });
 
   const sink: TelemetrySink = {
     attempt(event: AttemptEvent) {
@@ -130,6 +135,9 @@ export function createPromMetrics(options: { knownModels?: Iterable<string> } = 
       attempts.inc({ provider: event.provider, outcome, status_class: event.ok ? '2xx' : statusClass(event.status) });
       attemptDuration.observe({ provider: event.provider, ok: event.ok ? 'true' : 'false' }, event.latencyMs / 1000);
       if (event.retriesExhausted) exhausted.inc({ provider: event.provider });
+    },
+    cache(event: CacheEvent) {
+      cacheRequests.inc({ result: event.result });
     },
     request(event: RequestEvent) {
       const route = requestModel.value(event.model);
