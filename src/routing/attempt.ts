@@ -105,11 +105,8 @@ async function jsonAttempt(input: AttemptInput): Promise<AttemptResult> {
   const cancelTimer = clock.schedule(boundMs, () => controller.abort(new AttemptTimeout(code, boundMs)));
   try {
     const result = await abortable(input.provider.chat(callFor(input, false, signal, untilDeadline)), signal);
-    if (result.type !== 'json') {
-      // A provider that streams anyway: read the stream here (no stream was asked for, so none is relayed).
-      const chunks = result.type === 'stream' ? await readAll(result.chunks, signal) : [];
-      return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, answer: { type: 'json', body: collectCompletion(chunks) } };
-    }
+    // A stream where none was asked for breaks the Provider contract: our bug, not the upstream's.
+    if (result.type !== 'json') throw new Error(`${input.provider.name} answered a JSON call with a stream`);
     return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, answer: jsonAnswer(result) };
   } catch (error) {
     controller.abort();
@@ -237,16 +234,6 @@ async function readToFirstToken<T>(iterator: AsyncIterator<T>, isToken: (item: T
 }
 
 class EmptyStream extends Error {}
-
-async function readAll<T>(items: AsyncIterable<T>, signal: AbortSignal): Promise<T[]> {
-  const out: T[] = [];
-  const iterator = items[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await abortable(iterator.next(), signal);
-    if (next.done) return out;
-    out.push(next.value);
-  }
-}
 
 /**
  * Rejects as soon as `signal` aborts, even if `work` does not notice (a provider that ignores its signal

@@ -5,8 +5,9 @@
  * (`event: <type>` + `data:` for Anthropic, `data:` only for Gemini's `alt=sse`).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../mocks/mock-upstream.ts';
 
 export const FIXTURE_DIR = new URL('../../../shared/replay-fixtures/vercel-ai/', import.meta.url);
 
@@ -87,11 +88,3 @@ export async function startReplayUpstream(): Promise<ReplayUpstream> {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
