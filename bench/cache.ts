@@ -9,13 +9,14 @@
  * Subjects are interleaved round by round, so drift on a noisy VM hits them alike; the report gives the
  * median over rounds. Run: npm run bench:cache [-- --quick]
  */
-import { createGateway, type Gateway } from '../src/gateway.ts';
+
 import { loadConfig } from '../src/config/parse-config-file.ts';
+import { createGateway, type Gateway } from '../src/gateway.ts';
 import { createHealthMonitor } from '../src/health/health-monitor.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
 import { freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';
 import { setUpPinning } from './lib/pinning.ts';
-import { upstreamEnv, UPSTREAM_SCRIPT } from './lib/subjects.ts';
+import { UPSTREAM_SCRIPT, upstreamEnv } from './lib/subjects.ts';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;
@@ -29,7 +30,10 @@ function body(stream: boolean, prompt: string): string {
   return JSON.stringify({
     model: 'gpt-4o-mini',
     messages: [
-      { role: 'system', content: 'You are a concise assistant for backend engineers. Answer in one paragraph, no lists.' },
+      {
+        role: 'system',
+        content: 'You are a concise assistant for backend engineers. Answer in one paragraph, no lists.',
+      },
       { role: 'user', content: prompt },
     ],
     temperature: 0,
@@ -39,7 +43,10 @@ function body(stream: boolean, prompt: string): string {
 }
 
 function gateway(upstream: string, cache: boolean): Gateway {
-  const config = loadConfig({ OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${upstream}/v1` }, cache ? { text: 'cache: { ttlMs: 600000 }\n', path: 'bench.yaml' } : undefined);
+  const config = loadConfig(
+    { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${upstream}/v1` },
+    cache ? { text: 'cache: { ttlMs: 600000 }\n', path: 'bench.yaml' } : undefined,
+  );
   const health = createHealthMonitor({ logger: () => undefined });
   return createGateway({ config, health, logger: createLogger({ level: 'error' }) });
 }
@@ -48,13 +55,21 @@ let sequence = 0;
 async function run(app: Gateway['app'], subject: Subject, stream: boolean, count: number): Promise<number> {
   const start = process.cpuUsage();
   for (let i = 0; i < count; i++) {
-    const prompt = subject === 'memory hit' ? 'What does a circuit breaker add to a retry budget?' : `Question ${++sequence}: what does a circuit breaker add?`;
-    const response = await app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(stream, prompt) });
+    const prompt =
+      subject === 'memory hit'
+        ? 'What does a circuit breaker add to a retry budget?'
+        : `Question ${++sequence}: what does a circuit breaker add?`;
+    const response = await app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body(stream, prompt),
+    });
     const text = await response.text();
     if (response.status !== 200) throw new Error(`${subject}: HTTP ${response.status}: ${text.slice(0, 200)}`);
     const state = response.headers.get('x-switchyard-cache');
     const expected = subject === 'no cache' ? null : subject === 'miss' ? 'miss' : 'hit';
-    if (state !== expected && !(subject === 'memory hit' && state === 'miss' && i === 0)) throw new Error(`${subject}: x-switchyard-cache ${state}`);
+    if (state !== expected && !(subject === 'memory hit' && state === 'miss' && i === 0))
+      throw new Error(`${subject}: x-switchyard-cache ${state}`);
   }
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000 / count;
@@ -69,9 +84,20 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   installCleanup();
   const port = await freePort();
-  const upstream = await startChild({ name: 'upstream', nodeArgs: [UPSTREAM_SCRIPT], env: upstreamEnv(port, { ttfbMs: 0, intervalMs: 0, chunks: 40 }), port, pinning: setUpPinning(), core: 0 });
+  const upstream = await startChild({
+    name: 'upstream',
+    nodeArgs: [UPSTREAM_SCRIPT],
+    env: upstreamEnv(port, { ttfbMs: 0, intervalMs: 0, chunks: 40 }),
+    port,
+    pinning: setUpPinning(),
+    core: 0,
+  });
   try {
-    const apps: Record<Subject, Gateway['app']> = { 'no cache': gateway(upstream.url, false).app, miss: gateway(upstream.url, true).app, 'memory hit': gateway(upstream.url, true).app };
+    const apps: Record<Subject, Gateway['app']> = {
+      'no cache': gateway(upstream.url, false).app,
+      miss: gateway(upstream.url, true).app,
+      'memory hit': gateway(upstream.url, true).app,
+    };
     const rows: string[] = [];
     for (const stream of [false, true]) {
       for (const subject of SUBJECTS) await run(apps[subject], subject, stream, WARMUP);
@@ -88,12 +114,20 @@ async function main(): Promise<void> {
       const hit = median(samples['memory hit']);
       const kind = stream ? 'stream' : 'JSON';
       rows.push(`| ${kind} | no cache | ${base.toFixed(3)} | — |`);
-      rows.push(`| ${kind} | miss | ${miss.toFixed(3)} | ${(((miss - base) / base) * 100).toFixed(1)} % (target ≤ 5 %) |`);
-      rows.push(`| ${kind} | memory hit | ${hit.toFixed(3)} | ${(hit / base).toFixed(2)}× no cache (target well under 1 ms) |`);
+      rows.push(
+        `| ${kind} | miss | ${miss.toFixed(3)} | ${(((miss - base) / base) * 100).toFixed(1)} % (target ≤ 5 %) |`,
+      );
+      rows.push(
+        `| ${kind} | memory hit | ${hit.toFixed(3)} | ${(hit / base).toFixed(2)}× no cache (target well under 1 ms) |`,
+      );
       const spread = (values: number[]) => `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
-      rows.push(`|  | (spread over rounds: no cache ${spread(samples['no cache'])}, miss ${spread(samples.miss)}, hit ${spread(samples['memory hit'])}) | | |`);
+      rows.push(
+        `|  | (spread over rounds: no cache ${spread(samples['no cache'])}, miss ${spread(samples.miss)}, hit ${spread(samples['memory hit'])}) | | |`,
+      );
     }
-    console.log(`Response cache cost, CPU ms per request, median of ${ROUNDS} interleaved rounds of ${REQUESTS} requests (Node ${process.version})\n`);
+    console.log(
+      `Response cache cost, CPU ms per request, median of ${ROUNDS} interleaved rounds of ${REQUESTS} requests (Node ${process.version})\n`,
+    );
     console.log('| request | subject | CPU ms / req | vs no cache |');
     console.log('|---|---|---:|---|');
     for (const row of rows) console.log(row);

@@ -12,10 +12,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, installCleanup, startChild, stopAllChildren, type Child } from './lib/children.ts';
-import { concurrentStreams, JSON_BODY, sequentialStreams, streamLifetimeMs, type StreamSettings } from './lib/measure.ts';
+import { type Child, freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';
 import { runLoad } from './lib/load.ts';
-import { setUpPinning, type Pinning } from './lib/pinning.ts';
+import {
+  concurrentStreams,
+  JSON_BODY,
+  type StreamSettings,
+  sequentialStreams,
+  streamLifetimeMs,
+} from './lib/measure.ts';
+import { type Pinning, setUpPinning } from './lib/pinning.ts';
 import { SUBJECT_LABELS, type SubjectId } from './lib/report.ts';
 import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv } from './lib/subjects.ts';
 
@@ -45,7 +51,12 @@ export function tallyByConstructor(snapshot: HeapSnapshot): Map<string, Tally> {
   for (let i = 0; i < snapshot.nodes.length; i += width) {
     const type = types[snapshot.nodes[i + typeIndex] ?? -1] ?? '?';
     const name = snapshot.strings[snapshot.nodes[i + nameIndex] ?? -1] ?? '?';
-    const key = type === 'object' || type === 'native' ? name : type === 'closure' ? `closure ${name || '(anonymous)'}` : `(${type})`;
+    const key =
+      type === 'object' || type === 'native'
+        ? name
+        : type === 'closure'
+          ? `closure ${name || '(anonymous)'}`
+          : `(${type})`;
     const tally = out.get(key) ?? { bytes: 0, count: 0 };
     tally.bytes += snapshot.nodes[i + sizeIndex] ?? 0;
     tally.count += 1;
@@ -56,7 +67,9 @@ export function tallyByConstructor(snapshot: HeapSnapshot): Map<string, Tally> {
 
 async function waitForSnapshots(dir: string, count: number): Promise<string[]> {
   for (let i = 0; i < 600; i++) {
-    const files = readdirSync(dir).filter((file) => file.endsWith('.heapsnapshot')).sort();
+    const files = readdirSync(dir)
+      .filter((file) => file.endsWith('.heapsnapshot'))
+      .sort();
     // A snapshot is written in one go, but give the writer a moment after the file appears.
     if (files.length >= count) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -72,7 +85,14 @@ async function measure(id: ProxyId, pinning: Pinning, streams: number, top: numb
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-heap-'));
   try {
     const upstreamPort = await freePort();
-    const upstream = await startChild({ name: 'upstream', nodeArgs: [UPSTREAM_SCRIPT], env: upstreamEnv(upstreamPort, STREAM), port: upstreamPort, pinning, core: pinning.loadCore });
+    const upstream = await startChild({
+      name: 'upstream',
+      nodeArgs: [UPSTREAM_SCRIPT],
+      env: upstreamEnv(upstreamPort, STREAM),
+      port: upstreamPort,
+      pinning,
+      core: pinning.loadCore,
+    });
     children.push(upstream);
     const port = await freePort();
     const { script, env } = subjectCommand(id, { port, upstreamBase: `${upstream.url}/v1` });
@@ -86,7 +106,14 @@ async function measure(id: ProxyId, pinning: Pinning, streams: number, top: numb
     });
     children.push(subject);
     const target = { url: subject.url, pid: subject.pid };
-    await runLoad({ url: target.url, pid: target.pid, body: JSON_BODY, connections: 1, durationSeconds: 10, amount: 50 });
+    await runLoad({
+      url: target.url,
+      pid: target.pid,
+      body: JSON_BODY,
+      connections: 1,
+      durationSeconds: 10,
+      amount: 50,
+    });
     await sequentialStreams(target, STREAM, 20, 2);
     subject.signal('SIGUSR2');
     await waitForSnapshots(dir, 1);
@@ -106,7 +133,9 @@ async function measure(id: ProxyId, pinning: Pinning, streams: number, top: numb
     }));
     growth.sort((a, b) => b.bytes - a.bytes);
     const total = growth.reduce((sum, entry) => sum + entry.bytes, 0);
-    console.log(`\n${SUBJECT_LABELS[id]}: live heap +${(total / 1048576).toFixed(2)} MB with ${streams} streams open = ${(total / streams / 1024).toFixed(1)} KB per stream`);
+    console.log(
+      `\n${SUBJECT_LABELS[id]}: live heap +${(total / 1048576).toFixed(2)} MB with ${streams} streams open = ${(total / streams / 1024).toFixed(1)} KB per stream`,
+    );
     console.log('| bytes / stream | objects / stream | constructor |\n|---:|---:|---|');
     for (const entry of growth.slice(0, top)) {
       console.log(`| ${(entry.bytes / streams).toFixed(0)} | ${(entry.count / streams).toFixed(1)} | ${entry.name} |`);
@@ -129,7 +158,8 @@ async function main(): Promise<void> {
   const ids = values.subjects.split(',').map((id) => id.trim()) as ProxyId[];
   for (const id of ids) {
     // streamInternally only changes JSON requests; streams are the same with it off.
-    if (!(id in SUBJECT_LABELS) || (id as SubjectId) === 'direct' || id === 'switchyard-stream-internally') throw new Error(`unsupported subject ${id}`);
+    if (!(id in SUBJECT_LABELS) || (id as SubjectId) === 'direct' || id === 'switchyard-stream-internally')
+      throw new Error(`unsupported subject ${id}`);
   }
   const pinning = setUpPinning();
   for (const id of ids) await measure(id, pinning, Number(values.streams), Number(values.top));
@@ -141,7 +171,9 @@ main()
     process.exit(0);
   })
   .catch(async (error: unknown) => {
-    process.stderr.write(`heap-per-stream failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `heap-per-stream failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     await stopAllChildren();
     process.exit(1);
   });

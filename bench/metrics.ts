@@ -11,16 +11,17 @@
  * Each segment serves a fixed number of requests (not a fixed time), so a subject slowed by a noisy
  * neighbour is not charged its background timers over fewer requests.
  */
-import { parseArgs } from 'node:util';
+
 import { join } from 'node:path';
-import { freePort, installCleanup, startChild, stopAllChildren, type Child } from './lib/children.ts';
+import { parseArgs } from 'node:util';
+import { createDashboardRecorder } from '../src/telemetry/dashboard-recorder.ts';
+import { createPromMetrics } from '../src/telemetry/metrics/prom-client-metrics.ts';
+import { combineSinks } from '../src/telemetry/telemetry-sink.ts';
+import { type Child, freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';
 import { runLoad } from './lib/load.ts';
 import { JSON_BODY, streamBody } from './lib/measure.ts';
 import { setUpPinning } from './lib/pinning.ts';
 import { ROOT, UPSTREAM_SCRIPT, upstreamEnv } from './lib/subjects.ts';
-import { createPromMetrics } from '../src/telemetry/metrics/prom-client-metrics.ts';
-import { createDashboardRecorder } from '../src/telemetry/dashboard-recorder.ts';
-import { combineSinks } from '../src/telemetry/telemetry-sink.ts';
 
 const ADMIN_KEY = 'bench-admin-key-0123456789';
 const TARGET = 0.05;
@@ -46,13 +47,28 @@ async function main(): Promise<void> {
   installCleanup();
   const pinning = setUpPinning();
   const upstreamPort = await freePort();
-  await startChild({ name: 'upstream', nodeArgs: [UPSTREAM_SCRIPT], env: upstreamEnv(upstreamPort, { ttfbMs: 0, intervalMs: 0, chunks: 20 }), port: upstreamPort, pinning, core: pinning.loadCore, readyPath: '/health' });
+  await startChild({
+    name: 'upstream',
+    nodeArgs: [UPSTREAM_SCRIPT],
+    env: upstreamEnv(upstreamPort, { ttfbMs: 0, intervalMs: 0, chunks: 20 }),
+    port: upstreamPort,
+    pinning,
+    core: pinning.loadCore,
+    readyPath: '/health',
+  });
   const start = async (name: string, env: Record<string, string>): Promise<Child> => {
     const port = await freePort();
     return startChild({
       name,
       nodeArgs: [join(ROOT, 'src', 'node.ts')],
-      env: { PORT: String(port), HOST: '127.0.0.1', OPENAI_API_KEY: 'sk-bench-loopback-placeholder', OPENAI_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`, SWITCHYARD_LOG_LEVEL: 'warn', ...env },
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        OPENAI_API_KEY: 'sk-bench-loopback-placeholder',
+        OPENAI_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`,
+        SWITCHYARD_LOG_LEVEL: 'warn',
+        ...env,
+      },
       port,
       pinning,
       core: pinning.subjectCore,
@@ -61,7 +77,9 @@ async function main(): Promise<void> {
   };
   const off = await start('metrics-off', {});
   const on = await start('metrics-on', { SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
-  console.log(`metrics bench: ${rounds} rounds × ${amount} JSON + ${amount} streaming requests per subject, ${connections} connections, ${pinning.note}`);
+  console.log(
+    `metrics bench: ${rounds} rounds × ${amount} JSON + ${amount} streaming requests per subject, ${connections} connections, ${pinning.note}`,
+  );
 
   const tallies = new Map<string, Tally>([
     ['off', { cpuMs: 0, requests: 0, perRound: [] }],
@@ -69,10 +87,20 @@ async function main(): Promise<void> {
   ]);
   const bodies = [JSON_BODY, streamBody(20)];
   // Warm-up: JIT and connection pools, not counted.
-  for (const child of [off, on]) for (const body of bodies) await runLoad({ url: child.url, body, connections, durationSeconds: 2, pid: child.pid });
+  for (const child of [off, on])
+    for (const body of bodies) await runLoad({ url: child.url, body, connections, durationSeconds: 2, pid: child.pid });
 
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? [['off', off], ['on', on]] as const : [['on', on], ['off', off]] as const;
+    const order =
+      round % 2 === 0
+        ? ([
+            ['off', off],
+            ['on', on],
+          ] as const)
+        : ([
+            ['on', on],
+            ['off', off],
+          ] as const);
     for (const [id, child] of order) {
       const tally = tallies.get(id)!;
       let cpuMs = 0;
@@ -94,7 +122,9 @@ async function main(): Promise<void> {
     }
     const offMs = tallies.get('off')!.perRound[round]!;
     const onMs = tallies.get('on')!.perRound[round]!;
-    console.log(`round ${round + 1}: off ${(offMs * 1000).toFixed(0)} µs CPU/request, on ${(onMs * 1000).toFixed(0)} µs (${pct(onMs / offMs - 1)})`);
+    console.log(
+      `round ${round + 1}: off ${(offMs * 1000).toFixed(0)} µs CPU/request, on ${(onMs * 1000).toFixed(0)} µs (${pct(onMs / offMs - 1)})`,
+    );
   }
 
   const offT = tallies.get('off')!;
@@ -104,14 +134,22 @@ async function main(): Promise<void> {
   const median = ratios.length % 2 ? ratios[Math.floor(middle)]! : (ratios[middle - 1]! + ratios[middle]!) / 2;
   const total = onT.cpuMs / onT.requests / (offT.cpuMs / offT.requests) - 1;
   console.log('');
-  console.log(`without metrics: ${((offT.cpuMs / offT.requests) * 1000).toFixed(0)} µs CPU per request over ${offT.requests} requests`);
-  console.log(`with metrics:    ${((onT.cpuMs / onT.requests) * 1000).toFixed(0)} µs CPU per request over ${onT.requests} requests`);
-  console.log(`overhead: ${pct(total)} over all requests (median of rounds ${pct(median)}, range ${pct(ratios[0]!)} … ${pct(ratios.at(-1)!)}); target ≤ ${pct(TARGET)}: ${total <= TARGET ? 'met' : 'NOT met'}`);
+  console.log(
+    `without metrics: ${((offT.cpuMs / offT.requests) * 1000).toFixed(0)} µs CPU per request over ${offT.requests} requests`,
+  );
+  console.log(
+    `with metrics:    ${((onT.cpuMs / onT.requests) * 1000).toFixed(0)} µs CPU per request over ${onT.requests} requests`,
+  );
+  console.log(
+    `overhead: ${pct(total)} over all requests (median of rounds ${pct(median)}, range ${pct(ratios[0]!)} … ${pct(ratios.at(-1)!)}); target ≤ ${pct(TARGET)}: ${total <= TARGET ? 'met' : 'NOT met'}`,
+  );
   // The end-to-end difference is small next to the noise of a shared machine; the telemetry calls' own CPU,
   // measured in isolation, bounds it from below without that noise.
   const sinkUs = sinkCostMicros();
   const baseUs = (offT.cpuMs / offT.requests) * 1000;
-  console.log(`telemetry calls alone (one attempt + one request event, prom-client + dashboard): ${sinkUs.toFixed(1)} µs CPU per request = ${pct(sinkUs / baseUs)} of a request without metrics`);
+  console.log(
+    `telemetry calls alone (one attempt + one request event, prom-client + dashboard): ${sinkUs.toFixed(1)} µs CPU per request = ${pct(sinkUs / baseUs)} of a request without metrics`,
+  );
   await stopAllChildren();
 }
 
@@ -121,8 +159,28 @@ function sinkCostMicros(): number {
   const rounds = 50_000;
   const run = (n: number) => {
     for (let i = 0; i < n; i++) {
-      sink.attempt({ provider: 'openai', model: 'gpt-4o-mini', ok: true, firstByteMs: 12, latencyMs: 40, retriesExhausted: false, at: Date.now() });
-      sink.request({ model: 'gpt-4o-mini', stream: i % 2 === 0, status: 200, provider: 'openai', servedModel: 'gpt-4o-mini', attempts: [{ provider: 'openai', key: 'openai#1', ok: true, ms: 40 }], fallbackReasons: [], durationMs: 41, firstByteMs: 13, overheadMs: 1, usage: { prompt_tokens: 12, completion_tokens: 40 } });
+      sink.attempt({
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        ok: true,
+        firstByteMs: 12,
+        latencyMs: 40,
+        retriesExhausted: false,
+        at: Date.now(),
+      });
+      sink.request({
+        model: 'gpt-4o-mini',
+        stream: i % 2 === 0,
+        status: 200,
+        provider: 'openai',
+        servedModel: 'gpt-4o-mini',
+        attempts: [{ provider: 'openai', key: 'openai#1', ok: true, ms: 40 }],
+        fallbackReasons: [],
+        durationMs: 41,
+        firstByteMs: 13,
+        overheadMs: 1,
+        usage: { prompt_tokens: 12, completion_tokens: 40 },
+      });
     }
   };
   run(5_000);

@@ -6,10 +6,11 @@
  * summaries use offsets from the start of the incident (`t0`). Client requests are counted in the second
  * they were sent; upstream requests in the second they arrived.
  */
-import type { AdminSample, SharedChange, WindowSample } from './outage-watch.ts';
+
 import type { ClientResult } from './outage-load.ts';
-import { PROVIDERS, type Arrival, type ProviderName } from './outage-upstreams.ts';
-import { phaseAt, type Phase, type PhaseId, type Scenario } from './outage-scenario.ts';
+import { type Phase, type PhaseId, phaseAt, type Scenario } from './outage-scenario.ts';
+import { type Arrival, PROVIDERS, type ProviderName } from './outage-upstreams.ts';
+import type { AdminSample, SharedChange, WindowSample } from './outage-watch.ts';
 
 export interface RunData {
   scenario: Scenario;
@@ -156,7 +157,11 @@ export interface Analysis {
 }
 
 export function analyze(data: RunData, missedTransitions: number): Analysis {
-  const openaiStates = stateIntervals(data.changes.filter((change) => change.provider === 'openai'), data.t0, data.endMs);
+  const openaiStates = stateIntervals(
+    data.changes.filter((change) => change.provider === 'openai'),
+    data.t0,
+    data.endMs,
+  );
   const stateAt = (offsetMs: number): StateInterval | undefined => {
     let found: StateInterval | undefined;
     for (const interval of openaiStates) if (interval.fromMs <= offsetMs) found = interval;
@@ -167,9 +172,13 @@ export function analyze(data: RunData, missedTransitions: number): Analysis {
     return index === data.scenario.phases.length - 1 ? data.endMs : phase.startMs + phase.durationMs;
   };
   const rows = secondRows(data, stateAt);
-  const phases = data.scenario.phases.map((phase) => summarizePhase(data, phase, phaseEnd(phase), openaiStates, stateAt));
+  const phases = data.scenario.phases.map((phase) =>
+    summarizePhase(data, phase, phaseEnd(phase), openaiStates, stateAt),
+  );
 
-  const openaiArrivals = data.arrivals.openai.map((arrival) => ({ ...arrival, offset: arrival.at - data.t0 })).filter((a) => a.offset >= 0 && a.offset < data.endMs);
+  const openaiArrivals = data.arrivals.openai
+    .map((arrival) => ({ ...arrival, offset: arrival.at - data.t0 }))
+    .filter((a) => a.offset >= 0 && a.offset < data.endMs);
   let withinOneSecond = 0;
   let later = 0;
   let whileProbing = 0;
@@ -184,15 +193,23 @@ export function analyze(data: RunData, missedTransitions: number): Analysis {
   const phaseOf = (id: PhaseId): Phase => data.scenario.phases.find((phase) => phase.id === id)!;
   const trip = (phase: Phase): TripFigures => {
     const stateAtStart = stateAt(phase.startMs)?.state ?? 'healthy';
-    const tripped = openaiStates.find((interval) => interval.state === 'tripped' && interval.fromMs >= phase.startMs && interval.fromMs < phaseEnd(phase));
+    const tripped = openaiStates.find(
+      (interval) =>
+        interval.state === 'tripped' && interval.fromMs >= phase.startMs && interval.fromMs < phaseEnd(phase),
+    );
     const tripAfterMs = stateAtStart === 'healthy' && tripped ? tripped.fromMs - phase.startMs : null;
     const tripAt = tripAfterMs === null ? phaseEnd(phase) : tripped!.fromMs;
-    const failedBeforeTrip = openaiArrivals.filter((a) => a.fault !== null && a.offset >= phase.startMs && a.offset < tripAt).length;
+    const failedBeforeTrip = openaiArrivals.filter(
+      (a) => a.fault !== null && a.offset >= phase.startMs && a.offset < tripAt,
+    ).length;
     let allInstancesAfterMs: number | null = null;
     if (tripAfterMs !== null) {
       let latest = 0;
       for (let instance = 0; instance < data.instances; instance++) {
-        const seen = data.admin.find((s) => s.instance === instance && s.at - data.t0 >= tripped!.fromMs && s.state !== null && s.state !== 'healthy');
+        const seen = data.admin.find(
+          (s) =>
+            s.instance === instance && s.at - data.t0 >= tripped!.fromMs && s.state !== null && s.state !== 'healthy',
+        );
         if (!seen) {
           latest = Number.NaN;
           break;
@@ -201,12 +218,21 @@ export function analyze(data: RunData, missedTransitions: number): Analysis {
       }
       allInstancesAfterMs = Number.isNaN(latest) ? null : latest - phase.startMs;
     }
-    return { stateAtStart, tripAfterMs, reason: tripAfterMs === null ? null : tripped!.reason, allInstancesAfterMs, failedBeforeTrip };
+    return {
+      stateAtStart,
+      tripAfterMs,
+      reason: tripAfterMs === null ? null : tripped!.reason,
+      allInstancesAfterMs,
+      failedBeforeTrip,
+    };
   };
   const healthyAfter = (phase: Phase): { stateAtStart: string; healthyAfterMs: number | null } => {
     const stateAtStart = stateAt(phase.startMs)?.state ?? 'healthy';
     if (stateAtStart === 'healthy') return { stateAtStart, healthyAfterMs: 0 };
-    const healthy = openaiStates.find((interval) => interval.state === 'healthy' && interval.fromMs >= phase.startMs && interval.fromMs < phaseEnd(phase));
+    const healthy = openaiStates.find(
+      (interval) =>
+        interval.state === 'healthy' && interval.fromMs >= phase.startMs && interval.fromMs < phaseEnd(phase),
+    );
     return { stateAtStart, healthyAfterMs: healthy ? healthy.fromMs - phase.startMs : null };
   };
 
@@ -221,7 +247,9 @@ export function analyze(data: RunData, missedTransitions: number): Analysis {
     }),
     { requests: 0, errors: 0, upstream: 0 },
   );
-  const withAttempts = data.results.filter((result) => result.attempts !== null && inRun(result.sentAt - data.t0, data.endMs));
+  const withAttempts = data.results.filter(
+    (result) => result.attempts !== null && inRun(result.sentAt - data.t0, data.endMs),
+  );
 
   return {
     rows,
@@ -232,12 +260,18 @@ export function analyze(data: RunData, missedTransitions: number): Analysis {
       clientErrors: totals.errors,
       hardFailure: trip(phaseOf('hard_failure')),
       rateLimitStorm: trip(phaseOf('rate_limit_storm')),
-      partialFailure: { ...healthyAfter(partial), trips: partialSummary.trips, probeFailures: partialSummary.probeFailures },
+      partialFailure: {
+        ...healthyAfter(partial),
+        trips: partialSummary.trips,
+        probeFailures: partialSummary.probeFailures,
+      },
       recovery: { ...healthyAfter(recovered), trafficBackAfterS: trafficBack(rows, recovered) },
       sentWhileTripped: { total: withinOneSecond + later, withinOneSecond, later },
       sentWhileProbing: whileProbing,
       amplification: totals.requests ? totals.upstream / totals.requests : null,
-      attemptsPerRequest: withAttempts.length ? withAttempts.reduce((n, r) => n + (r.attempts ?? 0), 0) / withAttempts.length : null,
+      attemptsPerRequest: withAttempts.length
+        ? withAttempts.reduce((n, r) => n + (r.attempts ?? 0), 0) / withAttempts.length
+        : null,
       missedTransitions,
     },
   };
@@ -250,7 +284,9 @@ function inRun(offsetMs: number, endMs: number): boolean {
 /** Distinct states of one provider over the run (probe progress, which keeps the state, is folded in). */
 export function stateIntervals(changes: readonly SharedChange[], t0: number, endMs: number): StateInterval[] {
   const ordered = [...changes].sort((a, b) => a.version - b.version);
-  const intervals: StateInterval[] = [{ state: 'healthy', reason: null, cooldownMs: null, fromMs: Number.NEGATIVE_INFINITY, toMs: endMs }];
+  const intervals: StateInterval[] = [
+    { state: 'healthy', reason: null, cooldownMs: null, fromMs: Number.NEGATIVE_INFINITY, toMs: endMs },
+  ];
   for (const change of ordered) {
     const current = intervals[intervals.length - 1]!;
     const fromMs = change.since - t0;
@@ -332,7 +368,8 @@ function secondRows(data: RunData, stateAt: (offsetMs: number) => StateInterval 
     if (!row) continue;
     const rate = sample.errors / sample.requests;
     row.evaluatedErrorRate = Math.max(row.evaluatedErrorRate ?? 0, rate);
-    if ((stateAt(offset)?.state ?? 'healthy') === 'healthy') row.evaluatedWhileHealthy = Math.max(row.evaluatedWhileHealthy ?? 0, rate);
+    if ((stateAt(offset)?.state ?? 'healthy') === 'healthy')
+      row.evaluatedWhileHealthy = Math.max(row.evaluatedWhileHealthy ?? 0, rate);
   }
   rows.forEach((row, index) => {
     const stats = latencyStats(latencies[index]!);
@@ -362,9 +399,16 @@ function summarizePhase(
   let openaiRetries = 0;
   const reasons: Record<string, number> = {};
   for (const result of results) {
-    const codes = result.fallbackReason ? result.fallbackReason.split(',').map((code) => code.trim()).filter(Boolean) : [];
+    const codes = result.fallbackReason
+      ? result.fallbackReason
+          .split(',')
+          .map((code) => code.trim())
+          .filter(Boolean)
+      : [];
     for (const code of codes) reasons[code] = (reasons[code] ?? 0) + 1;
-    const openaiAttempts = codes.filter((code) => code.startsWith('openai:') && isAttemptCode(code)).length + (result.provider === 'openai' && result.status === 200 ? 1 : 0);
+    const openaiAttempts =
+      codes.filter((code) => code.startsWith('openai:') && isAttemptCode(code)).length +
+      (result.provider === 'openai' && result.status === 200 ? 1 : 0);
     openaiRetries += Math.max(0, openaiAttempts - 1);
     if (result.status === 200 && isProvider(result.provider)) served[result.provider]++;
     else {
@@ -416,7 +460,8 @@ function summarizePhase(
     addedP50: latency.p50 === null ? null : latency.p50 - base,
     addedP99: latency.p99 === null ? null : latency.p99 - base,
     trips: starting.filter((interval) => interval.state === 'tripped').length,
-    probeFailures: starting.filter((interval) => interval.state === 'tripped' && interval.reason === 'probe_failed').length,
+    probeFailures: starting.filter((interval) => interval.state === 'tripped' && interval.reason === 'probe_failed')
+      .length,
     recoveries: starting.filter((interval) => interval.state === 'healthy').length,
     openaiRetries,
     reasons,
@@ -428,7 +473,9 @@ const DECISION_CODES = ['skip_wait', 'wait_exceeds_deadline', 'retry_budget', 'n
 
 function isAttemptCode(code: string): boolean {
   const detail = code.slice(code.indexOf(':') + 1);
-  return !DECISION_CODES.includes(detail) && !detail.startsWith('unsupported_') && !code.startsWith('context_fallback:');
+  return (
+    !DECISION_CODES.includes(detail) && !detail.startsWith('unsupported_') && !code.startsWith('context_fallback:')
+  );
 }
 
 /** First second (from the start of the phase) after which OpenAI served ≥ 95 % of requests for 5 s running. */

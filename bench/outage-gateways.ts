@@ -6,7 +6,7 @@
  * Their stdout (one JSON log line per entry, level `warn`) is read for evidence: counts per event and the
  * health alerts (`tripped`, `probing`) with their times.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +48,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startGateway(options: { name: string; port: number; env: Record<string, string>; readyTimeoutMs?: number }): Promise<Gateway> {
+export async function startGateway(options: {
+  name: string;
+  port: number;
+  env: Record<string, string>;
+  readyTimeoutMs?: number;
+}): Promise<Gateway> {
   const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, 'src/node.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env },
@@ -128,9 +133,10 @@ function readLogLine(line: string, logs: GatewayLogs): void {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
   const entry = parsed as Record<string, unknown>;
-  const event = typeof entry['event'] === 'string' ? entry['event'] : 'unknown';
+  const event = typeof entry.event === 'string' ? entry.event : 'unknown';
   logs.counts[event] = (logs.counts[event] ?? 0) + 1;
-  const kept = (logs.samples[event] ??= []);
+  logs.samples[event] ??= [];
+  const kept = logs.samples[event];
   if (kept.length < KEPT_LINES_PER_EVENT) kept.push(entry);
 }
 

@@ -61,7 +61,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const pending = new Set<Promise<void>>();
   let skipped = 0;
   let seq = 0;
-  for (;; seq++) {
+  for (; ; seq++) {
     const offsetMs = seq * intervalMs;
     if (offsetMs >= options.maxDurationMs || options.shouldStop?.(offsetMs) || options.signal?.aborted) break;
     const wait = options.startAt + offsetMs - Date.now();

@@ -14,8 +14,18 @@ export function headlineTable(headline: Headline, phases: readonly PhaseSummary[
       `${headline.sentWhileTripped.total} (${headline.sentWhileTripped.withinOneSecond} within 1 s of a trip: retries already under way, instances adopting the trip; ${headline.sentWhileTripped.later} later)`,
     ],
     ['Requests sent to OpenAI while probing', `${headline.sentWhileProbing} (probes, and retries of failed probes)`],
-    ['Client-visible errors', `${headline.clientErrors} of ${headline.clientRequests} requests (${pct(headline.clientRequests ? headline.clientErrors / headline.clientRequests : 0, 2)})`],
-    ['OpenAI back in the 3 % phase', back(headline.partialFailure.stateAtStart, headline.partialFailure.healthyAfterMs, `${headline.partialFailure.trips} trip(s) in the phase, ${headline.partialFailure.probeFailures} from failed probes`)],
+    [
+      'Client-visible errors',
+      `${headline.clientErrors} of ${headline.clientRequests} requests (${pct(headline.clientRequests ? headline.clientErrors / headline.clientRequests : 0, 2)})`,
+    ],
+    [
+      'OpenAI back in the 3 % phase',
+      back(
+        headline.partialFailure.stateAtStart,
+        headline.partialFailure.healthyAfterMs,
+        `${headline.partialFailure.trips} trip(s) in the phase, ${headline.partialFailure.probeFailures} from failed probes`,
+      ),
+    ],
     [
       'Time to recover after the heal',
       `${back(headline.recovery.stateAtStart, headline.recovery.healthyAfterMs, '')}; traffic back (≥ 95 % OpenAI for 5 s) after ${headline.recovery.trafficBackAfterS === null ? 'never (within the run)' : `${headline.recovery.trafficBackAfterS} s`}`,
@@ -26,7 +36,9 @@ export function headlineTable(headline: Headline, phases: readonly PhaseSummary[
     ],
     [
       'Added latency while healthy, P50 / P99',
-      healthy ? `${ms(healthy.addedP50, true)} / ${ms(healthy.addedP99, true)} over the mock answering directly (P50 ${ms(baseline.p50)}, P99 ${ms(baseline.p99)})` : 'n/a',
+      healthy
+        ? `${ms(healthy.addedP50, true)} / ${ms(healthy.addedP99, true)} over the mock answering directly (P50 ${ms(baseline.p50)}, P99 ${ms(baseline.p99)})`
+        : 'n/a',
     ],
   ];
   return table(['Figure', 'Value'], rows);
@@ -34,12 +46,29 @@ export function headlineTable(headline: Headline, phases: readonly PhaseSummary[
 
 export function phaseTable(phases: readonly PhaseSummary[]): string {
   return table(
-    ['Phase', 'Seconds', 'Client requests', 'Client errors', 'Served by OpenAI / Anthropic / Gemini', 'OpenAI upstream (failed)', 'To OpenAI while tripped / probing', 'Amplification', 'Attempts per request', 'Latency P50 / P99', 'Added P50 / P99', 'OpenAI trips / recoveries'],
+    [
+      'Phase',
+      'Seconds',
+      'Client requests',
+      'Client errors',
+      'Served by OpenAI / Anthropic / Gemini',
+      'OpenAI upstream (failed)',
+      'To OpenAI while tripped / probing',
+      'Amplification',
+      'Attempts per request',
+      'Latency P50 / P99',
+      'Added P50 / P99',
+      'OpenAI trips / recoveries',
+    ],
     phases.map((phase) => [
       phase.label,
       `${phase.fromS.toFixed(0)}–${phase.toS.toFixed(0)}`,
       String(phase.clientRequests),
-      phase.clientErrors === 0 ? '0' : `${phase.clientErrors} (${Object.entries(phase.errorsByStatus).map(([status, n]) => `${n}× ${status}`).join(', ')})`,
+      phase.clientErrors === 0
+        ? '0'
+        : `${phase.clientErrors} (${Object.entries(phase.errorsByStatus)
+            .map(([status, n]) => `${n}× ${status}`)
+            .join(', ')})`,
       `${share(phase.served.openai, phase.clientRequests)} / ${share(phase.served.anthropic, phase.clientRequests)} / ${share(phase.served.gemini, phase.clientRequests)}`,
       `${phase.upstream.openai} (${phase.openaiFailed})`,
       `${phase.openaiWhileTripped} / ${phase.openaiWhileProbing}`,
@@ -70,7 +99,10 @@ export function transitionTable(states: readonly StateInterval[], phaseAt: (offs
 export function reasonLines(phases: readonly PhaseSummary[]): string {
   return phases
     .map((phase) => {
-      const codes = Object.entries(phase.reasons).sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ');
+      const codes = Object.entries(phase.reasons)
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `${code} ${n}`)
+        .join(', ');
       return `- ${phase.label}: ${phase.openaiRetries} retries at OpenAI; fallback reasons: ${codes || 'none'}`;
     })
     .join('\n');
@@ -94,12 +126,20 @@ function trip(figures: TripFigures): string {
       ? `did not trip (${figures.failedBeforeTrip} failed OpenAI answers in the phase)`
       : `not measured: OpenAI was already ${figures.stateAtStart} when the phase began`;
   }
-  const all = figures.allInstancesAfterMs === null ? '' : `; every instance saw it ≤ ${(figures.allInstancesAfterMs / 1000).toFixed(2)} s`;
+  const all =
+    figures.allInstancesAfterMs === null
+      ? ''
+      : `; every instance saw it ≤ ${(figures.allInstancesAfterMs / 1000).toFixed(2)} s`;
   return `${(figures.tripAfterMs / 1000).toFixed(2)} s (${figures.reason ?? '?'})${all}; ${figures.failedBeforeTrip} failed OpenAI answers before the trip`;
 }
 
 function back(stateAtStart: string, afterMs: number | null, extra: string): string {
-  const when = afterMs === null ? `OpenAI not healthy again within the phase (was ${stateAtStart})` : afterMs === 0 ? 'healthy from the start' : `healthy after ${(afterMs / 1000).toFixed(1)} s`;
+  const when =
+    afterMs === null
+      ? `OpenAI not healthy again within the phase (was ${stateAtStart})`
+      : afterMs === 0
+        ? 'healthy from the start'
+        : `healthy after ${(afterMs / 1000).toFixed(1)} s`;
   return extra ? `${when}; ${extra}` : when;
 }
 

@@ -63,7 +63,14 @@ interface PhasePlan {
 function layout(plans: PhasePlan[]): Phase[] {
   let startMs = 0;
   return plans.map((plan) => {
-    const phase: Phase = { id: plan.id, label: plan.label, short: plan.short, startMs, durationMs: plan.seconds * 1000, openai: plan.openai };
+    const phase: Phase = {
+      id: plan.id,
+      label: plan.label,
+      short: plan.short,
+      startMs,
+      durationMs: plan.seconds * 1000,
+      openai: plan.openai,
+    };
     startMs += phase.durationMs;
     return phase;
   });
@@ -72,8 +79,20 @@ function layout(plans: PhasePlan[]): Phase[] {
 function plans(seconds: Record<PhaseId, number>, retryAfterSeconds: number): PhasePlan[] {
   return [
     { id: 'healthy', label: 'OpenAI healthy', short: 'healthy', seconds: seconds.healthy, openai: { kind: 'healthy' } },
-    { id: 'hard_failure', label: 'OpenAI 500 on every request', short: '500 on every request', seconds: seconds.hard_failure, openai: { kind: 'server_error', share: 1 } },
-    { id: 'partial_failure', label: 'OpenAI 500 on 3 % of requests', short: '500 on 3 % of requests', seconds: seconds.partial_failure, openai: { kind: 'server_error', share: 0.03 } },
+    {
+      id: 'hard_failure',
+      label: 'OpenAI 500 on every request',
+      short: '500 on every request',
+      seconds: seconds.hard_failure,
+      openai: { kind: 'server_error', share: 1 },
+    },
+    {
+      id: 'partial_failure',
+      label: 'OpenAI 500 on 3 % of requests',
+      short: '500 on 3 % of requests',
+      seconds: seconds.partial_failure,
+      openai: { kind: 'server_error', share: 0.03 },
+    },
     {
       id: 'rate_limit_storm',
       label: `OpenAI 429 on every request, Retry-After ${retryAfterSeconds} s`,
@@ -81,7 +100,13 @@ function plans(seconds: Record<PhaseId, number>, retryAfterSeconds: number): Pha
       seconds: seconds.rate_limit_storm,
       openai: { kind: 'rate_limited', share: 1, retryAfterSeconds },
     },
-    { id: 'recovered', label: 'OpenAI recovered', short: 'recovered (healed)', seconds: seconds.recovered, openai: { kind: 'healthy' } },
+    {
+      id: 'recovered',
+      label: 'OpenAI recovered',
+      short: 'recovered (healed)',
+      seconds: seconds.recovered,
+      openai: { kind: 'healthy' },
+    },
   ];
 }
 
@@ -91,7 +116,9 @@ export function buildScenario(options: { quick: boolean; ratePerSecond?: number;
     return {
       mode: 'quick',
       ratePerSecond: options.ratePerSecond ?? 30,
-      phases: layout(plans({ healthy: 8, hard_failure: 12, partial_failure: 14, rate_limit_storm: 10, recovered: 16 }, 5)),
+      phases: layout(
+        plans({ healthy: 8, hard_failure: 12, partial_failure: 14, rate_limit_storm: 10, recovered: 16 }, 5),
+      ),
       settle: { healthyForMs: 5_000, maxMs: 30_000 },
       clientTimeoutMs: 30_000,
       baselineMs: 2_000,
@@ -104,7 +131,9 @@ export function buildScenario(options: { quick: boolean; ratePerSecond?: number;
   return {
     mode: 'full',
     ratePerSecond: options.ratePerSecond ?? 30,
-    phases: layout(plans({ healthy: 30, hard_failure: 60, partial_failure: 120, rate_limit_storm: 60, recovered: 120 }, 20)),
+    phases: layout(
+      plans({ healthy: 30, hard_failure: 60, partial_failure: 120, rate_limit_storm: 60, recovered: 120 }, 20),
+    ),
     settle: { healthyForMs: 30_000, maxMs: 270_000 },
     clientTimeoutMs: 30_000,
     baselineMs: 3_000,

@@ -8,11 +8,12 @@
  * each request's fate just in time and queue it with `failNext`. `verifyFaultHook` checks at start-up that
  * this still holds, so a change in the mock cannot silently turn the incident into a healthy run.
  */
+
+import { ANTHROPIC_MOCK_DEFAULT_SCRIPT, anthropicWire } from '../test/mocks/anthropic-mock.ts';
+import { GEMINI_MOCK_DEFAULT_SCRIPT, geminiWire } from '../test/mocks/gemini-mock.ts';
 import type { Fault, ProviderWire, RecordedRequest, Script } from '../test/mocks/mock-upstream.ts';
 import { MockUpstream } from '../test/mocks/mock-upstream.ts';
 import { OPENAI_MOCK_DEFAULT_SCRIPT, openaiFaults, openaiWire } from '../test/mocks/openai-mock.ts';
-import { ANTHROPIC_MOCK_DEFAULT_SCRIPT, anthropicWire } from '../test/mocks/anthropic-mock.ts';
-import { GEMINI_MOCK_DEFAULT_SCRIPT, geminiWire } from '../test/mocks/gemini-mock.ts';
 import type { OpenAIBehaviour } from './outage-scenario.ts';
 
 export type ProviderName = 'openai' | 'anthropic' | 'gemini';
@@ -87,7 +88,10 @@ export async function startUpstreams(): Promise<Upstreams> {
 }
 
 /** The fault (if any) OpenAI answers one request with, under a behaviour; `random` draws in [0, 1). */
-export function faultFor(behaviour: OpenAIBehaviour, random: () => number): { fault: Fault; label: InjectedFault } | undefined {
+export function faultFor(
+  behaviour: OpenAIBehaviour,
+  random: () => number,
+): { fault: Fault; label: InjectedFault } | undefined {
   switch (behaviour.kind) {
     case 'healthy':
       return undefined;
@@ -96,7 +100,10 @@ export function faultFor(behaviour: OpenAIBehaviour, random: () => number): { fa
       return { fault: openaiFaults.serverError(), label: 'server_error' };
     case 'rate_limited':
       if (behaviour.share < 1 && random() >= behaviour.share) return undefined;
-      return { fault: openaiFaults.rateLimited({ retryAfterSeconds: behaviour.retryAfterSeconds }), label: 'rate_limited' };
+      return {
+        fault: openaiFaults.rateLimited({ retryAfterSeconds: behaviour.retryAfterSeconds }),
+        label: 'rate_limited',
+      };
   }
 }
 
@@ -118,6 +125,8 @@ export async function verifyFaultHook(mock: ScriptedUpstream): Promise<void> {
   const healthy = await ask();
   mock.clearArrivals();
   if (failed !== 500 || healthy !== 200) {
-    throw new Error(`the fault hook on the ${mock.provider} mock does not work (got ${failed} then ${healthy}, expected 500 then 200): has MockUpstream changed?`);
+    throw new Error(
+      `the fault hook on the ${mock.provider} mock does not work (got ${failed} then ${healthy}, expected 500 then 200): has MockUpstream changed?`,
+    );
   }
 }

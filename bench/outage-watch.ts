@@ -97,7 +97,13 @@ export function watchSharedState(redis: Redis, prefix: string, options: WatchOpt
           if (!change) continue;
           const previous = last.get(provider);
           if (previous && change.version === previous.version) continue;
-          if (previous && change.version > previous.version + 1 && change.since !== previous.since && !SINGLE_STEPS.has(`${previous.state}>${change.state}`)) missed++;
+          if (
+            previous &&
+            change.version > previous.version + 1 &&
+            change.since !== previous.since &&
+            !SINGLE_STEPS.has(`${previous.state}>${change.state}`)
+          )
+            missed++;
           last.set(provider, change);
           changes.push(change);
         }
@@ -134,19 +140,19 @@ function parseRecord(provider: string, raw: string, seenAt: number): SharedChang
   }
   const record = asRecord(value);
   if (!record) return undefined;
-  const state = record['state'];
-  const since = record['since'];
-  const version = record['version'];
+  const state = record.state;
+  const since = record.since;
+  const version = record.version;
   if (typeof state !== 'string' || typeof since !== 'number' || typeof version !== 'number') return undefined;
   return {
     provider,
     state,
     since,
-    reason: typeof record['reason'] === 'string' ? record['reason'] : null,
+    reason: typeof record.reason === 'string' ? record.reason : null,
     version,
-    cooldownMs: typeof record['cooldownMs'] === 'number' ? record['cooldownMs'] : null,
-    probeSuccesses: typeof record['probeSuccesses'] === 'number' ? record['probeSuccesses'] : null,
-    windowsFrom: typeof record['windowsFrom'] === 'number' ? record['windowsFrom'] : 0,
+    cooldownMs: typeof record.cooldownMs === 'number' ? record.cooldownMs : null,
+    probeSuccesses: typeof record.probeSuccesses === 'number' ? record.probeSuccesses : null,
+    windowsFrom: typeof record.windowsFrom === 'number' ? record.windowsFrom : 0,
     seenAt,
   };
 }
@@ -155,7 +161,12 @@ function parseRecord(provider: string, raw: string, seenAt: number): SharedChang
  * Sums the `<slot>:n` (requests) and `<slot>:e` (errors) fields of a window hash over the short window
  * ending now, from the first slot at or after `windowsFrom`: what src/health evaluates thresholds on.
  */
-export function shortWindow(fields: Record<string, string>, now: number, windowsFrom: number, options: { slotMs: number; shortMs: number }): { requests: number; errors: number } {
+export function shortWindow(
+  fields: Record<string, string>,
+  now: number,
+  windowsFrom: number,
+  options: { slotMs: number; shortMs: number },
+): { requests: number; errors: number } {
   const toSlot = Math.floor(now / options.slotMs);
   const fromSlot = Math.max(toSlot - options.shortMs / options.slotMs + 1, Math.ceil(windowsFrom / options.slotMs));
   let requests = 0;
@@ -208,20 +219,24 @@ export function watchAdmin(urls: string[], adminKey: string, provider: string, i
         return;
       }
       const root = asRecord(body);
-      const own = asArray(root?.['providers']).map(asRecord).find((entry) => entry?.['provider'] === provider);
-      const report = asRecord(root?.['report']);
-      const reported = asArray(report?.['providers']).map(asRecord).find((entry) => entry?.['provider'] === provider);
-      const short = asRecord(reported?.['short']);
-      const errorRate = asRecord(asRecord(report?.['thresholds'])?.['errorRate']);
-      const above = errorRate?.['above'];
-      const minSamples = errorRate?.['minSamples'];
+      const own = asArray(root?.providers)
+        .map(asRecord)
+        .find((entry) => entry?.provider === provider);
+      const report = asRecord(root?.report);
+      const reported = asArray(report?.providers)
+        .map(asRecord)
+        .find((entry) => entry?.provider === provider);
+      const short = asRecord(reported?.short);
+      const errorRate = asRecord(asRecord(report?.thresholds)?.errorRate);
+      const above = errorRate?.above;
+      const minSamples = errorRate?.minSamples;
       if (typeof above === 'number' && typeof minSamples === 'number') threshold = { above, minSamples };
       samples.push({
         instance,
         at: Date.now(),
-        state: typeof own?.['state'] === 'string' ? own['state'] : null,
-        errorRate: typeof short?.['errorRate'] === 'number' ? short['errorRate'] : null,
-        requests: typeof short?.['requests'] === 'number' ? short['requests'] : null,
+        state: typeof own?.state === 'string' ? own.state : null,
+        errorRate: typeof short?.errorRate === 'number' ? short.errorRate : null,
+        requests: typeof short?.requests === 'number' ? short.requests : null,
       });
     } catch {
       failures++;
@@ -268,7 +283,9 @@ export async function countKeys(redis: Redis, prefix: string): Promise<number> {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function asArray(value: unknown): unknown[] {

@@ -19,22 +19,30 @@
  * gateways are stopped (they also exit if this process dies), the mocks closed and the run's Redis keys
  * (its own random prefix) deleted with SCAN + DEL.
  */
+
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { stringify as toYaml } from 'yaml';
 import { DEFAULT_THRESHOLDS, DEFAULT_WINDOWS } from '../src/health/health-options.ts';
 import { analyze, latencyStats } from './outage-analyze.ts';
 import { renderChart } from './outage-chart.ts';
-import { freePort, startGateway, stopAllGateways, type Gateway } from './outage-gateways.ts';
-import { CHAT_BODY, runLoad, type ClientResult } from './outage-load.ts';
+import { freePort, type Gateway, startGateway, stopAllGateways } from './outage-gateways.ts';
+import { CHAT_BODY, type ClientResult, runLoad } from './outage-load.ts';
 import { fullReport } from './outage-report.ts';
-import { buildScenario, lastPhase, phaseAt, seededRandom, type Scenario } from './outage-scenario.ts';
-import { faultFor, PROVIDERS, startUpstreams, verifyFaultHook, type Upstreams } from './outage-upstreams.ts';
-import { countKeys, deleteKeys, watchAdmin, watchSharedState, type AdminWatch, type SharedStateWatch } from './outage-watch.ts';
+import { buildScenario, lastPhase, phaseAt, type Scenario, seededRandom } from './outage-scenario.ts';
+import { faultFor, PROVIDERS, startUpstreams, type Upstreams, verifyFaultHook } from './outage-upstreams.ts';
+import {
+  type AdminWatch,
+  countKeys,
+  deleteKeys,
+  type SharedStateWatch,
+  watchAdmin,
+  watchSharedState,
+} from './outage-watch.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const INSTANCES = 2;
@@ -97,7 +105,11 @@ interface Resources {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const scenario = buildScenario({ quick: args.quick, ...(args.rate ? { ratePerSecond: args.rate } : {}), ...(args.seed ? { seed: args.seed } : {}) });
+  const scenario = buildScenario({
+    quick: args.quick,
+    ...(args.rate ? { ratePerSecond: args.rate } : {}),
+    ...(args.seed ? { seed: args.seed } : {}),
+  });
   const redisUrl = loopbackRedisUrl();
   const resources: Resources = { gateways: [], prefix: `switchyard-bench:${randomBytes(6).toString('hex')}:` };
   const abort = new AbortController();
@@ -131,22 +143,41 @@ async function main(): Promise<void> {
   if (abort.signal.aborted) process.exitCode = 1;
 }
 
-async function run(scenario: Scenario, args: Args, redisUrl: string, resources: Resources, signal: AbortSignal): Promise<void> {
+async function run(
+  scenario: Scenario,
+  args: Args,
+  redisUrl: string,
+  resources: Resources,
+  signal: AbortSignal,
+): Promise<void> {
   const plannedS = scenario.phases.reduce((n, phase) => n + phase.durationMs, 0) / 1000;
   const last = lastPhase(scenario);
-  console.log(`Switchyard outage benchmark (${scenario.mode}): ${INSTANCES} instances, one Redis, ${scenario.ratePerSecond} req/s, ${plannedS} s planned (the last phase runs until OpenAI has been healthy ${scenario.settle.healthyForMs / 1000} s, ${(last.startMs + scenario.settle.maxMs) / 1000} s at most)`);
-  console.log(`Health timings: ${scenario.shortened.length ? `shortened for this run: ${scenario.shortened.join(', ')}` : 'every default (nothing shortened)'}`);
-  console.log(`Redis at ${new URL(redisUrl).host}, keys under ${resources.prefix} (deleted at the end; after a SIGKILL, delete them by hand)`);
+  console.log(
+    `Switchyard outage benchmark (${scenario.mode}): ${INSTANCES} instances, one Redis, ${scenario.ratePerSecond} req/s, ${plannedS} s planned (the last phase runs until OpenAI has been healthy ${scenario.settle.healthyForMs / 1000} s, ${(last.startMs + scenario.settle.maxMs) / 1000} s at most)`,
+  );
+  console.log(
+    `Health timings: ${scenario.shortened.length ? `shortened for this run: ${scenario.shortened.join(', ')}` : 'every default (nothing shortened)'}`,
+  );
+  console.log(
+    `Redis at ${new URL(redisUrl).host}, keys under ${resources.prefix} (deleted at the end; after a SIGKILL, delete them by hand)`,
+  );
   for (const phase of scenario.phases) console.log(`  ${String(phase.startMs / 1000).padStart(4)} s  ${phase.label}`);
 
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: false });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    enableOfflineQueue: false,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`no Redis answering at ${new URL(redisUrl).host} (${(error as Error).message}); start one (redis-server) or set REDIS_URL`);
+    throw new Error(
+      `no Redis answering at ${new URL(redisUrl).host} (${(error as Error).message}); start one (redis-server) or set REDIS_URL`,
+    );
   }
   resources.redis = redis;
 
@@ -165,7 +196,9 @@ async function run(scenario: Scenario, args: Args, redisUrl: string, resources: 
     signal,
   });
   const baseline = latencyStats(direct.results.filter((r) => r.status === 200).map((r) => r.latencyMs));
-  console.log(`Baseline, direct to the OpenAI mock: P50 ${baseline.p50?.toFixed(2)} ms, P99 ${baseline.p99?.toFixed(2)} ms (${baseline.n} requests)`);
+  console.log(
+    `Baseline, direct to the OpenAI mock: P50 ${baseline.p50?.toFixed(2)} ms, P99 ${baseline.p99?.toFixed(2)} ms (${baseline.n} requests)`,
+  );
 
   const adminKey = randomBytes(16).toString('hex');
   let configPath: string | undefined;
@@ -191,7 +224,9 @@ async function run(scenario: Scenario, args: Args, redisUrl: string, resources: 
       SWITCHYARD_ADMIN_KEY: adminKey,
       ...(configPath ? { SWITCHYARD_CONFIG: configPath } : {}),
     };
-    resources.gateways.push(await startGateway({ name: `switchyard-${String.fromCharCode(97 + i)}`, port: ports[i]!, env }));
+    resources.gateways.push(
+      await startGateway({ name: `switchyard-${String.fromCharCode(97 + i)}`, port: ports[i]!, env }),
+    );
   }
   const gateways = resources.gateways;
   const targets = gateways.map((gateway) => `${gateway.url}/v1/chat/completions`);
@@ -199,17 +234,35 @@ async function run(scenario: Scenario, args: Args, redisUrl: string, resources: 
   // Warm-up (not measured): module loading and JIT, and a sanity check that OpenAI serves when healthy.
   for (const target of targets) {
     for (let i = 0; i < 15; i++) {
-      const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: CHAT_BODY, signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: CHAT_BODY,
+        signal: AbortSignal.timeout(10_000),
+      });
       await response.arrayBuffer();
       if (response.status !== 200 || response.headers.get('x-switchyard-provider') !== 'openai') {
-        throw new Error(`warm-up: ${target} answered ${response.status} from ${response.headers.get('x-switchyard-provider') ?? 'nobody'}, expected 200 from openai`);
+        throw new Error(
+          `warm-up: ${target} answered ${response.status} from ${response.headers.get('x-switchyard-provider') ?? 'nobody'}, expected 200 from openai`,
+        );
       }
     }
   }
 
   const windows = { ...DEFAULT_WINDOWS, ...scenario.health?.windows };
-  resources.sharedWatch = watchSharedState(redis, resources.prefix, { intervalMs: 50, windowProvider: 'openai', windowEvery: 5, slotMs: windows.slotMs, shortMs: windows.shortMs });
-  resources.adminWatch = watchAdmin(gateways.map((gateway) => gateway.url), adminKey, 'openai', 250);
+  resources.sharedWatch = watchSharedState(redis, resources.prefix, {
+    intervalMs: 50,
+    windowProvider: 'openai',
+    windowEvery: 5,
+    slotMs: windows.slotMs,
+    shortMs: windows.shortMs,
+  });
+  resources.adminWatch = watchAdmin(
+    gateways.map((gateway) => gateway.url),
+    adminKey,
+    'openai',
+    250,
+  );
   const shared = resources.sharedWatch;
   const admin = resources.adminWatch;
 
@@ -248,12 +301,19 @@ async function run(scenario: Scenario, args: Args, redisUrl: string, resources: 
     t0,
     endMs,
     results: load.results,
-    arrivals: { openai: upstreams.openai.arrivals, anthropic: upstreams.anthropic.arrivals, gemini: upstreams.gemini.arrivals },
+    arrivals: {
+      openai: upstreams.openai.arrivals,
+      anthropic: upstreams.anthropic.arrivals,
+      gemini: upstreams.gemini.arrivals,
+    },
     changes: shared.changes,
     admin: admin.samples,
     windows: shared.windows,
     instances: INSTANCES,
-    errorRateThreshold: admin.errorRateThreshold() ?? { above: DEFAULT_THRESHOLDS.errorRate.above, minSamples: DEFAULT_THRESHOLDS.errorRate.minSamples },
+    errorRateThreshold: admin.errorRateThreshold() ?? {
+      above: DEFAULT_THRESHOLDS.errorRate.above,
+      minSamples: DEFAULT_THRESHOLDS.errorRate.minSamples,
+    },
     baseline,
   };
   const analysis = analyze(data, shared.missedVersions());
@@ -265,21 +325,29 @@ async function run(scenario: Scenario, args: Args, redisUrl: string, resources: 
   const logs = Object.fromEntries(gateways.map((gateway) => [gateway.name, gateway.logs]));
 
   const outJson = resolve(args.out);
-  const outSvg = outJson.replace(/\.json$/, '') + '.svg';
+  const outSvg = `${outJson.replace(/\.json$/, '')}.svg`;
   mkdirSync(dirname(outJson), { recursive: true });
   const h = analysis.headline;
   const healthyPhase = analysis.phases.find((phase) => phase.id === 'healthy');
   const footer = [
     [
-      h.hardFailure.tripAfterMs === null ? 'hard failure: no trip measured' : `Tripped ${(h.hardFailure.tripAfterMs / 1000).toFixed(2)} s into the hard failure`,
-      h.rateLimitStorm.tripAfterMs === null ? `429 storm: ${h.rateLimitStorm.stateAtStart === 'healthy' ? 'no trip' : `OpenAI already ${h.rateLimitStorm.stateAtStart}`}` : `${(h.rateLimitStorm.tripAfterMs / 1000).toFixed(2)} s into the 429 storm`,
+      h.hardFailure.tripAfterMs === null
+        ? 'hard failure: no trip measured'
+        : `Tripped ${(h.hardFailure.tripAfterMs / 1000).toFixed(2)} s into the hard failure`,
+      h.rateLimitStorm.tripAfterMs === null
+        ? `429 storm: ${h.rateLimitStorm.stateAtStart === 'healthy' ? 'no trip' : `OpenAI already ${h.rateLimitStorm.stateAtStart}`}`
+        : `${(h.rateLimitStorm.tripAfterMs / 1000).toFixed(2)} s into the 429 storm`,
       `${h.clientErrors} client-visible errors of ${h.clientRequests} requests`,
       `${h.sentWhileTripped.total} requests to OpenAI while tripped, ${h.sentWhileProbing} while probing`,
     ].join(' · '),
     [
-      h.recovery.healthyAfterMs === null ? 'OpenAI not healthy again within the run' : `OpenAI healthy ${(h.recovery.healthyAfterMs / 1000).toFixed(1)} s after the heal`,
+      h.recovery.healthyAfterMs === null
+        ? 'OpenAI not healthy again within the run'
+        : `OpenAI healthy ${(h.recovery.healthyAfterMs / 1000).toFixed(1)} s after the heal`,
       `amplification ${h.amplification?.toFixed(3) ?? '–'} upstream requests per client request`,
-      healthyPhase?.addedP50 == null ? '' : `added latency while healthy P50 ${healthyPhase.addedP50.toFixed(1)} ms, P99 ${healthyPhase.addedP99?.toFixed(1) ?? '?'} ms`,
+      healthyPhase?.addedP50 == null
+        ? ''
+        : `added latency while healthy P50 ${healthyPhase.addedP50.toFixed(1)} ms, P99 ${healthyPhase.addedP99?.toFixed(1) ?? '?'} ms`,
     ]
       .filter(Boolean)
       .join(' · '),
@@ -319,11 +387,20 @@ async function run(scenario: Scenario, args: Args, redisUrl: string, resources: 
         baseline,
         headline: analysis.headline,
         phases: analysis.phases,
-        openaiStates: analysis.openaiStates.map((interval) => ({ ...interval, fromMs: Number.isFinite(interval.fromMs) ? interval.fromMs : null })),
-        sharedChanges: shared.changes.map((change) => ({ ...change, sinceMs: change.since - t0, seenMs: change.seenAt - t0 })),
+        openaiStates: analysis.openaiStates.map((interval) => ({
+          ...interval,
+          fromMs: Number.isFinite(interval.fromMs) ? interval.fromMs : null,
+        })),
+        sharedChanges: shared.changes.map((change) => ({
+          ...change,
+          sinceMs: change.since - t0,
+          seenMs: change.seenAt - t0,
+        })),
         perSecond: analysis.rows,
         /** OpenAI's short window as evaluated, every 250 ms: [offset ms, requests, errors]. */
-        evaluatedWindow: shared.windows.filter((w) => w.at >= t0 && w.at - t0 < endMs).map((w) => [w.at - t0, w.requests, w.errors]),
+        evaluatedWindow: shared.windows
+          .filter((w) => w.at >= t0 && w.at - t0 < endMs)
+          .map((w) => [w.at - t0, w.requests, w.errors]),
         loadSkipped: load.skipped,
         adminPollFailures: admin.failures(),
         redisPollErrors: shared.pollErrors(),
@@ -338,17 +415,29 @@ async function run(scenario: Scenario, args: Args, redisUrl: string, resources: 
   console.log(report);
   console.log('');
   for (const gateway of gateways) {
-    const counts = Object.entries(gateway.logs.counts).map(([event, n]) => `${event} ${n}`).join(', ');
+    const counts = Object.entries(gateway.logs.counts)
+      .map(([event, n]) => `${event} ${n}`)
+      .join(', ');
     console.log(`${gateway.name} log lines (warn and above): ${counts || 'none'}`);
   }
   if (load.skipped) console.log(`Load: ${load.skipped} requests not sent (more than ${MAX_IN_FLIGHT} in flight)`);
-  if (shared.missedVersions()) console.log(`Warning: ${shared.missedVersions()} shared-state versions changed between two polls (transitions may be missing)`);
-  console.log(`Health timings: ${scenario.shortened.length ? `shortened: ${scenario.shortened.join(', ')}` : 'defaults'}`);
+  if (shared.missedVersions())
+    console.log(
+      `Warning: ${shared.missedVersions()} shared-state versions changed between two polls (transitions may be missing)`,
+    );
+  console.log(
+    `Health timings: ${scenario.shortened.length ? `shortened: ${scenario.shortened.join(', ')}` : 'defaults'}`,
+  );
   console.log(`Wrote ${relative(process.cwd(), outJson)} and ${relative(process.cwd(), outSvg)}`);
 }
 
 /** A line every few seconds, so a long run shows it is alive and what is happening. */
-function startProgress(scenario: Scenario, t0: number, shared: SharedStateWatch, upstreams: Upstreams): { count: (result: ClientResult) => void; stop: () => void } {
+function startProgress(
+  scenario: Scenario,
+  t0: number,
+  shared: SharedStateWatch,
+  upstreams: Upstreams,
+): { count: (result: ClientResult) => void; stop: () => void } {
   let window = { done: 0, errors: 0, openai: 0, anthropic: 0, gemini: 0 };
   const upstreamSeen = { openai: 0, anthropic: 0, gemini: 0 };
   const everyMs = scenario.mode === 'quick' ? 5_000 : 15_000;
@@ -370,7 +459,8 @@ function startProgress(scenario: Scenario, t0: number, shared: SharedStateWatch,
     count(result) {
       window.done++;
       if (result.status !== 200) window.errors++;
-      else if (result.provider === 'openai' || result.provider === 'anthropic' || result.provider === 'gemini') window[result.provider]++;
+      else if (result.provider === 'openai' || result.provider === 'anthropic' || result.provider === 'gemini')
+        window[result.provider]++;
     },
     stop: () => clearInterval(timer),
   };

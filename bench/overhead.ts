@@ -19,16 +19,39 @@ import { connect } from 'node:net';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, installCleanup, runningChildPids, startChild, stopAllChildren, type Child } from './lib/children.ts';
-import { monitorNoise } from './lib/noise.ts';
+import { type Child, freePort, installCleanup, runningChildPids, startChild, stopAllChildren } from './lib/children.ts';
 import { ANSWER_TOKENS } from './lib/fixtures.ts';
-import { runLoad, type LoadRun } from './lib/load.ts';
-import { concurrentStreams, JSON_BODY, loadRun, sequentialStreams, streamBody, streamLifetimeMs, type StreamSettings, type Target } from './lib/measure.ts';
-import { setUpPinning, type Pinning } from './lib/pinning.ts';
+import { type LoadRun, runLoad } from './lib/load.ts';
+import {
+  concurrentStreams,
+  JSON_BODY,
+  loadRun,
+  type StreamSettings,
+  sequentialStreams,
+  streamBody,
+  streamLifetimeMs,
+  type Target,
+} from './lib/measure.ts';
+import { monitorNoise } from './lib/noise.ts';
+import { type Pinning, setUpPinning } from './lib/pinning.ts';
 import { memory } from './lib/proc.ts';
-import { computeFigures, evaluateTargets, markdownReport, SUBJECT_LABELS, type RawSubject, type SubjectId } from './lib/report.ts';
+import {
+  computeFigures,
+  evaluateTargets,
+  markdownReport,
+  type RawSubject,
+  SUBJECT_LABELS,
+  type SubjectId,
+} from './lib/report.ts';
 import { runStream } from './lib/stream-client.ts';
-import { BENCH_DIR, REDIS_URL, subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeStreamInternallyConfig } from './lib/subjects.ts';
+import {
+  BENCH_DIR,
+  REDIS_URL,
+  subjectCommand,
+  UPSTREAM_SCRIPT,
+  upstreamEnv,
+  writeStreamInternallyConfig,
+} from './lib/subjects.ts';
 
 interface Settings {
   mode: 'quick' | 'full';
@@ -141,13 +164,22 @@ async function startFleet(context: RunContext, label: string): Promise<Fleet> {
     for (const id of context.subjects) {
       if (id === 'direct') continue;
       const port = await freePort();
-      const profile = context.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(context.cpuProfileDir, `${id}-${label}`)}`] : [];
+      const profile = context.cpuProfileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(context.cpuProfileDir, `${id}-${label}`)}`]
+        : [];
       const { script, env } = subjectCommand(id, {
         port,
         upstreamBase: `${upstream.url}/v1`,
         ...(context.streamInternallyConfig ? { streamInternallyConfig: context.streamInternallyConfig } : {}),
       });
-      const child = await startChild({ name: id, nodeArgs: [...profile, script], env, port, pinning, core: pinning.subjectCore });
+      const child = await startChild({
+        name: id,
+        nodeArgs: [...profile, script],
+        env,
+        port,
+        pinning,
+        core: pinning.subjectCore,
+      });
       children.push(child);
       targets.set(id, { url: child.url, pid: child.pid });
     }
@@ -175,20 +207,31 @@ async function smokeTest(id: SubjectId, target: Target, stream: StreamSettings):
   const text = await response.text();
   let content: unknown;
   try {
-    content = (JSON.parse(text) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
+    content = (JSON.parse(text) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message
+      ?.content;
   } catch {
     content = undefined;
   }
   if (response.status !== 200 || content !== ANSWER_TOKENS.join('')) {
-    throw new Error(`${SUBJECT_LABELS[id]} answered a chat completion wrongly (HTTP ${response.status}): ${text.slice(0, 300)}`);
+    throw new Error(
+      `${SUBJECT_LABELS[id]} answered a chat completion wrongly (HTTP ${response.status}): ${text.slice(0, 300)}`,
+    );
   }
   const agent = new Agent({ keepAlive: false });
-  const streamed = await runStream({ url: target.url, body: streamBody(3), agent, expectedChunks: 3, timeoutMs: 10_000 });
+  const streamed = await runStream({
+    url: target.url,
+    body: streamBody(3),
+    agent,
+    expectedChunks: 3,
+    timeoutMs: 10_000,
+  });
   agent.destroy();
   if (!streamed.ok) throw new Error(`${SUBJECT_LABELS[id]} streamed wrongly: ${streamed.error ?? 'unknown'}`);
   // A stream that arrives faster than the upstream's pacing was not paced: the marker did not get through.
   if (streamed.ttftMs < stream.ttfbMs - 1 || (streamed.gapsMs[0] ?? 0) < stream.intervalMs / 2) {
-    throw new Error(`${SUBJECT_LABELS[id]}: the stream was not paced (TTFT ${streamed.ttftMs.toFixed(1)} ms, gaps ${streamed.gapsMs.map((gap) => gap.toFixed(1)).join(', ')} ms)`);
+    throw new Error(
+      `${SUBJECT_LABELS[id]}: the stream was not paced (TTFT ${streamed.ttftMs.toFixed(1)} ms, gaps ${streamed.gapsMs.map((gap) => gap.toFixed(1)).join(', ')} ms)`,
+    );
   }
   if (id === 'direct') return 'ok';
   const health = await fetch(`${target.url}/health`, { signal: AbortSignal.timeout(5000) });
@@ -197,7 +240,8 @@ async function smokeTest(id: SubjectId, target: Target, stream: StreamSettings):
   try {
     const parsed = JSON.parse(body) as { status?: unknown; store?: { type?: unknown; degraded?: unknown } };
     const summary = `health ${String(parsed.status)}, store ${String(parsed.store?.type)}${parsed.store?.degraded ? ' (DEGRADED)' : ''}`;
-    if (id === 'switchyard-redis' && parsed.store?.type !== 'redis') throw new Error(`${SUBJECT_LABELS[id]} is not using the Redis store: ${summary}`);
+    if (id === 'switchyard-redis' && parsed.store?.type !== 'redis')
+      throw new Error(`${SUBJECT_LABELS[id]} is not using the Redis store: ${summary}`);
     return summary;
   } catch (error) {
     if (error instanceof SyntaxError) return `health answered non-JSON: ${body.slice(0, 100)}`;
@@ -213,9 +257,15 @@ function describeRun(run: LoadRun): string {
   return `${run.requestsPerSecond.toFixed(0)} req/s, ${(run.cpuMs / run.requests).toFixed(3)} CPU ms/req${run.failures ? `, ${run.failures} FAILED` : ''}`;
 }
 
-async function jsonPhase(context: RunContext, raw: Map<SubjectId, RawSubject>, notes: Record<string, string>): Promise<void> {
+async function jsonPhase(
+  context: RunContext,
+  raw: Map<SubjectId, RawSubject>,
+  notes: Record<string, string>,
+): Promise<void> {
   const { settings } = context;
-  log(`\n== JSON requests: ${settings.rounds} rounds × (1 caller ${settings.oneCallerSeconds} s + ${settings.loadConnections} connections ${settings.loadSeconds} s) per subject`);
+  log(
+    `\n== JSON requests: ${settings.rounds} rounds × (1 caller ${settings.oneCallerSeconds} s + ${settings.loadConnections} connections ${settings.loadSeconds} s) per subject`,
+  );
   const fleet = await startFleet(context, 'json');
   try {
     for (const id of context.subjects) {
@@ -239,7 +289,9 @@ async function jsonPhase(context: RunContext, raw: Map<SubjectId, RawSubject>, n
         const load = await loadRun(target, settings.loadConnections, settings.loadSeconds);
         subject.oneCaller.push(one);
         subject.underLoad.push(load);
-        log(`  round ${round + 1}/${settings.rounds} ${SUBJECT_LABELS[id].padEnd(26)} 1 caller: ${describeRun(one)} | ${settings.loadConnections} conn: ${describeRun(load)}`);
+        log(
+          `  round ${round + 1}/${settings.rounds} ${SUBJECT_LABELS[id].padEnd(26)} 1 caller: ${describeRun(one)} | ${settings.loadConnections} conn: ${describeRun(load)}`,
+        );
       }
     }
     for (const id of context.subjects) {
@@ -267,11 +319,23 @@ async function streamPhase(context: RunContext, raw: Map<SubjectId, RawSubject>)
         if (!target || !subject) continue;
         // Warm the JSON and the streaming paths gently (a loaded warm-up grows the heap, and a later RSS
         // reading would hide the streams' memory in that headroom), then let it settle before reading idle RSS.
-        await runLoad({ url: target.url, pid: target.pid, body: JSON_BODY, connections: 1, durationSeconds: 10, amount: 50 });
+        await runLoad({
+          url: target.url,
+          pid: target.pid,
+          body: JSON_BODY,
+          connections: 1,
+          durationSeconds: 10,
+          amount: 50,
+        });
         await sequentialStreams(target, stream, 20, settings.sequentialStreamChunks);
         await new Promise((resolve) => setTimeout(resolve, 1000));
         const idleRss = memory(target.pid).rss;
-        const sequential = await sequentialStreams(target, stream, settings.sequentialStreams, settings.sequentialStreamChunks);
+        const sequential = await sequentialStreams(
+          target,
+          stream,
+          settings.sequentialStreams,
+          settings.sequentialStreamChunks,
+        );
         subject.sequentialStreams.push(...sequential);
         const parts = [`idle RSS ${(idleRss / 1048576).toFixed(1)} MB`];
         for (const count of settings.streamCounts) {
@@ -280,7 +344,9 @@ async function streamPhase(context: RunContext, raw: Map<SubjectId, RawSubject>)
           runs.push({ ...phase, idleRss });
           subject.phases.set(count, runs);
           const failed = phase.failed.length;
-          parts.push(`${count} streams: RSS ${(phase.peakRss / 1048576).toFixed(1)} MB, ${phase.results.length} measured${failed ? `, ${failed} FAILED (${phase.failed[0]?.error ?? ''})` : ''}`);
+          parts.push(
+            `${count} streams: RSS ${(phase.peakRss / 1048576).toFixed(1)} MB, ${phase.results.length} measured${failed ? `, ${failed} FAILED (${phase.failed[0]?.error ?? ''})` : ''}`,
+          );
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
         log(`  round ${round + 1}/${settings.streamRounds} ${SUBJECT_LABELS[id].padEnd(26)} ${parts.join(' | ')}`);
@@ -303,7 +369,8 @@ async function main(): Promise<number> {
     },
   });
   const settings = values.quick ? QUICK : FULL;
-  const outFile = values.out ?? join(BENCH_DIR, 'results', settings.mode === 'quick' ? 'overhead-quick.json' : 'overhead.json');
+  const outFile =
+    values.out ?? join(BENCH_DIR, 'results', settings.mode === 'quick' ? 'overhead-quick.json' : 'overhead.json');
   const deadline = setTimeout(() => {
     log(`\nbench: the run exceeded ${settings.deadlineMinutes} minutes; stopping`);
     void stopAllChildren().finally(() => process.exit(2));
@@ -315,7 +382,8 @@ async function main(): Promise<number> {
   const pinning = setUpPinning();
   const subjects = [...SUBJECTS];
   const notes: Record<string, string> = {
-    'switchyard-memory': 'defaults (a JSON request is one JSON call upstream, relayed as it came; streams relayed byte for byte; undici transport)',
+    'switchyard-memory':
+      'defaults (a JSON request is one JSON call upstream, relayed as it came; streams relayed byte for byte; undici transport)',
     'switchyard-redis': `defaults, REDIS_URL=${REDIS_URL} (key prefix switchyard:)`,
   };
   if (!(await redisReachable())) {
@@ -327,7 +395,8 @@ async function main(): Promise<number> {
   if (values.diagnose) {
     streamInternallyConfig = writeStreamInternallyConfig();
     subjects.push('switchyard-stream-internally');
-    notes['switchyard-stream-internally'] = 'diagnostic only, no targets: SWITCHYARD_CONFIG with policy.streamInternally always (a JSON request is streamed upstream and rebuilt)';
+    notes['switchyard-stream-internally'] =
+      'diagnostic only, no targets: SWITCHYARD_CONFIG with policy.streamInternally always (a JSON request is streamed upstream and rebuilt)';
   }
   const context: RunContext = {
     settings,
@@ -366,7 +435,9 @@ async function main(): Promise<number> {
     noiseLine,
     `Targets met: ${met} of ${targets.length}${missed ? ` (${missed} MISSED)` : ''}.`,
     '',
-    ...[...SUBJECTS, 'switchyard-stream-internally' as const].filter((id) => notes[id]).map((id) => `- ${SUBJECT_LABELS[id]}: ${notes[id] ?? ''}`),
+    ...[...SUBJECTS, 'switchyard-stream-internally' as const]
+      .filter((id) => notes[id])
+      .map((id) => `- ${SUBJECT_LABELS[id]}: ${notes[id] ?? ''}`),
     '',
   ].join('\n');
   const markdown = `${header}\n${table}\n`;
@@ -391,8 +462,10 @@ async function main(): Promise<number> {
     targets,
   };
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(outFile.replace(/\.json$/, '') + '.md', markdown);
-  log(`\nwrote ${relative(process.cwd(), outFile)} and ${relative(process.cwd(), outFile.replace(/\.json$/, '') + '.md')}`);
+  writeFileSync(`${outFile.replace(/\.json$/, '')}.md`, markdown);
+  log(
+    `\nwrote ${relative(process.cwd(), outFile)} and ${relative(process.cwd(), `${outFile.replace(/\.json$/, '')}.md`)}`,
+  );
   return values.strict && missed > 0 ? 3 : 0;
 }
 

@@ -15,14 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, installCleanup, startChild, stopAllChildren, type Child } from './lib/children.ts';
+import { type Child, freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';
 import { runLoad } from './lib/load.ts';
-import { concurrentStreams, JSON_BODY, loadRun, sequentialStreams, type StreamSettings } from './lib/measure.ts';
-import { setUpPinning, type Pinning } from './lib/pinning.ts';
+import { concurrentStreams, JSON_BODY, loadRun, type StreamSettings, sequentialStreams } from './lib/measure.ts';
+import { type Pinning, setUpPinning } from './lib/pinning.ts';
 import { cpuTimeMs } from './lib/proc.ts';
 import { SUBJECT_LABELS, type SubjectId } from './lib/report.ts';
 import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeStreamInternallyConfig } from './lib/subjects.ts';
-import { summarizeProfile, type CpuProfile, type ProfileSummary } from './summarize-profile.ts';
+import { type CpuProfile, type ProfileSummary, summarizeProfile } from './summarize-profile.ts';
 
 const PROFILE_PRELOAD = fileURLToPath(new URL('./lib/profile-on-signal.ts', import.meta.url));
 const STREAM: StreamSettings = { ttfbMs: 50, intervalMs: 50, chunks: 40 };
@@ -37,19 +37,33 @@ interface Profiled {
 }
 
 function isMessage(kind: string): (message: unknown) => boolean {
-  return (message) => typeof message === 'object' && message !== null && (message as { profiling?: unknown }).profiling === kind;
+  return (message) =>
+    typeof message === 'object' && message !== null && (message as { profiling?: unknown }).profiling === kind;
 }
 
 async function profileSubject(
   id: ProxyId,
   pinning: Pinning,
-  options: { kind: 'json' | 'stream'; requests: number; streams: number; streamInternallyConfig?: string; saveDir?: string },
+  options: {
+    kind: 'json' | 'stream';
+    requests: number;
+    streams: number;
+    streamInternallyConfig?: string;
+    saveDir?: string;
+  },
 ): Promise<Profiled> {
   const children: Child[] = [];
   const dir = options.saveDir ?? mkdtempSync(join(tmpdir(), 'switchyard-profile-'));
   try {
     const upstreamPort = await freePort();
-    const upstream = await startChild({ name: 'upstream', nodeArgs: [UPSTREAM_SCRIPT], env: upstreamEnv(upstreamPort, STREAM), port: upstreamPort, pinning, core: pinning.loadCore });
+    const upstream = await startChild({
+      name: 'upstream',
+      nodeArgs: [UPSTREAM_SCRIPT],
+      env: upstreamEnv(upstreamPort, STREAM),
+      port: upstreamPort,
+      pinning,
+      core: pinning.loadCore,
+    });
     children.push(upstream);
     const port = await freePort();
     const { script, env } = subjectCommand(id, {
@@ -78,7 +92,14 @@ async function profileSubject(
     const cpuBefore = cpuTimeMs(subject.pid);
     let units: number;
     if (options.kind === 'json') {
-      const run = await runLoad({ url: target.url, pid: target.pid, body: JSON_BODY, connections: 32, durationSeconds: 60, amount: options.requests });
+      const run = await runLoad({
+        url: target.url,
+        pid: target.pid,
+        body: JSON_BODY,
+        connections: 32,
+        durationSeconds: 60,
+        amount: options.requests,
+      });
       units = run.requests;
     } else {
       // The profile spans ramp, window and drain: charge it to every stream run in the phase.
@@ -97,13 +118,24 @@ async function profileSubject(
   }
 }
 
-function table(results: Profiled[], pick: (summary: ProfileSummary) => Array<[string, number]>, top: number, unit: string): string {
+function table(
+  results: Profiled[],
+  pick: (summary: ProfileSummary) => Array<[string, number]>,
+  top: number,
+  unit: string,
+): string {
   const totals = new Map<string, number>();
   for (const result of results) {
     for (const [name, ms] of pick(result.summary)) totals.set(name, Math.max(totals.get(name) ?? 0, ms / result.units));
   }
-  const rows = [...totals].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name]) => name);
-  const lines = [`| ${unit} | ${results.map((result) => SUBJECT_LABELS[result.id]).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`];
+  const rows = [...totals]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name]) => name);
+  const lines = [
+    `| ${unit} | ${results.map((result) => SUBJECT_LABELS[result.id]).join(' | ')} |`,
+    `|---|${results.map(() => '---:').join('|')}|`,
+  ];
   for (const name of rows) {
     const cells = results.map((result) => {
       const ms = pick(result.summary).find(([entry]) => entry === name)?.[1] ?? 0;
@@ -128,10 +160,13 @@ async function main(): Promise<void> {
   });
   const kind = values.kind === 'stream' ? 'stream' : 'json';
   const ids = values.subjects.split(',').map((id) => id.trim()) as ProxyId[];
-  for (const id of ids) if (!(id in SUBJECT_LABELS) || (id as SubjectId) === 'direct') throw new Error(`unknown subject ${id}`);
+  for (const id of ids)
+    if (!(id in SUBJECT_LABELS) || (id as SubjectId) === 'direct') throw new Error(`unknown subject ${id}`);
   const pinning = setUpPinning();
   process.stderr.write(`${pinning.note}\n`);
-  const streamInternallyConfig = ids.includes('switchyard-stream-internally') ? writeStreamInternallyConfig() : undefined;
+  const streamInternallyConfig = ids.includes('switchyard-stream-internally')
+    ? writeStreamInternallyConfig()
+    : undefined;
   const results: Profiled[] = [];
   for (const id of ids) {
     results.push(
@@ -144,13 +179,20 @@ async function main(): Promise<void> {
       }),
     );
   }
-  const unit = kind === 'json' ? 'per JSON request' : `per stream (${values.streams} concurrent, ${STREAM.chunks} chunks)`;
+  const unit =
+    kind === 'json' ? 'per JSON request' : `per stream (${values.streams} concurrent, ${STREAM.chunks} chunks)`;
   const top = Number(values.top);
-  console.log(`\nCPU ${unit} (from /proc, while profiling): ${results.map((result) => `${SUBJECT_LABELS[result.id]} ${result.cpuMsPerUnit.toFixed(3)} ms`).join(', ')}`);
-  console.log(`Profiled samples ${unit}: ${results.map((result) => `${SUBJECT_LABELS[result.id]} ${(result.summary.totalMs / result.units).toFixed(3)} ms`).join(', ')}\n`);
+  console.log(
+    `\nCPU ${unit} (from /proc, while profiling): ${results.map((result) => `${SUBJECT_LABELS[result.id]} ${result.cpuMsPerUnit.toFixed(3)} ms`).join(', ')}`,
+  );
+  console.log(
+    `Profiled samples ${unit}: ${results.map((result) => `${SUBJECT_LABELS[result.id]} ${(result.summary.totalMs / result.units).toFixed(3)} ms`).join(', ')}\n`,
+  );
   console.log(`#### Self time by layer, ${unit}\n\n${table(results, (summary) => summary.byCategory, top, 'layer')}\n`);
   console.log(`#### Self time by module, ${unit}\n\n${table(results, (summary) => summary.byModule, top, 'module')}\n`);
-  console.log(`#### Inclusive time by function, ${unit}\n\n${table(results, (summary) => summary.byInclusive, top * 2, 'function')}\n`);
+  console.log(
+    `#### Inclusive time by function, ${unit}\n\n${table(results, (summary) => summary.byInclusive, top * 2, 'function')}\n`,
+  );
 }
 
 main()
@@ -159,7 +201,9 @@ main()
     process.exit(0);
   })
   .catch(async (error: unknown) => {
-    process.stderr.write(`profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     await stopAllChildren();
     process.exit(1);
   });

@@ -34,10 +34,14 @@ const total = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const idleSeconds = Number(values.idle);
 const every = Number(values.every);
-const extraEnv = Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+const extraEnv = Object.fromEntries(
+  values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PRELOADS = ['./lib/exit-with-parent.ts', './lib/report-memory.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+const PRELOADS = ['./lib/exit-with-parent.ts', './lib/report-memory.ts'].map((path) =>
+  fileURLToPath(new URL(path, import.meta.url)),
+);
 const MODELS = values.models.split(',');
 
 function freePort(): Promise<number> {
@@ -82,27 +86,35 @@ function largestMappings(pid: number): string {
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) byKind.set(kind, (byKind.get(kind) ?? 0) + Number(rss[1]) / 1024);
   }
-  return [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([name, mbs]) => `${name.split('/').pop()} ${mbs.toFixed(0)} MB`).join(', ');
+  return [...byKind]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([name, mbs]) => `${name.split('/').pop()} ${mbs.toFixed(0)} MB`)
+    .join(', ');
 }
 
 const upstreams = await startUpstreams();
 const port = await freePort();
-const gateway = spawn(process.execPath, ['--expose-gc', ...values['node-flag'], ...PRELOADS.flatMap((p) => ['--import', p]), 'src/node.ts'], {
-  cwd: ROOT,
-  env: {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    PORT: String(port),
-    SWITCHYARD_LOG_LEVEL: 'error',
-    OPENAI_API_KEY: 'sk-soak-openai-0000000000000000',
-    OPENAI_BASE_URL: `${upstreams.openai.url}/v1`,
-    ANTHROPIC_API_KEY: 'sk-ant-soak-000000000000000000',
-    ANTHROPIC_BASE_URL: upstreams.anthropic.url,
-    GEMINI_API_KEY: 'AIza-soak-0000000000000000000000',
-    GEMINI_BASE_URL: upstreams.gemini.url,
-    ...extraEnv,
+const gateway = spawn(
+  process.execPath,
+  ['--expose-gc', ...values['node-flag'], ...PRELOADS.flatMap((p) => ['--import', p]), 'src/node.ts'],
+  {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PORT: String(port),
+      SWITCHYARD_LOG_LEVEL: 'error',
+      OPENAI_API_KEY: 'sk-soak-openai-0000000000000000',
+      OPENAI_BASE_URL: `${upstreams.openai.url}/v1`,
+      ANTHROPIC_API_KEY: 'sk-ant-soak-000000000000000000',
+      ANTHROPIC_BASE_URL: upstreams.anthropic.url,
+      GEMINI_API_KEY: 'AIza-soak-0000000000000000000000',
+      GEMINI_BASE_URL: upstreams.gemini.url,
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   },
-  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-});
+);
 const base = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   try {
@@ -129,8 +141,12 @@ async function sample(label: string): Promise<void> {
   console.log(row);
 }
 
-console.log(`gateway pid ${gateway.pid}, ${total} requests, concurrency ${concurrency}, env ${JSON.stringify(extraEnv)} ${values['node-flag'].join(' ')}`);
-console.log('| at | RSS MB | of which lazily freed MB | heap used MB | heap total MB | external MB | arrayBuffers MB |');
+console.log(
+  `gateway pid ${gateway.pid}, ${total} requests, concurrency ${concurrency}, env ${JSON.stringify(extraEnv)} ${values['node-flag'].join(' ')}`,
+);
+console.log(
+  '| at | RSS MB | of which lazily freed MB | heap used MB | heap total MB | external MB | arrayBuffers MB |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 await sample('start');
 let sent = 0;
@@ -144,7 +160,11 @@ async function worker(): Promise<void> {
     const response = await fetch(`${base}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODELS[i % MODELS.length], stream, messages: [{ role: 'user', content: `Hello ${i}` }] }),
+      body: JSON.stringify({
+        model: MODELS[i % MODELS.length],
+        stream,
+        messages: [{ role: 'user', content: `Hello ${i}` }],
+      }),
     });
     await response.text();
     if (!response.ok) failed++;

@@ -46,12 +46,22 @@ export function categoryOf(module: string): string {
   if (module === 'node:internal/webstreams') return 'web streams';
   if (module === '((garbage collector))') return 'garbage collector';
   if (/^node:internal\/(abort_controller|event_target)$/.test(module)) return 'AbortSignal / EventTarget';
-  if (module === '(runMicrotasks)' || module === 'node:internal/process' || module === 'node:internal/async_hooks') return 'promises / microtasks / nextTick';
-  if (/^node:(_http_|net$|internal\/(streams|stream_base_commons|http)|events$)/.test(module) || /^\((writev|writeUtf8String|writeLatin1String|writeBuffer|parse|execute|consume)\)$/.test(module)) {
+  if (module === '(runMicrotasks)' || module === 'node:internal/process' || module === 'node:internal/async_hooks')
+    return 'promises / microtasks / nextTick';
+  if (
+    /^node:(_http_|net$|internal\/(streams|stream_base_commons|http)|events$)/.test(module) ||
+    /^\((writev|writeUtf8String|writeLatin1String|writeBuffer|parse|execute|consume)\)$/.test(module)
+  ) {
     return 'node http / net / streams';
   }
-  if (/^node:internal\/(encoding|buffer)$/.test(module) || module === 'node:buffer' || /^\((decodeUTF8|set TextDecoder|encodeInto|encodeUtf8String)\)$/.test(module)) return 'text encoding / buffers';
-  if (/^node:internal\/(timers)$/.test(module) || module === 'node:timers' || module === '(getLibuvNow)') return 'timers';
+  if (
+    /^node:internal\/(encoding|buffer)$/.test(module) ||
+    module === 'node:buffer' ||
+    /^\((decodeUTF8|set TextDecoder|encodeInto|encodeUtf8String)\)$/.test(module)
+  )
+    return 'text encoding / buffers';
+  if (/^node:internal\/(timers)$/.test(module) || module === 'node:timers' || module === '(getLibuvNow)')
+    return 'timers';
   if (module.startsWith('src/') || module.startsWith('providers/')) return `switchyard ${module}`;
   if (module.startsWith('bench/')) return 'bench';
   return 'other';
@@ -107,7 +117,13 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     }
   });
   const sorted = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]);
-  return { totalMs, byCategory: sorted(categoryTime), byModule: sorted(moduleTime), bySelf: sorted(selfTime), byInclusive: sorted(inclusiveTime) };
+  return {
+    totalMs,
+    byCategory: sorted(categoryTime),
+    byModule: sorted(moduleTime),
+    bySelf: sorted(selfTime),
+    byInclusive: sorted(inclusiveTime),
+  };
 }
 
 function main(): void {
@@ -122,7 +138,8 @@ function main(): void {
   }
   const top = Number(values.top);
   const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-  const keep = (entries: Array<[string, number]>) => (values.filter ? entries.filter(([name]) => name.includes(values.filter ?? '')) : entries);
+  const keep = (entries: Array<[string, number]>) =>
+    values.filter ? entries.filter(([name]) => name.includes(values.filter ?? '')) : entries;
   const print = (title: string, entries: Array<[string, number]>) => {
     console.log(`\n${title}`);
     for (const [name, ms] of keep(entries).slice(0, top)) {

@@ -14,7 +14,14 @@
  * Run: PORT=... [BENCH_TTFB_MS=50 BENCH_INTERVAL_MS=50 BENCH_CHUNKS=40] node bench/upstream.ts
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { ANSWER_TOKENS, completionJson, PACED_METADATA, streamFrames, upstreamHeaders, type StreamFrames } from './lib/fixtures.ts';
+import {
+  ANSWER_TOKENS,
+  completionJson,
+  PACED_METADATA,
+  type StreamFrames,
+  streamFrames,
+  upstreamHeaders,
+} from './lib/fixtures.ts';
 
 const port = Number(process.env.PORT ?? 0);
 const ttfbMs = Number(process.env.BENCH_TTFB_MS ?? 50);
@@ -30,7 +37,9 @@ const framesWithoutUsage = streamFrames(false);
 
 function wholeStream(frames: StreamFrames, includeUsage: boolean): Buffer {
   const chunks = ANSWER_TOKENS.length;
-  return Buffer.from(frames.role + frames.content.join('') + frames.finish + (includeUsage ? frames.usage(chunks) : '') + frames.done);
+  return Buffer.from(
+    frames.role + frames.content.join('') + frames.finish + (includeUsage ? frames.usage(chunks) : '') + frames.done,
+  );
 }
 const wholeStreamWithUsage = wholeStream(framesWithUsage, true);
 const wholeStreamWithoutUsage = wholeStream(framesWithoutUsage, false);
@@ -54,14 +63,17 @@ function parseRequest(raw: string): ParsedRequest | undefined {
     return undefined;
   }
   if (!isRecord(body)) return undefined;
-  const options = body['stream_options'];
-  const metadata = body['metadata'];
-  const maxTokens = body['max_tokens'] ?? body['max_completion_tokens'];
+  const options = body.stream_options;
+  const metadata = body.metadata;
+  const maxTokens = body.max_tokens ?? body.max_completion_tokens;
   return {
-    stream: body['stream'] === true,
-    paced: isRecord(metadata) && metadata['bench_pacing'] === PACED_METADATA.bench_pacing,
-    includeUsage: isRecord(options) && options['include_usage'] === true,
-    chunks: typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0 ? Math.min(maxTokens, MAX_CHUNKS) : defaultChunks,
+    stream: body.stream === true,
+    paced: isRecord(metadata) && metadata.bench_pacing === PACED_METADATA.bench_pacing,
+    includeUsage: isRecord(options) && options.include_usage === true,
+    chunks:
+      typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0
+        ? Math.min(maxTokens, MAX_CHUNKS)
+        : defaultChunks,
   };
 }
 

@@ -14,17 +14,17 @@
  *
  * Talks only to 127.0.0.1; every loop is bounded; the upstream child and workerd stop at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { chatRequestBody } from './lib/fixtures.ts';
 import { freePort } from './lib/children.ts';
+import { chatRequestBody } from './lib/fixtures.ts';
 import { cpuTimeMs } from './lib/proc.ts';
 import { UPSTREAM_SCRIPT } from './lib/subjects.ts';
-import { bundleWorker, startWorkerd, type RunningWorkerd } from './lib/workerd.ts';
+import { bundleWorker, type RunningWorkerd, startWorkerd } from './lib/workerd.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' } } });
 const REQUESTS = Math.min(5000, Math.max(10, Number(values.requests)));
@@ -56,11 +56,28 @@ const ANTHROPIC_ANSWER = JSON.stringify({
 
 /** The same answer as Anthropic streams it (the gateway streams internally by default). */
 const ANTHROPIC_STREAM = [
-  ['message_start', { type: 'message_start', message: { ...JSON.parse(ANTHROPIC_ANSWER), content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } } }],
+  [
+    'message_start',
+    {
+      type: 'message_start',
+      message: {
+        ...JSON.parse(ANTHROPIC_ANSWER),
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 12, output_tokens: 1 },
+      },
+    },
+  ],
   ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
-  ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello from Claude.' } }],
+  [
+    'content_block_delta',
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello from Claude.' } },
+  ],
   ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-  ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }],
+  [
+    'message_delta',
+    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } },
+  ],
   ['message_stop', { type: 'message_stop' }],
 ]
   .map(([event, data]) => `event: ${event as string}\ndata: ${JSON.stringify(data)}\n\n`)
@@ -89,7 +106,13 @@ const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as Addre
 async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [UPSTREAM_SCRIPT], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), BENCH_TTFB_MS: '0', BENCH_INTERVAL_MS: '0', BENCH_CHUNKS: '40' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      BENCH_TTFB_MS: '0',
+      BENCH_INTERVAL_MS: '0',
+      BENCH_CHUNKS: '40',
+    },
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${port}`;
@@ -116,7 +139,11 @@ async function send(worker: RunningWorkerd, body: string): Promise<void> {
 }
 
 /** CPU ms of the workerd process per request over `count` sequential requests (after a warm-up). */
-async function cpuPerRequest(worker: RunningWorkerd, body: string, count: number): Promise<{ cpuMs: number; wallMs: number }> {
+async function cpuPerRequest(
+  worker: RunningWorkerd,
+  body: string,
+  count: number,
+): Promise<{ cpuMs: number; wallMs: number }> {
   const pid = worker.pid();
   if (pid === undefined) throw new Error('no workerd process found');
   for (let i = 0; i < 20; i++) await send(worker, body);
@@ -131,9 +158,20 @@ async function main(): Promise<void> {
   const raw = readFileSync(bundle.script);
   const gzip = gzipSync(raw, { level: 9 }).length;
   const upstream = await startUpstream();
-  const failing = await listen(() => ({ status: 500, body: JSON.stringify({ error: { message: 'The server had an error.', type: 'server_error', param: null, code: null } }) }));
+  const failing = await listen(() => ({
+    status: 500,
+    body: JSON.stringify({
+      error: { message: 'The server had an error.', type: 'server_error', param: null, code: null },
+    }),
+  }));
   const anthropic = await listen(() => ({ status: 200, body: ANTHROPIC_ANSWER }), ANTHROPIC_STREAM);
-  const baseEnv = { GATEWAY_API_KEYS: GATEWAY_KEY, OPENAI_API_KEY: 'sk-bench', ANTHROPIC_API_KEY: 'sk-ant-bench', SWITCHYARD_LOG_LEVEL: 'error', SWITCHYARD_CONFIG_YAML: NO_TRIPS };
+  const baseEnv = {
+    GATEWAY_API_KEYS: GATEWAY_KEY,
+    OPENAI_API_KEY: 'sk-bench',
+    ANTHROPIC_API_KEY: 'sk-ant-bench',
+    SWITCHYARD_LOG_LEVEL: 'error',
+    SWITCHYARD_CONFIG_YAML: NO_TRIPS,
+  };
   const rows: Array<[string, string]> = [];
   try {
     const healthy = await startWorkerd(bundle, { env: { ...baseEnv, OPENAI_BASE_URL: `${upstream.url}/v1` } });
@@ -142,7 +180,10 @@ async function main(): Promise<void> {
       const before = cpuTimeMs(pid);
       const t0 = performance.now();
       await send(healthy, chatRequestBody({ stream: false, maxTokens: 256 }));
-      rows.push(['first request of a new isolate (json)', `${(cpuTimeMs(pid) - before).toFixed(1)} ms CPU, ${(performance.now() - t0).toFixed(1)} ms wall`]);
+      rows.push([
+        'first request of a new isolate (json)',
+        `${(cpuTimeMs(pid) - before).toFixed(1)} ms CPU, ${(performance.now() - t0).toFixed(1)} ms wall`,
+      ]);
       const json = await cpuPerRequest(healthy, chatRequestBody({ stream: false, maxTokens: 256 }), REQUESTS);
       rows.push(['json', `${json.cpuMs.toFixed(2)} ms CPU, ${json.wallMs.toFixed(2)} ms wall`]);
       const stream = await cpuPerRequest(healthy, chatRequestBody({ stream: true, maxTokens: 40 }), REQUESTS);
@@ -150,10 +191,15 @@ async function main(): Promise<void> {
     } finally {
       await healthy.close();
     }
-    const failover = await startWorkerd(bundle, { env: { ...baseEnv, OPENAI_BASE_URL: `${urlOf(failing)}/v1`, ANTHROPIC_BASE_URL: urlOf(anthropic) } });
+    const failover = await startWorkerd(bundle, {
+      env: { ...baseEnv, OPENAI_BASE_URL: `${urlOf(failing)}/v1`, ANTHROPIC_BASE_URL: urlOf(anthropic) },
+    });
     try {
       const result = await cpuPerRequest(failover, chatRequestBody({ stream: false, maxTokens: 256 }), REQUESTS);
-      rows.push(['failover (OpenAI 500 + retry → Anthropic)', `${result.cpuMs.toFixed(2)} ms CPU, ${result.wallMs.toFixed(2)} ms wall`]);
+      rows.push([
+        'failover (OpenAI 500 + retry → Anthropic)',
+        `${result.cpuMs.toFixed(2)} ms CPU, ${result.wallMs.toFixed(2)} ms wall`,
+      ]);
     } finally {
       await failover.close();
     }
@@ -163,7 +209,9 @@ async function main(): Promise<void> {
     anthropic.close();
     bundle.remove();
   }
-  console.log(`Switchyard on workerd ${bundle.compatibilityDate} (${bundle.compatibilityFlags.join(', ')}), ${REQUESTS} sequential requests per kind`);
+  console.log(
+    `Switchyard on workerd ${bundle.compatibilityDate} (${bundle.compatibilityFlags.join(', ')}), ${REQUESTS} sequential requests per kind`,
+  );
   console.log(`bundle: ${(raw.length / 1024).toFixed(1)} KiB, gzip ${(gzip / 1024).toFixed(1)} KiB`);
   console.log('CPU per request of the workerd process (isolate + Durable Object), and wall time:');
   for (const [kind, figure] of rows) console.log(`  ${kind.padEnd(44)} ${figure}`);

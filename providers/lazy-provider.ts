@@ -8,7 +8,11 @@ import type { Provider, ProviderCall, ProviderResult, ProviderSettings } from '.
 
 export type ProviderFactory = (settings: ProviderSettings) => Provider;
 
-export function lazyProvider(name: string, defaultModel: string, load: () => Promise<ProviderFactory>): ProviderFactory {
+export function lazyProvider(
+  name: string,
+  defaultModel: string,
+  load: () => Promise<ProviderFactory>,
+): ProviderFactory {
   return function createLazyProvider(settings) {
     const ready = load().then((factory) => factory(settings));
     // A failed import is reported by the first call that needs the provider, not as an unhandled rejection.

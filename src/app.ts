@@ -4,21 +4,21 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ResponseCache } from './cache/serve-cached.ts';
 import type { GatewayConfig } from './config/load-config.ts';
-import type { KeyPool } from './limits/key-pool.ts';
-import type { HealthMonitor } from './health/types.ts';
-import type { EngineDeps } from './routing/execute.ts';
-import { createChatHandler } from './http/chat-handler.ts';
 import { GatewayError } from './gateway-error.ts';
-import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
 import type { HealthReport } from './health/health-report.ts';
-import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
-import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import type { HealthMonitor } from './health/types.ts';
+import { bearerToken, createKeyChecker, requireApiKey } from './http/auth.ts';
+import { createChatHandler } from './http/chat-handler.ts';
+import { requireJson } from './http/require-json.ts';
+import { newRequestId } from './http/response-headers.ts';
+import type { KeyPool } from './limits/key-pool.ts';
+import type { EngineDeps } from './routing/execute.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
-import { newRequestId } from './http/response-headers.ts';
-import type { ResponseCache } from './cache/serve-cached.ts';
-import { requireJson } from './http/require-json.ts';
+import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 
 export interface AppDeps extends EngineDeps {
   config: GatewayConfig;
@@ -59,9 +59,21 @@ export function createApp(deps: AppDeps): Hono {
       return c.json(error.toBody(), error.status as 400, error.headers);
     }
     const id = newRequestId();
-    deps.logger.log('error', 'unhandled_error', { request_id: id, message: error.message, name: error.name, stack: error.stack });
+    deps.logger.log('error', 'unhandled_error', {
+      request_id: id,
+      message: error.message,
+      name: error.name,
+      stack: error.stack,
+    });
     return c.json(
-      { error: { message: `The gateway hit an internal error (request id ${id}).`, type: 'server_error', param: null, code: 'internal_error' } },
+      {
+        error: {
+          message: `The gateway hit an internal error (request id ${id}).`,
+          type: 'server_error',
+          param: null,
+          code: 'internal_error',
+        },
+      },
       500,
       { 'x-should-retry': 'false', 'x-request-id': id },
     );
@@ -69,7 +81,14 @@ export function createApp(deps: AppDeps): Hono {
 
   app.notFound(function notFound(c) {
     return c.json(
-      { error: { message: `Unknown endpoint: ${c.req.method} ${c.req.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } },
+      {
+        error: {
+          message: `Unknown endpoint: ${c.req.method} ${c.req.path}`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'unknown_url',
+        },
+      },
       404,
     );
   });
@@ -101,7 +120,12 @@ export function createApp(deps: AppDeps): Hono {
   if (config.apiKeys.length > 0) v1.use('*', requireApiKey(config.apiKeys));
   else if (refuseAll) {
     v1.use('*', async function refuseWithoutGatewayKeys() {
-      throw new GatewayError({ status: 401, type: 'invalid_request_error', code: 'gateway_keys_not_configured', message: NO_GATEWAY_KEYS });
+      throw new GatewayError({
+        status: 401,
+        type: 'invalid_request_error',
+        code: 'gateway_keys_not_configured',
+        message: NO_GATEWAY_KEYS,
+      });
     });
   }
   v1.post(
@@ -109,7 +133,12 @@ export function createApp(deps: AppDeps): Hono {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` });
+        throw new GatewayError({
+          status: 413,
+          type: 'invalid_request_error',
+          code: 'request_too_large',
+          message: `The request body exceeds ${MAX_BODY_BYTES} bytes.`,
+        });
       },
     }),
     requireJson(),
@@ -119,8 +148,12 @@ export function createApp(deps: AppDeps): Hono {
     const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);
     const seen = new Map<string, string>();
     for (const route of config.routes.values()) seen.set(route.name, 'switchyard');
-    for (const [name, pool] of deps.pools) if (pool.defaultModel && !seen.has(pool.defaultModel)) seen.set(pool.defaultModel, name);
-    return c.json({ object: 'list', data: [...seen].map(([id, owner]) => ({ id, object: 'model', created, owned_by: owner })) });
+    for (const [name, pool] of deps.pools)
+      if (pool.defaultModel && !seen.has(pool.defaultModel)) seen.set(pool.defaultModel, name);
+    return c.json({
+      object: 'list',
+      data: [...seen].map(([id, owner]) => ({ id, object: 'model', created, owned_by: owner })),
+    });
   });
   app.route('/v1', v1);
 
@@ -133,7 +166,12 @@ function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
   const admin = new Hono();
   admin.use('*', async function requireAdminKey(c, next) {
     if (!(await check(bearerToken(c.req.header('authorization'))))) {
-      throw new GatewayError({ status: 401, type: 'invalid_request_error', code: 'invalid_admin_key', message: 'This endpoint needs the admin key.' });
+      throw new GatewayError({
+        status: 401,
+        type: 'invalid_request_error',
+        code: 'invalid_admin_key',
+        message: 'This endpoint needs the admin key.',
+      });
     }
     await next();
   });
@@ -147,7 +185,12 @@ function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
   });
   const known = (name: string) => {
     if (!deps.pools.has(name)) {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_provider', message: `No configured provider named "${name}".` });
+      throw new GatewayError({
+        status: 404,
+        type: 'invalid_request_error',
+        code: 'unknown_provider',
+        message: `No configured provider named "${name}".`,
+      });
     }
   };
   admin.post('/providers/:name/drain', async function drain(c) {
@@ -184,14 +227,23 @@ function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
     });
     // The page carries no data and no key; it asks for the admin key and reads /admin/dashboard.json.
     app.get('/dashboard', function dashboardPage(c) {
-      return c.html(DASHBOARD_HTML, 200, { 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'" });
+      return c.html(DASHBOARD_HTML, 200, {
+        'cache-control': 'no-store',
+        'content-security-policy':
+          "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'",
+      });
     });
   }
   if (deps.metrics) {
     const metrics = deps.metrics;
     app.get('/metrics', async function prometheusMetrics(c) {
       if (!(await check(bearerToken(c.req.header('authorization'))))) {
-        throw new GatewayError({ status: 401, type: 'invalid_request_error', code: 'invalid_admin_key', message: 'This endpoint needs the admin key.' });
+        throw new GatewayError({
+          status: 401,
+          type: 'invalid_request_error',
+          code: 'invalid_admin_key',
+          message: 'This endpoint needs the admin key.',
+        });
       }
       return new Response(await metrics.text(), { status: 200, headers: { 'content-type': metrics.contentType } });
     });

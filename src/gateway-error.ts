@@ -28,7 +28,11 @@ export class GatewayError extends Error {
    * When routing gave up: how many attempts it made and why each was abandoned (for the explaining headers);
    * `records`, each attempt's provider, key, result and time, for telemetry.
    */
-  trail?: { attempts: number; fallbackReasons: string[]; records?: ReadonlyArray<{ provider: string; key: string; ok: boolean; reason?: string; ms: number }> };
+  trail?: {
+    attempts: number;
+    fallbackReasons: string[];
+    records?: ReadonlyArray<{ provider: string; key: string; ok: boolean; reason?: string; ms: number }>;
+  };
 
   constructor(init: GatewayErrorInit) {
     super(init.message);

@@ -4,22 +4,22 @@
  * the health store, the clock and the logger.
  */
 import type { Hono } from 'hono';
-import { createApp, type AppDeps } from './app.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { PROVIDER_NAMES, PROVIDERS, type ProviderFactory } from '../providers/registry.ts';
+import type { HttpTransport } from '../providers/shared/http-transport.ts';
+import { type AppDeps, createApp } from './app.ts';
+import type { CacheStore } from './cache/cache-store.ts';
+import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
+import { createResponseCache } from './cache/serve-cached.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { GatewayConfig } from './config/load-config.ts';
 import type { HealthMonitor } from './health/types.ts';
 import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
-import { createLogger, type Logger } from './telemetry/logger.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import { createLogger, type Logger } from './telemetry/logger.ts';
 import { observeCache } from './telemetry/observe-cache.ts';
 import { observeOutcomes } from './telemetry/observe-outcomes.ts';
 import { combineSinks, type TelemetrySink } from './telemetry/telemetry-sink.ts';
-import type { CacheStore } from './cache/cache-store.ts';
-import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
-import { createResponseCache } from './cache/serve-cached.ts';
-import { PROVIDERS, PROVIDER_NAMES, type ProviderFactory } from '../providers/registry.ts';
-import type { HttpTransport } from '../providers/shared/http-transport.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;

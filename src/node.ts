@@ -7,25 +7,24 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
-import { ConfigError, resolveConfig, type GatewayConfig } from './config/load-config.ts';
-import { MAX_CONFIG_BYTES } from './config/bounds.ts';
-import { clientErrorResponse } from './http/client-error-response.ts';
-import { buildGatewayParts, readLogLevel, type GatewayParts } from './config/build-gateway-parts.ts';
-import { undiciTransport } from './transport/undici-transport.ts';
-import { createLogger } from './telemetry/logger.ts';
-import type { HealthStore } from './health/health-store.ts';
-import { createMemoryHealthStore } from './health/memory-store.ts';
-import type { RedisConnection } from './health/redis-store.ts';
-import type { Logger } from './telemetry/logger.ts';
-import type { HealthAlert } from './health/alerts.ts';
+import { PROVIDER_NAMES } from '../providers/registry.ts';
 import type { CacheStore } from './cache/cache-store.ts';
 import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
 import type { RedisCacheConnection } from './cache/redis-cache-store.ts';
-import { PROVIDER_NAMES } from '../providers/registry.ts';
 import { systemClock } from './clock.ts';
+import { MAX_CONFIG_BYTES } from './config/bounds.ts';
+import { buildGatewayParts, type GatewayParts, readLogLevel } from './config/build-gateway-parts.ts';
+import { ConfigError, type GatewayConfig, resolveConfig } from './config/load-config.ts';
+import type { HealthStore } from './health/health-store.ts';
+import { createMemoryHealthStore } from './health/memory-store.ts';
+import type { RedisConnection } from './health/redis-store.ts';
+import { clientErrorResponse } from './http/client-error-response.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
+import type { Logger } from './telemetry/logger.ts';
+import { createLogger } from './telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-client-metrics.ts';
 import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
+import { undiciTransport } from './transport/undici-transport.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -45,13 +44,17 @@ function readBounded(path: string): string {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    for (let read = 1; read > 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let read = 1; read > 0 && length < buffer.length; length += read)
+      read = readSync(fd, buffer, length, buffer.length - length, null);
   } catch (error) {
-    throw new ConfigError(`SWITCHYARD_CONFIG: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`);
+    throw new ConfigError(
+      `SWITCHYARD_CONFIG: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`,
+    );
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  if (length > MAX_CONFIG_BYTES) throw new ConfigError(`SWITCHYARD_CONFIG: ${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
+  if (length > MAX_CONFIG_BYTES)
+    throw new ConfigError(`SWITCHYARD_CONFIG: ${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
   return buffer.toString('utf8', 0, length);
 }
 
@@ -60,7 +63,10 @@ function readBounded(path: string): string {
  * Anything that is not a ConfigError is a gateway bug; it is reported by name only.
  */
 function refuseToStart(error: unknown): never {
-  const message = error instanceof ConfigError ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'} while loading the configuration`;
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : `unexpected ${error instanceof Error ? error.name : 'error'} while loading the configuration`;
   console.error(`switchyard: configuration error: ${message}`);
   process.exit(1);
 }
@@ -102,7 +108,10 @@ function buildTelemetry(config: GatewayConfig): { metrics?: PromMetrics; dashboa
   if (!config.adminKey) return {};
   const dashboard = createDashboardRecorder(systemClock.now);
   if (process.env.SWITCHYARD_METRICS === 'off') return { dashboard };
-  const known = [...config.routes.keys(), ...config.providers.flatMap((provider) => (provider.defaultModel ? [provider.defaultModel] : []))];
+  const known = [
+    ...config.routes.keys(),
+    ...config.providers.flatMap((provider) => (provider.defaultModel ? [provider.defaultModel] : [])),
+  ];
   return { dashboard, metrics: createPromMetrics({ knownModels: known }) };
 }
 
@@ -110,7 +119,12 @@ async function loadTracing(logger: Logger): Promise<TelemetrySink | undefined> {
   const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return undefined;
   const { createOtlpTracer } = await import('./telemetry/traces/otlp-tracer.ts');
-  const tracer = createOtlpTracer({ endpoint, serviceName: process.env.OTEL_SERVICE_NAME ?? 'switchyard', headers: process.env.OTEL_EXPORTER_OTLP_HEADERS, onError: (message: string) => logger.log('warn', 'otlp_export_failed', { message }) });
+  const tracer = createOtlpTracer({
+    endpoint,
+    serviceName: process.env.OTEL_SERVICE_NAME ?? 'switchyard',
+    headers: process.env.OTEL_EXPORTER_OTLP_HEADERS,
+    onError: (message: string) => logger.log('warn', 'otlp_export_failed', { message }),
+  });
   logger.log('info', 'tracing', { exporter: 'otlp/http+json' });
   return tracer;
 }
@@ -170,13 +184,23 @@ async function main(): Promise<void> {
     refuseToStart(error);
   }
   const { gateway, health } = parts;
-  telemetry.metrics?.observe({ health: gateway.deps.health, pools: gateway.deps.pools, budget: gateway.deps.budget, report: () => health.report() });
+  telemetry.metrics?.observe({
+    health: gateway.deps.health,
+    pools: gateway.deps.pools,
+    budget: gateway.deps.budget,
+    report: () => health.report(),
+  });
 
   if (config.providers.length === 0) {
-    logger.log('warn', 'no_providers', { message: 'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.' });
+    logger.log('warn', 'no_providers', {
+      message:
+        'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.',
+    });
   }
   if (config.apiKeys.length === 0) {
-    logger.log('warn', 'unauthenticated', { message: 'GATEWAY_API_KEYS is not set: any local process can use the provider keys. Listening on loopback only.' });
+    logger.log('warn', 'unauthenticated', {
+      message: 'GATEWAY_API_KEYS is not set: any local process can use the provider keys. Listening on loopback only.',
+    });
   }
   if (config.hostNote) logger.log('warn', 'host_overridden', { message: config.hostNote });
 
@@ -187,21 +211,33 @@ async function main(): Promise<void> {
     // Node checks those timeouts on this interval (default 30 s, which would add up to 30 s to each).
     connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
   };
-  const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host, serverOptions }, (info) => {
-    logger.log('info', 'listening', {
-      url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
-      providers: config.providers.map((provider) => `${provider.name}(${provider.apiKeys.length} key${provider.apiKeys.length === 1 ? '' : 's'})`),
-      routes: [...config.routes.keys()],
-      health_store: health.storeStatus().store,
-      cache: config.cache.enabled || [...config.routes.values()].some((route) => route.cache.enabled) ? cacheStore.kind : 'per-request',
-      authenticated: config.apiKeys.length > 0,
-    });
-  });
+  const server = serve(
+    { fetch: gateway.app.fetch, port: config.port, hostname: config.host, serverOptions },
+    (info) => {
+      logger.log('info', 'listening', {
+        url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
+        providers: config.providers.map(
+          (provider) => `${provider.name}(${provider.apiKeys.length} key${provider.apiKeys.length === 1 ? '' : 's'})`,
+        ),
+        routes: [...config.routes.keys()],
+        health_store: health.storeStatus().store,
+        cache:
+          config.cache.enabled || [...config.routes.values()].some((route) => route.cache.enabled)
+            ? cacheStore.kind
+            : 'per-request',
+        authenticated: config.apiKeys.length > 0,
+      });
+    },
+  );
 
-  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, config.inbound));
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) =>
+    answerClientError(error, socket, config.inbound),
+  );
   server.on('error', (error: NodeJS.ErrnoException) => {
     // HOST is not echoed: like any variable it may hold a pasted key.
-    console.error(`switchyard: configuration error: cannot listen on port ${config.port} of HOST: ${error.code ?? error.name}`);
+    console.error(
+      `switchyard: configuration error: cannot listen on port ${config.port} of HOST: ${error.code ?? error.name}`,
+    );
     process.exit(1);
   });
 

@@ -9,16 +9,16 @@
  * reachable from anywhere. A configuration error is answered on every request, naming the variable.
  */
 import { DurableObject, type DurableObjectState, type ExecutionContext } from 'cloudflare:workers';
-import { buildGatewayParts, healthOptionsFrom, readLogLevel, type GatewayParts } from './config/build-gateway-parts.ts';
-import { loadConfig } from './config/parse-config-file.ts';
+import { PROVIDER_NAMES } from '../providers/registry.ts';
+import { buildGatewayParts, type GatewayParts, healthOptionsFrom, readLogLevel } from './config/build-gateway-parts.ts';
 import { ConfigError, type Env, type GatewayConfig } from './config/load-config.ts';
-import { createDurableHealthStore, type HealthObjectRpc, type StateNamespace } from './health/durable-store.ts';
+import { loadConfig } from './config/parse-config-file.ts';
 import { createHealthObject, type HealthObject } from './health/durable-health-object.ts';
+import { createDurableHealthStore, type HealthObjectRpc, type StateNamespace } from './health/durable-store.ts';
 import type { HealthRecord } from './health/health-record.ts';
 import type { SyncRequest } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
 import { createLogger } from './telemetry/logger.ts';
-import { PROVIDER_NAMES } from '../providers/registry.ts';
 
 /** The Durable Object binding's name in wrangler.toml. */
 const STATE_BINDING = 'SWITCHYARD_STATE';
@@ -54,7 +54,9 @@ function start(env: Bindings): GatewayParts | { error: ConfigError } {
     const namespace = env[STATE_BINDING];
     const notices: string[] = [];
     if (!isNamespace(namespace)) {
-      notices.push(`No ${STATE_BINDING} Durable Object binding: health is kept per isolate in memory, not shared (see wrangler.toml).`);
+      notices.push(
+        `No ${STATE_BINDING} Durable Object binding: health is kept per isolate in memory, not shared (see wrangler.toml).`,
+      );
     }
     const parts = buildGatewayParts({
       config,
@@ -66,7 +68,9 @@ function start(env: Bindings): GatewayParts | { error: ConfigError } {
       flushIntervalMs: FLUSH_INTERVAL_MS,
     });
     if (config.apiKeys.length === 0) {
-      parts.logger.log('warn', 'unauthenticated', { message: 'GATEWAY_API_KEYS is not set: /v1/* answers 401 until it is.' });
+      parts.logger.log('warn', 'unauthenticated', {
+        message: 'GATEWAY_API_KEYS is not set: /v1/* answers 401 until it is.',
+      });
     }
     for (const message of notices) parts.logger.log('warn', 'no_state_binding', { message });
     return parts;
@@ -79,8 +83,18 @@ function start(env: Bindings): GatewayParts | { error: ConfigError } {
 }
 
 function configErrorResponse(error: ConfigError): Response {
-  const body = { error: { message: `Gateway configuration error: ${error.message}`, type: 'server_error', param: null, code: 'configuration_error' } };
-  return new Response(JSON.stringify(body), { status: 500, headers: { 'content-type': 'application/json', 'x-should-retry': 'false' } });
+  const body = {
+    error: {
+      message: `Gateway configuration error: ${error.message}`,
+      type: 'server_error',
+      param: null,
+      code: 'configuration_error',
+    },
+  };
+  return new Response(JSON.stringify(body), {
+    status: 500,
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false' },
+  });
 }
 
 /** Hands the health work a streamed response starts (its outcome is recorded at the end) to waitUntil. */

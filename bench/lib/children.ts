@@ -3,10 +3,10 @@
  * they exit when this process goes away (see exit-with-parent.ts), tracked in one registry, and stopped on
  * normal exit, on errors and on Ctrl-C. Nothing here outlives the run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { pinnedCommand, type Pinning } from './pinning.ts';
+import { type Pinning, pinnedCommand } from './pinning.ts';
 
 const EXIT_WITH_PARENT = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url));
 const OUTPUT_TAIL_CHARS = 4000;

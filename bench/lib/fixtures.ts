@@ -35,9 +35,16 @@ export function chatRequestBody(options: { stream: boolean; maxTokens: number; p
   return JSON.stringify({
     model: MODEL,
     messages: [
-      { role: 'system', content: 'You are a concise assistant for backend engineers. Answer in one paragraph, no lists.' },
+      {
+        role: 'system',
+        content: 'You are a concise assistant for backend engineers. Answer in one paragraph, no lists.',
+      },
       { role: 'user', content: 'What does a retry budget protect against in a service mesh?' },
-      { role: 'assistant', content: 'It caps retries to a share of normal traffic, so that retries cannot multiply load on a struggling service and turn a partial outage into a full one.' },
+      {
+        role: 'assistant',
+        content:
+          'It caps retries to a share of normal traffic, so that retries cannot multiply load on a struggling service and turn a partial outage into a full one.',
+      },
       { role: 'user', content: 'And what does a circuit breaker add on top of that? Keep it short.' },
     ],
     temperature: 0.7,
@@ -55,7 +62,12 @@ function usage(completionTokens: number): Record<string, unknown> {
     completion_tokens: completionTokens,
     total_tokens: PROMPT_TOKENS + completionTokens,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 

@@ -4,9 +4,9 @@
  */
 import { Agent } from 'node:http';
 import { chatRequestBody } from './fixtures.ts';
-import { runLoad, type LoadRun } from './load.ts';
+import { type LoadRun, runLoad } from './load.ts';
 import { cpuTimeMs, memory } from './proc.ts';
-import { runStream, runSteadyStreams, type StreamResult } from './stream-client.ts';
+import { runSteadyStreams, runStream, type StreamResult } from './stream-client.ts';
 
 export interface Target {
   url: string;
@@ -35,13 +35,26 @@ function streamTimeoutMs(settings: StreamSettings, chunks: number): number {
 }
 
 /** `count` streams one after another, each `chunks` long: time to first token for a single caller. */
-export async function sequentialStreams(target: Target, settings: StreamSettings, count: number, chunks: number): Promise<StreamResult[]> {
+export async function sequentialStreams(
+  target: Target,
+  settings: StreamSettings,
+  count: number,
+  chunks: number,
+): Promise<StreamResult[]> {
   const agent = new Agent({ keepAlive: true });
   const body = streamBody(chunks);
   const results: StreamResult[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      results.push(await runStream({ url: target.url, body, agent, expectedChunks: chunks, timeoutMs: streamTimeoutMs(settings, chunks) }));
+      results.push(
+        await runStream({
+          url: target.url,
+          body,
+          agent,
+          expectedChunks: chunks,
+          timeoutMs: streamTimeoutMs(settings, chunks),
+        }),
+      );
     }
   } finally {
     agent.destroy();
@@ -74,7 +87,12 @@ export function streamLifetimeMs(settings: StreamSettings): number {
 }
 
 /** About `count` streams open at once for `windowMs` (after a ramp of one stream lifetime). */
-export async function concurrentStreams(target: Target, settings: StreamSettings, count: number, windowMs: number): Promise<StreamPhase> {
+export async function concurrentStreams(
+  target: Target,
+  settings: StreamSettings,
+  count: number,
+  windowMs: number,
+): Promise<StreamPhase> {
   const agent = new Agent({ keepAlive: true });
   const body = streamBody(settings.chunks);
   let peakRss = 0;
@@ -89,7 +107,14 @@ export async function concurrentStreams(target: Target, settings: StreamSettings
       concurrency: count,
       rampMs,
       windowMs,
-      start: () => runStream({ url: target.url, body, agent, expectedChunks: settings.chunks, timeoutMs: streamTimeoutMs(settings, settings.chunks) }),
+      start: () =>
+        runStream({
+          url: target.url,
+          body,
+          agent,
+          expectedChunks: settings.chunks,
+          timeoutMs: streamTimeoutMs(settings, settings.chunks),
+        }),
       sampleMs: RSS_SAMPLE_MS,
       sample: (at) => {
         if (at < windowStart) return;

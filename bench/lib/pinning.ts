@@ -20,10 +20,16 @@ export function setUpPinning(): Pinning {
     const out = execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' });
     allowed = parseCpuList(out.slice(out.lastIndexOf(':') + 1).trim());
   } catch {
-    return { enabled: false, note: 'not pinned: `taskset` (util-linux) is not available, so the load generator and the subject share all cores' };
+    return {
+      enabled: false,
+      note: 'not pinned: `taskset` (util-linux) is not available, so the load generator and the subject share all cores',
+    };
   }
   if (allowed.length < 2) {
-    return { enabled: false, note: `not pinned: only ${allowed.length} usable core(s), so the load generator and the subject share it` };
+    return {
+      enabled: false,
+      note: `not pinned: only ${allowed.length} usable core(s), so the load generator and the subject share it`,
+    };
   }
   const loadCore = allowed[0] as number;
   const subjectCore = allowed[allowed.length - 1] as number;
@@ -31,7 +37,10 @@ export function setUpPinning(): Pinning {
     // -a: every thread of this process (libuv pool, GC helpers), not only the main thread.
     execFileSync('taskset', ['-a', '-c', '-p', String(loadCore), String(process.pid)], { stdio: 'ignore' });
   } catch (error) {
-    return { enabled: false, note: `not pinned: taskset could not pin this process (${(error as Error).message.split('\n')[0]})` };
+    return {
+      enabled: false,
+      note: `not pinned: taskset could not pin this process (${(error as Error).message.split('\n')[0]})`,
+    };
   }
   const spare = allowed.length > 2 ? `; ${allowed.length - 2} more core(s) left unused` : '';
   return {
@@ -43,7 +52,11 @@ export function setUpPinning(): Pinning {
 }
 
 /** The command line that starts `argv` on `core` (or unpinned). */
-export function pinnedCommand(pinning: Pinning, core: number | undefined, argv: readonly string[]): { command: string; args: string[] } {
+export function pinnedCommand(
+  pinning: Pinning,
+  core: number | undefined,
+  argv: readonly string[],
+): { command: string; args: string[] } {
   const [command, ...args] = argv;
   if (command === undefined) throw new Error('empty command line');
   if (!pinning.enabled || core === undefined) return { command, args };

@@ -4,10 +4,15 @@
  */
 import type { LoadRun } from './load.ts';
 import type { StreamPhase } from './measure.ts';
-import { median, round, summarize, type Summary } from './stats.ts';
+import { median, round, type Summary, summarize } from './stats.ts';
 import type { StreamResult } from './stream-client.ts';
 
-export type SubjectId = 'direct' | 'hono-floor' | 'switchyard-memory' | 'switchyard-redis' | 'switchyard-stream-internally';
+export type SubjectId =
+  | 'direct'
+  | 'hono-floor'
+  | 'switchyard-memory'
+  | 'switchyard-redis'
+  | 'switchyard-stream-internally';
 
 export const SUBJECT_LABELS: Record<SubjectId, string> = {
   direct: 'direct (upstream)',
@@ -110,9 +115,15 @@ function streamFigures(
 ): StreamFigures {
   const results = sequential ?? (phases ?? []).flatMap((phase) => phase.results);
   const own = ttftSummary(results);
-  const baseResults = direct ? (sequential ? direct.sequentialStreams : (direct.phases.get(streams) ?? []).flatMap((phase) => phase.results)) : undefined;
+  const baseResults = direct
+    ? sequential
+      ? direct.sequentialStreams
+      : (direct.phases.get(streams) ?? []).flatMap((phase) => phase.results)
+    : undefined;
   const base = baseResults ? ttftSummary(baseResults) : undefined;
-  const failed = sequential ? sequential.filter((result) => !result.ok) : (phases ?? []).flatMap((phase) => phase.failed);
+  const failed = sequential
+    ? sequential.filter((result) => !result.ok)
+    : (phases ?? []).flatMap((phase) => phase.failed);
   const figures: StreamFigures = {
     streams,
     rounds: phases?.length ?? 1,
@@ -140,11 +151,16 @@ function streamFigures(
   if (isDirectFigures) return figures;
   figures.idleRssMb = median(phases.map((phase) => phase.idleRss)) / MB;
   figures.rssMb = median(phases.map((phase) => phase.peakRss)) / MB;
-  figures.mbPer1000Streams = median(phases.map((phase) => ((phase.peakRss - phase.idleRss) / phase.streams) * 1000)) / MB;
+  figures.mbPer1000Streams =
+    median(phases.map((phase) => ((phase.peakRss - phase.idleRss) / phase.streams) * 1000)) / MB;
   return figures;
 }
 
-export function computeFigures(raw: ReadonlyMap<SubjectId, RawSubject>, streamCounts: readonly number[], intervalMs: number): SubjectFigures[] {
+export function computeFigures(
+  raw: ReadonlyMap<SubjectId, RawSubject>,
+  streamCounts: readonly number[],
+  intervalMs: number,
+): SubjectFigures[] {
   const direct = raw.get('direct');
   const out: SubjectFigures[] = [];
   for (const [id, subject] of raw) {
@@ -158,7 +174,9 @@ export function computeFigures(raw: ReadonlyMap<SubjectId, RawSubject>, streamCo
       peakRssMb: subject.peakRss / MB,
       streaming: [
         streamFigures(1, undefined, subject.sequentialStreams, baseline, intervalMs, isDirect),
-        ...streamCounts.map((count) => streamFigures(count, subject.phases.get(count), undefined, baseline, intervalMs, isDirect)),
+        ...streamCounts.map((count) =>
+          streamFigures(count, subject.phases.get(count), undefined, baseline, intervalMs, isDirect),
+        ),
       ],
     });
   }
@@ -183,8 +201,12 @@ function fmt(value: number | null | undefined, digits = 3): string {
 /** Says when a figure was taken with a saturated subject or floor (then it reflects CPU, not the path). */
 function saturationNote(subject: StreamFigures | undefined, floor: StreamFigures | undefined): string {
   const saturated = [
-    subject?.subjectCorePercent != null && subject.subjectCorePercent >= SATURATED_CORE_PERCENT ? `subject at ${fmt(subject.subjectCorePercent, 0)}% of its core` : '',
-    floor?.subjectCorePercent != null && floor.subjectCorePercent >= SATURATED_CORE_PERCENT ? `floor at ${fmt(floor.subjectCorePercent, 0)}% of its core` : '',
+    subject?.subjectCorePercent != null && subject.subjectCorePercent >= SATURATED_CORE_PERCENT
+      ? `subject at ${fmt(subject.subjectCorePercent, 0)}% of its core`
+      : '',
+    floor?.subjectCorePercent != null && floor.subjectCorePercent >= SATURATED_CORE_PERCENT
+      ? `floor at ${fmt(floor.subjectCorePercent, 0)}% of its core`
+      : '',
   ].filter(Boolean);
   return saturated.length ? ` (saturated: ${saturated.join(', ')})` : '';
 }
@@ -201,28 +223,42 @@ export function evaluateTargets(figures: SubjectFigures[], memoryStreams: number
   const at = (figure: SubjectFigures, streams: number) => figure.streaming.find((phase) => phase.streams === streams);
   for (const id of ['switchyard-memory', 'switchyard-redis'] as const) {
     const subject = figures.find((figure) => figure.id === id);
-    const ratio = (target: string, value: (figure: SubjectFigures) => number | null | undefined, unit: string, note = ''): TargetResult => {
-      const mine = subject ? value(subject) ?? Number.NaN : Number.NaN;
-      const theirs = floor ? value(floor) ?? Number.NaN : Number.NaN;
+    const ratio = (
+      target: string,
+      value: (figure: SubjectFigures) => number | null | undefined,
+      unit: string,
+      note = '',
+    ): TargetResult => {
+      const mine = subject ? (value(subject) ?? Number.NaN) : Number.NaN;
+      const theirs = floor ? (value(floor) ?? Number.NaN) : Number.NaN;
       const r = mine / theirs;
       const measurable = Number.isFinite(r) && theirs > 0 && mine > 0;
       return {
         target,
         subject: id,
-        measured: measurable ? `${fmt(mine)} ${unit} vs floor ${fmt(theirs)} ${unit} = ${fmt(r, 2)}×${note}` : 'not measured',
+        measured: measurable
+          ? `${fmt(mine)} ${unit} vs floor ${fmt(theirs)} ${unit} = ${fmt(r, 2)}×${note}`
+          : 'not measured',
         limit: '≤ 1.20× floor',
         pass: measurable ? r <= 1.2 : null,
         value: measurable ? r : null,
       };
     };
-    const delta = (target: string, value: (figure: SubjectFigures) => number | null | undefined, limitMs: number, note = ''): TargetResult => {
-      const mine = subject ? value(subject) ?? Number.NaN : Number.NaN;
-      const theirs = floor ? value(floor) ?? Number.NaN : Number.NaN;
+    const delta = (
+      target: string,
+      value: (figure: SubjectFigures) => number | null | undefined,
+      limitMs: number,
+      note = '',
+    ): TargetResult => {
+      const mine = subject ? (value(subject) ?? Number.NaN) : Number.NaN;
+      const theirs = floor ? (value(floor) ?? Number.NaN) : Number.NaN;
       const d = mine - theirs;
       return {
         target,
         subject: id,
-        measured: Number.isFinite(d) ? `${fmt(mine)} ms vs floor ${fmt(theirs)} ms = floor + ${fmt(d)} ms${note}` : 'not measured',
+        measured: Number.isFinite(d)
+          ? `${fmt(mine)} ms vs floor ${fmt(theirs)} ms = floor + ${fmt(d)} ms${note}`
+          : 'not measured',
         limit: `≤ floor + ${fmt(limitMs)} ms`,
         pass: Number.isFinite(d) ? d <= limitMs : null,
         value: Number.isFinite(d) ? d : null,
@@ -232,10 +268,21 @@ export function evaluateTargets(figures: SubjectFigures[], memoryStreams: number
     const saturationN = subject && floor ? saturationNote(at(subject, memoryStreams), at(floor, memoryStreams)) : '';
     results.push(ratio('CPU per JSON request', (figure) => figure.underLoad.cpuMsPerRequest, 'ms'));
     results.push(delta('added p50, one caller', (figure) => figure.oneCaller.addedMs?.p50, 0.1));
-    results.push(delta('added TTFT p50 at 200 streams', (figure) => at(figure, 200)?.addedTtftMs?.p50, 1, saturation200));
-    results.push(ratio('CPU per stream at 200 streams', (figure) => at(figure, 200)?.cpuMsPerStream, 'ms', saturation200));
+    results.push(
+      delta('added TTFT p50 at 200 streams', (figure) => at(figure, 200)?.addedTtftMs?.p50, 1, saturation200),
+    );
+    results.push(
+      ratio('CPU per stream at 200 streams', (figure) => at(figure, 200)?.cpuMsPerStream, 'ms', saturation200),
+    );
     results.push(ratio('idle RSS (after the JSON rounds)', (figure) => at(figure, 200)?.idleRssMb, 'MB'));
-    results.push(ratio(`memory per live stream (RSS growth per 1,000, at ${memoryStreams})`, (figure) => at(figure, memoryStreams)?.mbPer1000Streams, 'MB', saturationN));
+    results.push(
+      ratio(
+        `memory per live stream (RSS growth per 1,000, at ${memoryStreams})`,
+        (figure) => at(figure, memoryStreams)?.mbPer1000Streams,
+        'MB',
+        saturationN,
+      ),
+    );
   }
   return results;
 }
@@ -263,9 +310,13 @@ export function markdownReport(
   const lines: string[] = [];
   lines.push(`### JSON requests (added = subject − direct; latencies pooled over all rounds)`);
   lines.push('');
-  lines.push('1 caller = one connection, requests back to back. CPU ms / req = subject utime+stime over the loaded runs ÷ requests completed. Peak RSS = VmHWM after the JSON rounds.');
+  lines.push(
+    '1 caller = one connection, requests back to back. CPU ms / req = subject utime+stime over the loaded runs ÷ requests completed. Peak RSS = VmHWM after the JSON rounds.',
+  );
   lines.push('');
-  lines.push(`| Subject | req/s (${connections} conn) | 1 caller p50 / p99 ms | added p50 / p99, 1 caller ms | ${connections} conn p50 / p99 ms | added p50 / p99, ${connections} conn ms | CPU ms / req | peak RSS MB | failed |`);
+  lines.push(
+    `| Subject | req/s (${connections} conn) | 1 caller p50 / p99 ms | added p50 / p99, 1 caller ms | ${connections} conn p50 / p99 ms | added p50 / p99, ${connections} conn ms | CPU ms / req | peak RSS MB | failed |`,
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const figure of figures) {
     const one = figure.oneCaller;
@@ -275,7 +326,9 @@ export function markdownReport(
     );
   }
   lines.push('');
-  lines.push(`### Streams (N kept open in a closed loop; upstream: first chunk after ${stream.ttfbMs} ms, then one every ${stream.intervalMs} ms, ${stream.chunks} in all)`);
+  lines.push(
+    `### Streams (N kept open in a closed loop; upstream: first chunk after ${stream.ttfbMs} ms, then one every ${stream.intervalMs} ms, ${stream.chunks} in all)`,
+  );
   lines.push('');
   lines.push(
     'TTFT = request written → first content chunk read. Gaps = arrival gaps between content chunks at the client (bunched = under half the interval). ' +
@@ -283,7 +336,9 @@ export function markdownReport(
       `Subject core = the subject's CPU during the window as a share of one core; from ${SATURATED_CORE_PERCENT}% it is saturated and its TTFT and gaps are queueing.`,
   );
   lines.push('');
-  lines.push('| Subject | streams | TTFT p50 / p99 ms | added TTFT p50 ms | gap p50 / p10 ms | bunched gaps | RSS idle → at N MB | MB per 1,000 streams | CPU ms / stream | subject core | failed |');
+  lines.push(
+    '| Subject | streams | TTFT p50 / p99 ms | added TTFT p50 ms | gap p50 / p10 ms | bunched gaps | RSS idle → at N MB | MB per 1,000 streams | CPU ms / stream | subject core | failed |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const figure of figures) {
     for (const phase of figure.streaming) {
@@ -303,7 +358,9 @@ export function markdownReport(
   lines.push('|---|---|---|---|---|');
   for (const target of targets) {
     const result = target.pass === null ? 'NOT MEASURED' : target.pass ? 'PASS' : '**MISS**';
-    lines.push(`| ${target.target} | ${SUBJECT_LABELS[target.subject]} | ${target.measured} | ${target.limit} | ${result} |`);
+    lines.push(
+      `| ${target.target} | ${SUBJECT_LABELS[target.subject]} | ${target.measured} | ${target.limit} | ${result} |`,
+    );
   }
   return lines.join('\n');
 }

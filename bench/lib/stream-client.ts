@@ -3,7 +3,7 @@
  * (the first `data:` frame whose delta carries text) and the gap between consecutive content chunks as they
  * arrive. Frames that arrive in one socket read share one arrival time, so bunching shows as gaps near 0.
  */
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
 export interface StreamResult {
   ok: boolean;
@@ -43,8 +43,21 @@ export function runStream(options: StreamOptions): Promise<StreamResult> {
       settled = true;
       clearTimeout(timer);
       const ok = !error && status === 200 && sawDone && contentChunks === options.expectedChunks;
-      const problem = error ?? (ok ? undefined : `status ${status}, ${contentChunks}/${options.expectedChunks} content chunks, [DONE] ${sawDone ? 'seen' : 'missing'}`);
-      resolve({ ok, status, startedAt: started, endedAt: performance.now(), ttftMs, gapsMs, contentChunks, ...(problem ? { error: problem } : {}) });
+      const problem =
+        error ??
+        (ok
+          ? undefined
+          : `status ${status}, ${contentChunks}/${options.expectedChunks} content chunks, [DONE] ${sawDone ? 'seen' : 'missing'}`);
+      resolve({
+        ok,
+        status,
+        startedAt: started,
+        endedAt: performance.now(),
+        ttftMs,
+        gapsMs,
+        contentChunks,
+        ...(problem ? { error: problem } : {}),
+      });
     };
     const onFrame = (data: string, at: number) => {
       if (data === '[DONE]') {
@@ -68,7 +81,11 @@ export function runStream(options: StreamOptions): Promise<StreamResult> {
     const req = request(`${options.url}/v1/chat/completions`, {
       method: 'POST',
       agent: options.agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(options.body), authorization: 'Bearer bench-client' },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(options.body),
+        authorization: 'Bearer bench-client',
+      },
     });
     const timer = setTimeout(() => {
       req.destroy(new Error(`timed out after ${options.timeoutMs} ms`));
@@ -128,7 +145,9 @@ export async function runSteadyStreams(options: SteadyStreamsOptions): Promise<S
   const windowStart = started + options.rampMs;
   const windowEnd = windowStart + options.windowMs;
   const results: StreamResult[] = [];
-  const sampler = options.sample ? setInterval(() => options.sample?.(performance.now()), options.sampleMs ?? 25) : undefined;
+  const sampler = options.sample
+    ? setInterval(() => options.sample?.(performance.now()), options.sampleMs ?? 25)
+    : undefined;
   const worker = async (index: number) => {
     const wait = started + (options.rampMs * index) / options.concurrency - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

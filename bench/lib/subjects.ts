@@ -2,7 +2,7 @@
  * How each subject is started: which script, with which environment. Shared by the overhead run and the
  * profiler so both measure the same processes.
  */
-import { writeFileSync, rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,10 @@ export interface SubjectContext {
 export function subjectCommand(id: Exclude<SubjectId, 'direct'>, context: SubjectContext): SubjectCommand {
   const port = String(context.port);
   if (id === 'hono-floor') {
-    return { script: join(BENCH_DIR, 'hono-floor.ts'), env: { PORT: port, UPSTREAM_BASE_URL: context.upstreamBase, OPENAI_API_KEY: BENCH_PROVIDER_KEY } };
+    return {
+      script: join(BENCH_DIR, 'hono-floor.ts'),
+      env: { PORT: port, UPSTREAM_BASE_URL: context.upstreamBase, OPENAI_API_KEY: BENCH_PROVIDER_KEY },
+    };
   }
   return {
     script: join(ROOT, 'src', 'node.ts'),
@@ -43,7 +46,9 @@ export function subjectCommand(id: Exclude<SubjectId, 'direct'>, context: Subjec
       // Per-request log lines are info; keep their cost (and the pipe) out of the measurement.
       SWITCHYARD_LOG_LEVEL: 'warn',
       ...(id === 'switchyard-redis' ? { REDIS_URL } : {}),
-      ...(id === 'switchyard-stream-internally' && context.streamInternallyConfig ? { SWITCHYARD_CONFIG: context.streamInternallyConfig } : {}),
+      ...(id === 'switchyard-stream-internally' && context.streamInternallyConfig
+        ? { SWITCHYARD_CONFIG: context.streamInternallyConfig }
+        : {}),
     },
   };
 }
@@ -56,7 +61,10 @@ export function writeStreamInternallyConfig(): string {
   return path;
 }
 
-export function upstreamEnv(port: number, stream: { ttfbMs: number; intervalMs: number; chunks: number }): Record<string, string> {
+export function upstreamEnv(
+  port: number,
+  stream: { ttfbMs: number; intervalMs: number; chunks: number },
+): Record<string, string> {
   return {
     PORT: String(port),
     BENCH_TTFB_MS: String(stream.ttfbMs),

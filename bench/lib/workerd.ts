@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -26,7 +26,12 @@ export function bundleWorker(): WorkerBundle {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-worker-'));
   execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', dir], {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_LOG_PATH: join(dir, 'logs') },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      WRANGLER_LOG_PATH: join(dir, 'logs'),
+    },
     stdio: 'pipe',
   });
   const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
@@ -78,10 +83,19 @@ export async function startWorkerd(bundle: WorkerBundle, options: WorkerdOptions
     compatibilityFlags: bundle.compatibilityFlags,
     bindings: env,
     ...(durable
-      ? { durableObjects: { SWITCHYARD_STATE: ownsObject ? { className: 'SwitchyardState', useSQLite: true } : { className: 'SwitchyardState', scriptName: 'a', useSQLite: true } } }
+      ? {
+          durableObjects: {
+            SWITCHYARD_STATE: ownsObject
+              ? { className: 'SwitchyardState', useSQLite: true }
+              : { className: 'SwitchyardState', scriptName: 'a', useSQLite: true },
+          },
+        }
       : {}),
   });
-  const workers = [worker('a', options.env, true), ...(options.second ? [worker('b', options.envB ?? options.env, false)] : [])];
+  const workers = [
+    worker('a', options.env, true),
+    ...(options.second ? [worker('b', options.envB ?? options.env, false)] : []),
+  ];
   const before = new Set(workerdPids());
   const mf = new Miniflare(
     convertV4MiniflareOptions({

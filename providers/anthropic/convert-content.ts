@@ -34,7 +34,10 @@ export function convertImageUrl(url: string, path: string): ImageBlockParam {
     const parsed = parseDataUrl(url);
     if (!parsed) throw unsupportedParameter(path, `${path}: only base64 data URLs are supported for images`);
     if (!isImageMediaType(parsed.mediaType)) {
-      throw unsupportedParameter(path, `${path}: Anthropic accepts image/jpeg, image/png, image/gif and image/webp, not ${parsed.mediaType}`);
+      throw unsupportedParameter(
+        path,
+        `${path}: Anthropic accepts image/jpeg, image/png, image/gif and image/webp, not ${parsed.mediaType}`,
+      );
     }
     return { type: 'image', source: { type: 'base64', media_type: parsed.mediaType, data: parsed.data } };
   }
@@ -64,7 +67,10 @@ export function convertUserContent(
       case 'image_url': {
         const detail = part.image_url.detail;
         if (detail !== undefined && detail !== 'auto') {
-          warnings.push({ param: `${partPath}.image_url.detail`, message: 'Anthropic has no image detail setting; ignored' });
+          warnings.push({
+            param: `${partPath}.image_url.detail`,
+            message: 'Anthropic has no image detail setting; ignored',
+          });
         }
         blocks.push(convertImageUrl(part.image_url.url, `${partPath}.image_url.url`));
         return;
@@ -73,7 +79,10 @@ export function convertUserContent(
         const data = part.file.file_data;
         const parsed = data === undefined ? undefined : parseDataUrl(data);
         if (parsed?.mediaType !== 'application/pdf') {
-          throw unsupportedParameter(`${partPath}.file`, `${partPath}.file: only inline PDFs (file_data as a data:application/pdf;base64 URL) are supported for Anthropic`);
+          throw unsupportedParameter(
+            `${partPath}.file`,
+            `${partPath}.file: only inline PDFs (file_data as a data:application/pdf;base64 URL) are supported for Anthropic`,
+          );
         }
         blocks.push({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: parsed.data } });
         return;

@@ -66,7 +66,9 @@ export function convertMessages(
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = convertTextParts(message.content).map((block) => block.text).join('\n');
+        const text = convertTextParts(message.content)
+          .map((block) => block.text)
+          .join('\n');
         if (text.length > 0) systemParts.push(text);
         return;
       }
@@ -84,7 +86,10 @@ export function convertMessages(
         return;
       }
       case 'function':
-        throw unsupportedParameter(path, `${path}: legacy function messages are not supported for Anthropic; use tool messages`);
+        throw unsupportedParameter(
+          path,
+          `${path}: legacy function messages are not supported for Anthropic; use tool messages`,
+        );
     }
   });
 
@@ -95,7 +100,10 @@ export function convertMessages(
   };
 }
 
-function rememberedThinking(message: ChatCompletionAssistantMessageParam, opts: ConvertMessagesOptions): ContentBlockParam[] {
+function rememberedThinking(
+  message: ChatCompletionAssistantMessageParam,
+  opts: ConvertMessagesOptions,
+): ContentBlockParam[] {
   const firstCall = message.tool_calls?.[0];
   if (!firstCall || !opts.thinkingMemory || opts.model === undefined) return [];
   const remembered = opts.thinkingMemory.get(firstCall.id);
@@ -104,10 +112,16 @@ function rememberedThinking(message: ChatCompletionAssistantMessageParam, opts: 
 
 function convertAssistant(message: ChatCompletionAssistantMessageParam, path: string): ContentBlockParam[] {
   if (message.function_call) {
-    throw unsupportedParameter(`${path}.function_call`, `${path}.function_call: the legacy functions API is not supported for Anthropic; use tool_calls`);
+    throw unsupportedParameter(
+      `${path}.function_call`,
+      `${path}.function_call: the legacy functions API is not supported for Anthropic; use tool_calls`,
+    );
   }
   if (message.audio) {
-    throw unsupportedParameter(`${path}.audio`, `${path}.audio: earlier OpenAI audio answers cannot be sent to Anthropic`);
+    throw unsupportedParameter(
+      `${path}.audio`,
+      `${path}.audio: earlier OpenAI audio answers cannot be sent to Anthropic`,
+    );
   }
   const blocks: ContentBlockParam[] = [];
   const content = message.content;

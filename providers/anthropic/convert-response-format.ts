@@ -31,7 +31,8 @@ export function convertResponseFormat(format: ChatRequest['response_format']): C
     warnings: [
       {
         param: 'response_format',
-        message: 'Anthropic has no JSON mode without a schema; JSON was requested in the system prompt (not guaranteed)',
+        message:
+          'Anthropic has no JSON mode without a schema; JSON was requested in the system prompt (not guaranteed)',
       },
     ],
   };

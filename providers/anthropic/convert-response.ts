@@ -29,7 +29,12 @@ export interface ConvertResponseOptions {
 export function convertResponse(message: Message, opts: ConvertResponseOptions = {}): ChatCompletion {
   // The SDK hands back whatever a 200 carried (a proxy's HTML page arrives as a string): check the shape.
   const shape: unknown = message;
-  if (typeof shape !== 'object' || shape === null || !Array.isArray(message.content) || typeof message.usage !== 'object') {
+  if (
+    typeof shape !== 'object' ||
+    shape === null ||
+    !Array.isArray(message.content) ||
+    typeof message.usage !== 'object'
+  ) {
     throw new UpstreamFailure({
       provider: PROVIDER_NAME,
       kind: 'server',
@@ -57,9 +62,15 @@ export function convertResponse(message: Message, opts: ConvertResponseOptions =
     }
   }
   const hasToolCalls = toolCalls.length > 0;
-  rememberThinking(opts.thinkingMemory, opts.requestedModel ?? message.model, toolCalls.map((call) => call.id), thinkingBlocks);
+  rememberThinking(
+    opts.thinkingMemory,
+    opts.requestedModel ?? message.model,
+    toolCalls.map((call) => call.id),
+    thinkingBlocks,
+  );
   const refusal = message.stop_reason === 'refusal' ? (message.stop_details?.explanation ?? null) : null;
-  const reasoning = opts.includeReasoning && thoughts.some((text) => text.length > 0) ? { reasoning_content: thoughts.join('') } : {};
+  const reasoning =
+    opts.includeReasoning && thoughts.some((text) => text.length > 0) ? { reasoning_content: thoughts.join('') } : {};
   return {
     id: completionId(message.id),
     object: 'chat.completion',

@@ -65,7 +65,7 @@ function convertTool(tool: ChatCompletionTool, index: number): Tool {
 
 /** `{type: 'function', function: {name}}` entries of `allowed_tools.tools` (loosely typed in the OpenAI SDK). */
 function functionName(entry: { [key: string]: unknown }): string | undefined {
-  const fn = entry['function'];
+  const fn = entry.function;
   if (typeof fn === 'object' && fn !== null && 'name' in fn && typeof fn.name === 'string') return fn.name;
   return undefined;
 }

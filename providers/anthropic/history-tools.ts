@@ -6,7 +6,9 @@
  */
 import type { MessageParam, Tool, ToolChoice } from '@anthropic-ai/sdk/resources/messages/messages';
 
-export function toolsForHistory(messages: readonly MessageParam[]): { tools: Tool[]; tool_choice: ToolChoice } | undefined {
+export function toolsForHistory(
+  messages: readonly MessageParam[],
+): { tools: Tool[]; tool_choice: ToolChoice } | undefined {
   const names = new Set<string>();
   for (const message of messages) {
     if (typeof message.content === 'string') continue;

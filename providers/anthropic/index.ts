@@ -8,17 +8,16 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
+import { preflight } from '../shared/preflight.ts';
 import type { ChatCompletionChunk, Provider, ProviderCall, ProviderResult, ProviderSettings } from '../types.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
+import { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 import { mapError } from './map-error.ts';
 import { parseStream } from './parse-stream.ts';
 import { parseRateLimit } from './rate-limit.ts';
-import { preflight } from '../shared/preflight.ts';
 import { createThinkingMemory } from './thinking-memory.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
-
-import { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 
 export { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 
@@ -37,14 +36,21 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
   async function chat(call: ProviderCall): Promise<ProviderResult> {
     // Throws unsupported_parameter before any network call when Anthropic cannot serve the request; a
     // translator bug is a preflight failure too, never Anthropic's.
-    const { params, warnings } = preflight(PROVIDER_NAME, () => convertRequest(call.request, call.model, { stream: call.stream, thinkingMemory }));
+    const { params, warnings } = preflight(PROVIDER_NAME, () =>
+      convertRequest(call.request, call.model, { stream: call.stream, thinkingMemory }),
+    );
     const includeReasoning = call.includeReasoning === true;
     const options = { signal: call.signal, timeout: call.timeoutMs };
     try {
       if (!params.stream) {
         const { data, response } = await client.messages.create(params, options).withResponse();
         const rateLimit = parseRateLimit(response.headers);
-        return { type: 'json', body: convertResponse(data, { includeReasoning, thinkingMemory, requestedModel: call.model }), warnings, ...(rateLimit ? { rateLimit } : {}) };
+        return {
+          type: 'json',
+          body: convertResponse(data, { includeReasoning, thinkingMemory, requestedModel: call.model }),
+          warnings,
+          ...(rateLimit ? { rateLimit } : {}),
+        };
       }
       const { data: events, response } = await client.messages.create(params, options).withResponse();
       const rateLimit = parseRateLimit(response.headers);

@@ -21,7 +21,7 @@ import {
 import { kindFromStatus } from '../shared/kind-from-status.ts';
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
 import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
-import { type FailureKind, UpstreamFailure, isUpstreamFailure } from '../upstream-failure.ts';
+import { type FailureKind, isUpstreamFailure, UpstreamFailure } from '../upstream-failure.ts';
 import { PROVIDER_NAME } from './unsupported.ts';
 
 export interface MapErrorContext {
@@ -67,11 +67,15 @@ const THINKING_MISSING_HINT =
 
 export function mapError(error: unknown, ctx: MapErrorContext): UpstreamFailure {
   if (isUpstreamFailure(error)) return error;
-  const fail = (kind: FailureKind, message: string, extra: Partial<ConstructorParameters<typeof UpstreamFailure>[0]> = {}) =>
-    new UpstreamFailure({ provider: PROVIDER_NAME, kind, message: safeMessage(message, ctx.apiKey), ...extra });
+  const fail = (
+    kind: FailureKind,
+    message: string,
+    extra: Partial<ConstructorParameters<typeof UpstreamFailure>[0]> = {},
+  ) => new UpstreamFailure({ provider: PROVIDER_NAME, kind, message: safeMessage(message, ctx.apiKey), ...extra });
 
   // Subclasses first: connection errors and aborts are APIErrors without a status.
-  if (error instanceof APIConnectionTimeoutError) return fail('timeout', 'Anthropic request timed out', { code: 'timeout' });
+  if (error instanceof APIConnectionTimeoutError)
+    return fail('timeout', 'Anthropic request timed out', { code: 'timeout' });
   if (error instanceof APIConnectionError) {
     return ctx.inStream
       ? fail('stream_interrupted', 'Anthropic connection failed mid-stream', { code: 'connection_error' })
@@ -82,7 +86,8 @@ export function mapError(error: unknown, ctx: MapErrorContext): UpstreamFailure 
   if (error instanceof SyntaxError) {
     return fail('server', 'Anthropic sent a malformed response (invalid JSON)', { code: 'malformed_response' });
   }
-  if (error instanceof AnthropicError) return fail('server', `Anthropic SDK error: ${error.message}`, { code: 'sdk_error' });
+  if (error instanceof AnthropicError)
+    return fail('server', `Anthropic SDK error: ${error.message}`, { code: 'sdk_error' });
   // No `cause`: a logger that serialises it would print whatever the original error held; the redacted
   // text (with the cause's message, where undici says what happened) is what we pass on.
   const text = describe(error);
@@ -100,7 +105,11 @@ function describe(error: unknown): string {
 function fromApiError(
   error: APIError,
   ctx: MapErrorContext,
-  fail: (kind: FailureKind, message: string, extra?: Partial<ConstructorParameters<typeof UpstreamFailure>[0]>) => UpstreamFailure,
+  fail: (
+    kind: FailureKind,
+    message: string,
+    extra?: Partial<ConstructorParameters<typeof UpstreamFailure>[0]>,
+  ) => UpstreamFailure,
 ): UpstreamFailure {
   const status = typeof error.status === 'number' ? error.status : undefined;
   const type = error.type ?? undefined;
@@ -123,10 +132,14 @@ function fromApiError(
     if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
   }
   if (kind === 'bad_request' && THINKING_MISSING_PATTERN.test(detail)) {
-    return fail('bad_request', `Anthropic returned 400 invalid_request_error: ${THINKING_MISSING_HINT} (Anthropic said: ${detail})`, {
-      ...extra,
-      code: 'thinking_blocks_missing',
-    });
+    return fail(
+      'bad_request',
+      `Anthropic returned 400 invalid_request_error: ${THINKING_MISSING_HINT} (Anthropic said: ${detail})`,
+      {
+        ...extra,
+        code: 'thinking_blocks_missing',
+      },
+    );
   }
   const codeNote = error.errorCode ? ` (${error.errorCode})` : '';
   return fail(kind, `${where} ${type ?? 'error'}${codeNote}: ${detail}`, extra);

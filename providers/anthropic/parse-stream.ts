@@ -61,7 +61,12 @@ type BlockState =
   | { kind: 'other' };
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set([
-  'message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+  'message_start',
+  'content_block_start',
+  'content_block_delta',
+  'content_block_stop',
+  'message_delta',
+  'message_stop',
 ]);
 
 export async function* parseStream(
@@ -125,7 +130,9 @@ export async function* parseStream(
             const index = toolUseIds.length;
             toolUseIds.push(block.id);
             const args = JSON.stringify(isObject(block.input) ? block.input : {});
-            yield chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: args } }] });
+            yield chunk({
+              tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: args } }],
+            });
           }
         }
         continue;
@@ -142,7 +149,9 @@ export async function* parseStream(
         // The same message announced again before any content (seen from Anthropic, vercel/ai issue 18331):
         // harmless, and its usage is the one that counts. Anything else is two answers spliced together.
         if (contentBegan || event.message.id !== messageId) {
-          throw protocolViolation(`a second message_start (${event.message.id}) inside message ${messageId ?? '(none)'}`);
+          throw protocolViolation(
+            `a second message_start (${event.message.id}) inside message ${messageId ?? '(none)'}`,
+          );
         }
         usage = { ...event.message.usage };
         break;
@@ -157,7 +166,9 @@ export async function* parseStream(
           const index = toolUseIds.length;
           toolUseIds.push(block.id);
           open.set(event.index, { kind: 'tool', index, id: block.id, initialInput: block.input, args: '' });
-          yield chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
+          yield chunk({
+            tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }],
+          });
         } else if (block.type === 'thinking') {
           open.set(event.index, { kind: 'thinking', thinking: block.thinking, signature: block.signature ?? '' });
           if (opts.includeReasoning && block.thinking.length > 0) yield chunk({ reasoning_content: block.thinking });
@@ -233,14 +244,16 @@ export async function* parseStream(
  * Fragments that do not close into a JSON object mean the call was cut: a protocol failure.
  */
 function closingArguments(block: { args: string; initialInput: unknown; id: string }): string {
-  if (block.args.trim() === '') return block.args === '' ? JSON.stringify(isObject(block.initialInput) ? block.initialInput : {}) : '{}';
+  if (block.args.trim() === '')
+    return block.args === '' ? JSON.stringify(isObject(block.initialInput) ? block.initialInput : {}) : '{}';
   let parsed: unknown;
   try {
     parsed = JSON.parse(block.args);
   } catch {
     throw protocolViolation(`tool call ${block.id} ended with arguments that are not valid JSON`);
   }
-  if (!isObject(parsed)) throw protocolViolation(`tool call ${block.id} ended with arguments that are not a JSON object`);
+  if (!isObject(parsed))
+    throw protocolViolation(`tool call ${block.id} ended with arguments that are not a JSON object`);
   return '';
 }
 
@@ -259,7 +272,8 @@ function mergeUsage(current: AnthropicUsageLike, update: AnthropicUsageLike): An
   if (update.input_tokens != null) merged.input_tokens = update.input_tokens;
   if (update.output_tokens != null) merged.output_tokens = update.output_tokens;
   if (update.cache_read_input_tokens != null) merged.cache_read_input_tokens = update.cache_read_input_tokens;
-  if (update.cache_creation_input_tokens != null) merged.cache_creation_input_tokens = update.cache_creation_input_tokens;
+  if (update.cache_creation_input_tokens != null)
+    merged.cache_creation_input_tokens = update.cache_creation_input_tokens;
   if (update.output_tokens_details != null) merged.output_tokens_details = update.output_tokens_details;
   return merged;
 }

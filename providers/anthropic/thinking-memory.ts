@@ -27,11 +27,20 @@ export type ThinkingMemory = ExpiringMap<RememberedThinking>;
 export const THINKING_MEMORY_TTL_MS = 60 * 60 * 1000;
 
 export function createThinkingMemory(now?: () => number): ThinkingMemory {
-  return createExpiringMap<RememberedThinking>({ ttlMs: THINKING_MEMORY_TTL_MS, maxEntries: 10_000, ...(now ? { now } : {}) });
+  return createExpiringMap<RememberedThinking>({
+    ttlMs: THINKING_MEMORY_TTL_MS,
+    maxEntries: 10_000,
+    ...(now ? { now } : {}),
+  });
 }
 
 /** Keeps a turn's thinking blocks under each of its tool-use ids; a turn without both keeps nothing. */
-export function rememberThinking(memory: ThinkingMemory | undefined, model: string, toolUseIds: readonly string[], blocks: readonly ThinkingBlock[]): void {
+export function rememberThinking(
+  memory: ThinkingMemory | undefined,
+  model: string,
+  toolUseIds: readonly string[],
+  blocks: readonly ThinkingBlock[],
+): void {
   if (!memory || toolUseIds.length === 0 || blocks.length === 0) return;
   const entry: RememberedThinking = { model, blocks: [...blocks] };
   for (const id of toolUseIds) memory.set(id, entry);

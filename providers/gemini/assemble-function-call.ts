@@ -51,7 +51,10 @@ function applyPartialArgs(pending: PendingCall, partials: readonly PartialArg[])
     }
     const value = partialValue(partial);
     const previous = getAt(pending.args, segments);
-    const next = typeof value === 'string' && typeof previous === 'string' && pending.continuing.has(path) ? previous + value : value;
+    const next =
+      typeof value === 'string' && typeof previous === 'string' && pending.continuing.has(path)
+        ? previous + value
+        : value;
     setAt(pending.args, segments, next);
     if (partial.willContinue === true) pending.continuing.add(path);
     else pending.continuing.delete(path);

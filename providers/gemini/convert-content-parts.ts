@@ -37,7 +37,10 @@ function convertUserPart(part: ChatCompletionContentPart, param: string, warning
     case 'input_audio': {
       const mimeType = AUDIO_MIME[part.input_audio.format];
       if (!mimeType) {
-        throw unsupportedParameter(`${param}.input_audio.format`, `Gemini provider: audio format '${String(part.input_audio.format)}' is not supported (wav, mp3).`);
+        throw unsupportedParameter(
+          `${param}.input_audio.format`,
+          `Gemini provider: audio format '${String(part.input_audio.format)}' is not supported (wav, mp3).`,
+        );
       }
       return { inlineData: { mimeType, data: part.input_audio.data } };
     }
@@ -45,7 +48,10 @@ function convertUserPart(part: ChatCompletionContentPart, param: string, warning
       return convertFile(part.file, `${param}.file`);
     default: {
       const type: unknown = (part as { type?: unknown }).type;
-      throw unsupportedParameter(`${param}.type`, `Gemini provider: content part type '${String(type)}' is not supported.`);
+      throw unsupportedParameter(
+        `${param}.type`,
+        `Gemini provider: content part type '${String(type)}' is not supported.`,
+      );
     }
   }
 }
@@ -56,7 +62,8 @@ function convertImage(url: string, detail: string | undefined, param: string, wa
   }
   if (url.startsWith('data:')) {
     const parsed = parseDataUrl(url);
-    if (!parsed) throw invalidRequest(`${param}.url`, 'Image data URL must have the form data:<mime type>;base64,<data>.');
+    if (!parsed)
+      throw invalidRequest(`${param}.url`, 'Image data URL must have the form data:<mime type>;base64,<data>.');
     return { inlineData: parsed };
   }
   if (FILES_API_URI.test(url)) return { fileData: { fileUri: url } };
@@ -71,17 +78,25 @@ function convertImage(url: string, detail: string | undefined, param: string, wa
 
 function convertFile(file: { file_data?: string; file_id?: string; filename?: string }, param: string): Part {
   if (file.file_id !== undefined) {
-    throw unsupportedParameter(`${param}.file_id`, 'Gemini provider: OpenAI file ids cannot be read by Gemini; send file_data instead.');
+    throw unsupportedParameter(
+      `${param}.file_id`,
+      'Gemini provider: OpenAI file ids cannot be read by Gemini; send file_data instead.',
+    );
   }
   if (typeof file.file_data !== 'string') throw invalidRequest(param, 'File part needs file_data or file_id.');
   if (file.file_data.startsWith('data:')) {
     const parsed = parseDataUrl(file.file_data);
-    if (!parsed) throw invalidRequest(`${param}.file_data`, 'File data URL must have the form data:<mime type>;base64,<data>.');
+    if (!parsed)
+      throw invalidRequest(`${param}.file_data`, 'File data URL must have the form data:<mime type>;base64,<data>.');
     return { inlineData: parsed };
   }
   // Bare base64, as some clients send it: the type can only come from the file name.
-  if (file.filename?.toLowerCase().endsWith('.pdf')) return { inlineData: { mimeType: 'application/pdf', data: file.file_data } };
-  throw unsupportedParameter(`${param}.file_data`, 'Gemini provider: file_data must be a data: URL so that its MIME type is known.');
+  if (file.filename?.toLowerCase().endsWith('.pdf'))
+    return { inlineData: { mimeType: 'application/pdf', data: file.file_data } };
+  throw unsupportedParameter(
+    `${param}.file_data`,
+    'Gemini provider: file_data must be a data: URL so that its MIME type is known.',
+  );
 }
 
 export function parseDataUrl(url: string): { mimeType: string; data: string } | undefined {

@@ -74,7 +74,10 @@ export function convertMessages(
       case 'system':
       case 'developer':
         if (conversationStarted) {
-          warnings.add('messages[].role', `Gemini takes one system instruction; the ${message.role} message at ${param} was moved into it, before the conversation.`);
+          warnings.add(
+            'messages[].role',
+            `Gemini takes one system instruction; the ${message.role} message at ${param} was moved into it, before the conversation.`,
+          );
         }
         systemParts.push(...textParts(message.content));
         return;
@@ -88,7 +91,10 @@ export function convertMessages(
         push('user', [functionResponsePart(message, param, toolNames)]);
         return;
       case 'function':
-        throw unsupportedParameter(`${param}.role`, "Gemini provider: the deprecated 'function' role is not supported; use tools and 'tool' messages.");
+        throw unsupportedParameter(
+          `${param}.role`,
+          "Gemini provider: the deprecated 'function' role is not supported; use tools and 'tool' messages.",
+        );
       default: {
         const role: unknown = (message as { role?: unknown }).role;
         throw invalidRequest(`${param}.role`, `Unknown message role '${String(role)}'.`);
@@ -97,7 +103,10 @@ export function convertMessages(
   });
 
   if (contents.length === 0) {
-    throw unsupportedParameter('messages', 'Gemini provider: Gemini needs at least one user or assistant message besides system messages.');
+    throw unsupportedParameter(
+      'messages',
+      'Gemini provider: Gemini needs at least one user or assistant message besides system messages.',
+    );
   }
   if (needsThoughtSignatures(model) && addMissingThoughtSignatures(contents) > 0) {
     warnings.add(
@@ -126,10 +135,16 @@ function assistantParts(
   signatures: SignatureMemory | undefined,
 ): Part[] {
   if (message.audio) {
-    throw unsupportedParameter(`${param}.audio`, 'Gemini provider: earlier audio answers cannot be replayed to Gemini.');
+    throw unsupportedParameter(
+      `${param}.audio`,
+      'Gemini provider: earlier audio answers cannot be replayed to Gemini.',
+    );
   }
   if (message.function_call) {
-    throw unsupportedParameter(`${param}.function_call`, "Gemini provider: the deprecated 'function_call' is not supported; use tool_calls.");
+    throw unsupportedParameter(
+      `${param}.function_call`,
+      "Gemini provider: the deprecated 'function_call' is not supported; use tool_calls.",
+    );
   }
   const parts: Part[] = [];
   const content = message.content;
@@ -141,7 +156,8 @@ function assistantParts(
       if (text !== '') parts.push({ text });
     }
   }
-  if (typeof message.refusal === 'string' && message.refusal !== '' && parts.length === 0) parts.push({ text: message.refusal });
+  if (typeof message.refusal === 'string' && message.refusal !== '' && parts.length === 0)
+    parts.push({ text: message.refusal });
 
   (message.tool_calls ?? []).forEach((call, index) => {
     const callParam = `${param}.tool_calls[${index}]`;
@@ -149,7 +165,12 @@ function assistantParts(
       throw unsupportedParameter(`${callParam}.type`, 'Gemini provider: custom tool calls are not supported.');
     }
     toolNames.set(call.id, call.function.name);
-    const part: Part = { functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `${callParam}.function.arguments`) } };
+    const part: Part = {
+      functionCall: {
+        name: call.function.name,
+        args: parseArguments(call.function.arguments, `${callParam}.function.arguments`),
+      },
+    };
     const signature = clientThoughtSignature(call) ?? signatures?.get(call.id);
     if (signature !== undefined) part.thoughtSignature = signature;
     parts.push(part);
@@ -169,7 +190,11 @@ function parseArguments(raw: string, param: string): Record<string, unknown> {
   return parsed;
 }
 
-function functionResponsePart(message: ChatCompletionToolMessageParam, param: string, toolNames: Map<string, string>): Part {
+function functionResponsePart(
+  message: ChatCompletionToolMessageParam,
+  param: string,
+  toolNames: Map<string, string>,
+): Part {
   const name = toolNames.get(message.tool_call_id);
   if (name === undefined) {
     throw invalidRequest(
@@ -177,7 +202,8 @@ function functionResponsePart(message: ChatCompletionToolMessageParam, param: st
       `Tool message answers tool_call_id '${message.tool_call_id}', which no earlier assistant message issued.`,
     );
   }
-  const output = typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('');
+  const output =
+    typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('');
   return { functionResponse: { name, response: { output } } };
 }
 

@@ -8,8 +8,9 @@
  * model allows it; other efforts have no honest budget equivalent and leave the model's dynamic thinking on,
  * with a warning. Gemini 1.x and 2.0 do not think: `none` is already true, anything else is a warning.
  */
-import { ThinkingLevel } from '@google/genai';
+
 import type { ThinkingConfig } from '@google/genai';
+import { ThinkingLevel } from '@google/genai';
 import type { WarningList } from './warnings.ts';
 
 const LEVELS: Record<string, ThinkingLevel> = {
@@ -31,11 +32,16 @@ export function geminiThinkingFamily(model: string): Family {
   return major === 2 ? 'budget' : 'level';
 }
 
-export function convertReasoningEffort(effort: string | null | undefined, model: string, warnings: WarningList): ThinkingConfig | undefined {
+export function convertReasoningEffort(
+  effort: string | null | undefined,
+  model: string,
+  warnings: WarningList,
+): ThinkingConfig | undefined {
   if (effort === null || effort === undefined) return undefined;
   switch (geminiThinkingFamily(model)) {
     case 'no-thinking':
-      if (effort !== 'none') warnings.add('reasoning_effort', `${model} does not think; reasoning_effort '${effort}' was not applied.`);
+      if (effort !== 'none')
+        warnings.add('reasoning_effort', `${model} does not think; reasoning_effort '${effort}' was not applied.`);
       return undefined;
     case 'budget':
       if (effort === 'none') {
@@ -43,13 +49,19 @@ export function convertReasoningEffort(effort: string | null | undefined, model:
         warnings.add('reasoning_effort', `${model} cannot turn thinking off; it thinks dynamically.`);
         return undefined;
       }
-      warnings.add('reasoning_effort', `${model} takes a thinking budget, not an effort; it thinks dynamically ('${effort}' not applied).`);
+      warnings.add(
+        'reasoning_effort',
+        `${model} takes a thinking budget, not an effort; it thinks dynamically ('${effort}' not applied).`,
+      );
       return undefined;
     case 'level': {
       // Own keys only: 'constructor' or 'toString' must not find Object.prototype's.
       if (Object.hasOwn(LEVELS, effort)) return { thinkingLevel: LEVELS[effort]! };
       if (effort === 'none') {
-        warnings.add('reasoning_effort', "Gemini cannot turn thinking off; the MINIMAL thinking level was used for 'none'.");
+        warnings.add(
+          'reasoning_effort',
+          "Gemini cannot turn thinking off; the MINIMAL thinking level was used for 'none'.",
+        );
         return { thinkingLevel: ThinkingLevel.MINIMAL };
       }
       if (effort === 'max') {

@@ -11,9 +11,9 @@ import type { ChatRequest, Warning } from '../types.ts';
 import { convertMessages } from './convert-messages.ts';
 import { convertReasoningEffort } from './convert-reasoning-effort.ts';
 import { convertTools } from './convert-tools.ts';
-import type { SignatureMemory } from './thought-signatures.ts';
 import { isJsonObject, prepareJsonSchema } from './prepare-json-schema.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
+import type { SignatureMemory } from './thought-signatures.ts';
 import { WarningList } from './warnings.ts';
 
 export interface ConvertedRequest {
@@ -27,12 +27,44 @@ export const MAX_STOP_SEQUENCES = 5;
 
 /** Fields read here or by the provider (stream, stream_options); anything else is reported as ignored. */
 const HANDLED_FIELDS = new Set([
-  'messages', 'model', 'stream', 'stream_options', 'n', 'temperature', 'top_p', 'top_k', 'max_tokens',
-  'max_completion_tokens', 'stop', 'seed', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs',
-  'response_format', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning_effort', 'logit_bias', 'user',
-  'metadata', 'store', 'service_tier', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
-  'prompt_cache_options', 'verbosity', 'prediction', 'audio', 'modalities', 'functions', 'function_call',
-  'web_search_options', 'moderation',
+  'messages',
+  'model',
+  'stream',
+  'stream_options',
+  'n',
+  'temperature',
+  'top_p',
+  'top_k',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'logprobs',
+  'top_logprobs',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'reasoning_effort',
+  'logit_bias',
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'safety_identifier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'prompt_cache_options',
+  'verbosity',
+  'prediction',
+  'audio',
+  'modalities',
+  'functions',
+  'function_call',
+  'web_search_options',
+  'moderation',
 ]);
 
 /**
@@ -44,7 +76,10 @@ const MODEL_NAME = /^(models\/|tunedModels\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function convertRequest(request: ChatRequest, model: string, signatures?: SignatureMemory): ConvertedRequest {
   const warnings = new WarningList();
   if (!MODEL_NAME.test(model)) {
-    throw invalidRequest('model', `'${model.slice(0, 100)}' is not a Gemini model name (letters, digits, '.', '-' and '_', optionally after 'models/').`);
+    throw invalidRequest(
+      'model',
+      `'${model.slice(0, 100)}' is not a Gemini model name (letters, digits, '.', '-' and '_', optionally after 'models/').`,
+    );
   }
   refuseUnservable(request);
   const { systemInstruction, contents } = convertMessages(request.messages, model, warnings, signatures);
@@ -68,11 +103,19 @@ export function convertRequest(request: ChatRequest, model: string, signatures?:
 /** Requests whose answer Gemini cannot produce at all: refuse before any network call. */
 function refuseUnservable(request: ChatRequest): void {
   if (request.audio != null) throw unsupportedParameter('audio', 'Gemini provider: audio output is not supported.');
-  if (request.modalities?.includes('audio')) throw unsupportedParameter('modalities', 'Gemini provider: audio output is not supported.');
-  if (request.functions != null) throw unsupportedParameter('functions', "Gemini provider: the deprecated 'functions' is not supported; use tools.");
-  if (request.function_call != null) throw unsupportedParameter('function_call', "Gemini provider: the deprecated 'function_call' is not supported; use tool_choice.");
-  if (request.web_search_options != null) throw unsupportedParameter('web_search_options', 'Gemini provider: web search is not supported.');
-  if (request.moderation != null) throw unsupportedParameter('moderation', 'Gemini provider: OpenAI moderation results cannot be produced.');
+  if (request.modalities?.includes('audio'))
+    throw unsupportedParameter('modalities', 'Gemini provider: audio output is not supported.');
+  if (request.functions != null)
+    throw unsupportedParameter('functions', "Gemini provider: the deprecated 'functions' is not supported; use tools.");
+  if (request.function_call != null)
+    throw unsupportedParameter(
+      'function_call',
+      "Gemini provider: the deprecated 'function_call' is not supported; use tool_choice.",
+    );
+  if (request.web_search_options != null)
+    throw unsupportedParameter('web_search_options', 'Gemini provider: web search is not supported.');
+  if (request.moderation != null)
+    throw unsupportedParameter('moderation', 'Gemini provider: OpenAI moderation results cannot be produced.');
 }
 
 function applySampling(request: ChatRequest, config: GenerateContentConfig): void {
@@ -92,7 +135,10 @@ function applyStop(request: ChatRequest, config: GenerateContentConfig): void {
   if (request.stop == null) return;
   const stops = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (stops.length > MAX_STOP_SEQUENCES) {
-    throw unsupportedParameter('stop', `Gemini provider: Gemini takes at most ${MAX_STOP_SEQUENCES} stop sequences, the request has ${stops.length}.`);
+    throw unsupportedParameter(
+      'stop',
+      `Gemini provider: Gemini takes at most ${MAX_STOP_SEQUENCES} stop sequences, the request has ${stops.length}.`,
+    );
   }
   if (stops.length > 0) config.stopSequences = [...stops];
 }
@@ -120,18 +166,29 @@ function applyResponseFormat(request: ChatRequest, config: GenerateContentConfig
 /** Fields that change nothing about the answer's content but that Gemini cannot honour: warnings. */
 function warnIgnored(request: ChatRequest, warnings: WarningList): void {
   if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0) {
-    warnings.add('logit_bias', "logit_bias names OpenAI tokenizer ids, which mean nothing to Gemini; it was not applied.");
+    warnings.add(
+      'logit_bias',
+      'logit_bias names OpenAI tokenizer ids, which mean nothing to Gemini; it was not applied.',
+    );
   }
-  if (request.prediction != null) warnings.add('prediction', 'Gemini has no predicted outputs; the answer was generated normally.');
+  if (request.prediction != null)
+    warnings.add('prediction', 'Gemini has no predicted outputs; the answer was generated normally.');
   if (request.user != null) warnings.add('user', 'Gemini has no end-user identifier; user was not sent.');
-  if (request.safety_identifier != null) warnings.add('safety_identifier', 'Gemini has no safety identifier; it was not sent.');
-  if (request.metadata != null && Object.keys(request.metadata).length > 0) warnings.add('metadata', 'Gemini does not store completions; metadata was not sent.');
-  if (request.store === true) warnings.add('store', 'Gemini does not store completions for OpenAI; store was not applied.');
+  if (request.safety_identifier != null)
+    warnings.add('safety_identifier', 'Gemini has no safety identifier; it was not sent.');
+  if (request.metadata != null && Object.keys(request.metadata).length > 0)
+    warnings.add('metadata', 'Gemini does not store completions; metadata was not sent.');
+  if (request.store === true)
+    warnings.add('store', 'Gemini does not store completions for OpenAI; store was not applied.');
   if (request.service_tier != null && request.service_tier !== 'auto' && request.service_tier !== 'default') {
-    warnings.add('service_tier', `Gemini's service tiers differ from OpenAI's; '${request.service_tier}' was not applied.`);
+    warnings.add(
+      'service_tier',
+      `Gemini's service tiers differ from OpenAI's; '${request.service_tier}' was not applied.`,
+    );
   }
   for (const field of ['prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options'] as const) {
-    if (request[field] != null) warnings.add(field, 'Gemini caches prompts implicitly; OpenAI cache settings were not applied.');
+    if (request[field] != null)
+      warnings.add(field, 'Gemini caches prompts implicitly; OpenAI cache settings were not applied.');
   }
   if (request.verbosity != null) warnings.add('verbosity', 'Gemini has no verbosity setting; it was not applied.');
   for (const field of Object.keys(request)) {

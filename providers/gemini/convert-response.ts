@@ -15,7 +15,7 @@ import type { ChatCompletion } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
 import { convertLogprobs } from './convert-logprobs.ts';
 import { mapFinishReason, type OpenAIFinishReason } from './map-finish-reason.ts';
-import { signatureExtra, type SignatureMemory } from './thought-signatures.ts';
+import { type SignatureMemory, signatureExtra } from './thought-signatures.ts';
 import { mintToolCallId, randomBase62, toolCallIdFor } from './tool-call-ids.ts';
 import { convertUsage } from './usage.ts';
 
@@ -23,7 +23,10 @@ import { convertUsage } from './usage.ts';
  * The data fields of the SDK's `GenerateContentResponse` class (its getters `text`, `functionCalls`, ... are
  * conveniences this module does not use), so plain recorded responses convert too.
  */
-export type GeminiResponse = Pick<GenerateContentResponse, 'candidates' | 'promptFeedback' | 'usageMetadata' | 'modelVersion' | 'responseId'>;
+export type GeminiResponse = Pick<
+  GenerateContentResponse,
+  'candidates' | 'promptFeedback' | 'usageMetadata' | 'modelVersion' | 'responseId'
+>;
 
 export interface ResponseContext {
   /** The model the call asked for; the answer names `modelVersion` instead when Gemini sends it. */
@@ -63,24 +66,35 @@ export function completionId(responseId: string | undefined): string {
 
 /** Text of the answer's visible parts; undefined when there is none. */
 export function visibleText(parts: readonly Part[]): string | undefined {
-  const texts = parts.filter((part) => typeof part.text === 'string' && part.thought !== true).map((part) => part.text ?? '');
+  const texts = parts
+    .filter((part) => typeof part.text === 'string' && part.thought !== true)
+    .map((part) => part.text ?? '');
   return texts.length > 0 ? texts.join('') : undefined;
 }
 
 /** Text of the candidate's thought parts (Gemini's thinking summaries); undefined when there is none. */
 export function thoughtText(parts: readonly Part[]): string | undefined {
-  const texts = parts.filter((part) => part.thought === true && typeof part.text === 'string' && part.text !== '').map((part) => part.text ?? '');
+  const texts = parts
+    .filter((part) => part.thought === true && typeof part.text === 'string' && part.text !== '')
+    .map((part) => part.text ?? '');
   return texts.length > 0 ? texts.join('') : undefined;
 }
 
 /** An OpenAI tool call plus Google's `extra_content` carrying the thought signature. */
-export type GeminiToolCall = ChatCompletionMessageToolCall & { extra_content?: { google: { thought_signature: string } } };
+export type GeminiToolCall = ChatCompletionMessageToolCall & {
+  extra_content?: { google: { thought_signature: string } };
+};
 
-export function toOpenAIToolCall(part: Part, mint: () => string, signatures?: SignatureMemory): GeminiToolCall | undefined {
+export function toOpenAIToolCall(
+  part: Part,
+  mint: () => string,
+  signatures?: SignatureMemory,
+): GeminiToolCall | undefined {
   const call = part.functionCall;
   if (!call) return undefined;
   const id = toolCallIdFor(call, mint);
-  const signature = typeof part.thoughtSignature === 'string' && part.thoughtSignature !== '' ? part.thoughtSignature : undefined;
+  const signature =
+    typeof part.thoughtSignature === 'string' && part.thoughtSignature !== '' ? part.thoughtSignature : undefined;
   if (signature !== undefined) signatures?.set(id, signature);
   return {
     id,
@@ -101,7 +115,9 @@ export function finishReasonOrThrow(reason: string | undefined, hasFunctionCalls
 function convertCandidate(candidate: Candidate, position: number, context: ResponseContext): ChatCompletion.Choice {
   const parts = candidate.content?.parts ?? [];
   const mint = context.mintToolCallId ?? mintToolCallId;
-  const toolCalls = parts.map((part) => toOpenAIToolCall(part, mint, context.signatures)).filter((call) => call !== undefined);
+  const toolCalls = parts
+    .map((part) => toOpenAIToolCall(part, mint, context.signatures))
+    .filter((call) => call !== undefined);
   const reasoning = context.includeReasoning ? thoughtText(parts) : undefined;
   const message: ChatCompletion.Choice['message'] & { reasoning_content?: string } = {
     role: 'assistant',

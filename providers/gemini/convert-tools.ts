@@ -12,8 +12,9 @@
  *
  * Parameter schemas go out as `parametersJsonSchema`; prepare-json-schema.ts says why.
  */
-import { FunctionCallingConfigMode } from '@google/genai';
+
 import type { FunctionDeclaration, Tool, ToolConfig } from '@google/genai';
+import { FunctionCallingConfigMode } from '@google/genai';
 import type { ChatCompletionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 import { isEmptyObjectSchema, isJsonObject, prepareJsonSchema } from './prepare-json-schema.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
@@ -42,7 +43,9 @@ export function convertTools(
   }
   const names = new Set(declarations.map((declaration) => declaration.name));
   const choice = convertToolChoice(toolChoice, names);
-  const visible = choice.only ? declarations.filter((declaration) => choice.only?.has(declaration.name ?? '')) : declarations;
+  const visible = choice.only
+    ? declarations.filter((declaration) => choice.only?.has(declaration.name ?? ''))
+    : declarations;
   const converted: ConvertedTools = { tools: [{ functionDeclarations: visible }] };
   if (choice.config) converted.toolConfig = { functionCallingConfig: choice.config };
   return converted;
@@ -59,7 +62,10 @@ function convertTool(tool: ChatCompletionTool, param: string, warnings: WarningL
     declaration.parametersJsonSchema = prepareJsonSchema(fn.parameters, `${param}.function.parameters`);
   }
   if (fn.strict === true) {
-    warnings.add('tools[].function.strict', 'Gemini has no strict mode for tool arguments; the schema is followed on a best-effort basis.');
+    warnings.add(
+      'tools[].function.strict',
+      'Gemini has no strict mode for tool arguments; the schema is followed on a best-effort basis.',
+    );
   }
   return declaration;
 }
@@ -70,20 +76,30 @@ interface ChoiceResult {
   only?: Set<string>;
 }
 
-function convertToolChoice(choice: ChatCompletionToolChoiceOption | undefined, declared: Set<string | undefined>): ChoiceResult {
+function convertToolChoice(
+  choice: ChatCompletionToolChoiceOption | undefined,
+  declared: Set<string | undefined>,
+): ChoiceResult {
   if (choice === undefined) return {};
   if (choice === 'auto') return { config: { mode: FunctionCallingConfigMode.AUTO } };
   if (choice === 'none') return { config: { mode: FunctionCallingConfigMode.NONE } };
   if (choice === 'required') return { config: { mode: FunctionCallingConfigMode.ANY } };
   if (choice.type === 'function') {
     const name = choice.function.name;
-    if (!declared.has(name)) throw invalidRequest('tool_choice.function.name', `tool_choice names '${name}', which is not among the tools.`);
+    if (!declared.has(name))
+      throw invalidRequest('tool_choice.function.name', `tool_choice names '${name}', which is not among the tools.`);
     return { config: { mode: FunctionCallingConfigMode.ANY, allowedFunctionNames: [name] } };
   }
   if (choice.type === 'allowed_tools') {
-    const names = choice.allowed_tools.tools.map((tool, index) => allowedToolName(tool, `tool_choice.allowed_tools.tools[${index}]`));
+    const names = choice.allowed_tools.tools.map((tool, index) =>
+      allowedToolName(tool, `tool_choice.allowed_tools.tools[${index}]`),
+    );
     for (const name of names) {
-      if (!declared.has(name)) throw invalidRequest('tool_choice.allowed_tools', `allowed_tools names '${name}', which is not among the tools.`);
+      if (!declared.has(name))
+        throw invalidRequest(
+          'tool_choice.allowed_tools',
+          `allowed_tools names '${name}', which is not among the tools.`,
+        );
     }
     if (choice.allowed_tools.mode === 'required') {
       return { config: { mode: FunctionCallingConfigMode.ANY, allowedFunctionNames: names } };

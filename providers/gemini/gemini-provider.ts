@@ -19,18 +19,18 @@
  * - returning early from the SDK's stream iterator only releases the body reader, it does not cancel the HTTP
  *   request: each stream gets its own AbortController, aborted when the consumer stops.
  */
-import { GoogleGenAI } from '@google/genai';
+
 import type { GenerateContentParameters, GenerateContentResponse } from '@google/genai';
+import { GoogleGenAI } from '@google/genai';
+import { preflight, preflightFailure } from '../shared/preflight.ts';
 import type { ChatCompletionChunk, Provider, ProviderCall, ProviderResult, ProviderSettings } from '../types.ts';
 import { createResponseCapture, type ResponseCapture } from './capture-response.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
-import { mapGeminiError, type ErrorContext } from './map-error.ts';
-import { parseGeminiStream } from './parse-stream.ts';
-import { preflight, preflightFailure } from '../shared/preflight.ts';
-import { createSignatureMemory } from './thought-signatures.ts';
-
 import { GEMINI_DEFAULT_MODEL } from './default-model.ts';
+import { type ErrorContext, mapGeminiError } from './map-error.ts';
+import { parseGeminiStream } from './parse-stream.ts';
+import { createSignatureMemory } from './thought-signatures.ts';
 
 export { GEMINI_DEFAULT_MODEL } from './default-model.ts';
 
@@ -54,7 +54,9 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
     defaultModel: settings.defaultModel ?? GEMINI_DEFAULT_MODEL,
     async chat(call: ProviderCall): Promise<ProviderResult> {
       if (call.signal.aborted) throw call.signal.reason;
-      const { contents, config, warnings } = preflight('gemini', () => convertRequest(call.request, call.model, signatures));
+      const { contents, config, warnings } = preflight('gemini', () =>
+        convertRequest(call.request, call.model, signatures),
+      );
       const includeReasoning = call.includeReasoning === true;
       const capture = createResponseCapture();
       const stopStream = new AbortController();
@@ -79,7 +81,11 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
       if (!call.stream) {
         try {
           const response = await client.models.generateContent(params);
-          return { type: 'json', body: convertResponse(response, { model: call.model, includeLogprobs, includeReasoning, signatures }), warnings };
+          return {
+            type: 'json',
+            body: convertResponse(response, { model: call.model, includeLogprobs, includeReasoning, signatures }),
+            warnings,
+          };
         } catch (error) {
           throw fail(error, 'request');
         }

@@ -32,7 +32,7 @@
 import { kindFromStatus } from '../shared/kind-from-status.ts';
 import { parseProtoDuration, parseRetryAfter } from '../shared/parse-retry-after.ts';
 import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
-import { UpstreamFailure, isUpstreamFailure, type FailureKind } from '../upstream-failure.ts';
+import { type FailureKind, isUpstreamFailure, UpstreamFailure } from '../upstream-failure.ts';
 import { isJsonObject } from './prepare-json-schema.ts';
 
 export interface GeminiErrorBody {
@@ -63,18 +63,38 @@ export function mapGeminiError(error: unknown, context: ErrorContext): UpstreamF
   const name = error instanceof Error ? error.name : '';
   const text = error instanceof Error ? error.message : String(error);
   if (name === 'AbortError' || name === 'TimeoutError') {
-    return failure(context, { kind: 'timeout', code: 'timeout', message: 'Gemini did not answer within the attempt timeout.' });
+    return failure(context, {
+      kind: 'timeout',
+      code: 'timeout',
+      message: 'Gemini did not answer within the attempt timeout.',
+    });
   }
   if (error instanceof SyntaxError || /^exception parsing stream chunk|^Response body is empty/.test(text)) {
-    return failure(context, { kind: 'server', code: 'malformed_response', message: `Gemini sent a response that is not valid JSON: ${text}` });
+    return failure(context, {
+      kind: 'server',
+      code: 'malformed_response',
+      message: `Gemini sent a response that is not valid JSON: ${text}`,
+    });
   }
   if (/^Incomplete JSON segment at the end/.test(text)) {
-    return failure(context, { kind: 'stream_interrupted', code: 'stream_interrupted', message: "Gemini's stream broke off in the middle of an event." });
+    return failure(context, {
+      kind: 'stream_interrupted',
+      code: 'stream_interrupted',
+      message: "Gemini's stream broke off in the middle of an event.",
+    });
   }
   if (isNetworkError(error)) {
     return context.phase === 'stream'
-      ? failure(context, { kind: 'stream_interrupted', code: 'stream_interrupted', message: `The connection to Gemini broke during the stream: ${describeNetworkError(error)}` })
-      : failure(context, { kind: 'network', code: 'network_error', message: `Could not reach Gemini: ${describeNetworkError(error)}` });
+      ? failure(context, {
+          kind: 'stream_interrupted',
+          code: 'stream_interrupted',
+          message: `The connection to Gemini broke during the stream: ${describeNetworkError(error)}`,
+        })
+      : failure(context, {
+          kind: 'network',
+          code: 'network_error',
+          message: `Could not reach Gemini: ${describeNetworkError(error)}`,
+        });
   }
   return failure(context, {
     kind: context.phase === 'stream' ? 'stream_interrupted' : 'server',
@@ -93,7 +113,8 @@ export function mapGeminiStatus(
   const details = body?.details ?? [];
   const reason = errorInfoReason(details);
   const message = `Gemini ${httpStatus}${status ? ` ${status}` : ''}: ${body?.message ?? 'no error message'}`;
-  const retryAfterMs = retryDelayMs(details) ?? (context.headers ? parseRetryAfter(context.headers, context.now) : undefined);
+  const retryAfterMs =
+    retryDelayMs(details) ?? (context.headers ? parseRetryAfter(context.headers, context.now) : undefined);
   const kind = classify(httpStatus, status, reason, body?.message ?? '', details);
   return failure(context, { kind, status: httpStatus, code: status ?? reason, retryAfterMs, message });
 }
@@ -118,16 +139,27 @@ export function parseGeminiErrorBody(text: string): GeminiErrorBody | undefined 
   return body;
 }
 
-function classify(httpStatus: number, status: string | undefined, reason: string | undefined, message: string, details: unknown[]): FailureKind {
+function classify(
+  httpStatus: number,
+  status: string | undefined,
+  reason: string | undefined,
+  message: string,
+  details: unknown[],
+): FailureKind {
   if (reason === 'API_KEY_INVALID' || reason === 'API_KEY_EXPIRED') return 'auth';
   if (httpStatus === 400 || status === 'INVALID_ARGUMENT' || status === 'FAILED_PRECONDITION') {
     if (status === 'FAILED_PRECONDITION') return 'permission';
-    if (/token count.*exceeds|exceeds the maximum number of tokens|too many tokens|context (length|window)|input (is )?too long/i.test(message)) {
+    if (
+      /token count.*exceeds|exceeds the maximum number of tokens|too many tokens|context (length|window)|input (is )?too long/i.test(
+        message,
+      )
+    ) {
       return 'context_length';
     }
     if (httpStatus === 400) return 'bad_request';
   }
-  if (httpStatus === 429 || status === 'RESOURCE_EXHAUSTED') return hasPerDayQuota(details) ? 'quota_exhausted' : 'rate_limit';
+  if (httpStatus === 429 || status === 'RESOURCE_EXHAUSTED')
+    return hasPerDayQuota(details) ? 'quota_exhausted' : 'rate_limit';
   return kindFromStatus(httpStatus);
 }
 
@@ -163,10 +195,22 @@ function errorInfoReason(details: unknown[]): string | undefined {
 }
 
 function isApiError(error: unknown): error is Error & { status: number } {
-  return error instanceof Error && error.name === 'ApiError' && typeof (error as { status?: unknown }).status === 'number';
+  return (
+    error instanceof Error && error.name === 'ApiError' && typeof (error as { status?: unknown }).status === 'number'
+  );
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
 
 function isNetworkError(error: unknown): boolean {
   if (error instanceof TypeError) return true;
@@ -188,7 +232,13 @@ function describeNetworkError(error: unknown): string {
 
 function failure(
   context: ErrorContext,
-  init: { kind: FailureKind; message: string; code?: string | undefined; status?: number; retryAfterMs?: number | undefined },
+  init: {
+    kind: FailureKind;
+    message: string;
+    code?: string | undefined;
+    status?: number;
+    retryAfterMs?: number | undefined;
+  },
 ): UpstreamFailure {
   const safe = redactSecrets(init.message, [context.apiKey]);
   return new UpstreamFailure({

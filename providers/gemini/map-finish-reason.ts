@@ -49,16 +49,23 @@ export function mapFinishReason(reason: string | undefined, context: FinishConte
   if (reason === 'MAX_TOKENS' || reason === 'CONTINUATION') return { finishReason: 'length' };
   if (reason !== undefined && CONTENT_FILTER.has(reason)) return { finishReason: 'content_filter' };
   if (reason === 'PUP_LIMITED_DISABLED') {
-    return { failure: { kind: 'permission', code: reason, message: 'Gemini refused to generate: the account is limited for policy violations (PUP_LIMITED_DISABLED).' } };
+    return {
+      failure: {
+        kind: 'permission',
+        code: reason,
+        message: 'Gemini refused to generate: the account is limited for policy violations (PUP_LIMITED_DISABLED).',
+      },
+    };
   }
   const code = reason ?? 'missing_finish_reason';
   return {
     failure: {
       kind: 'server',
       code,
-      message: reason === undefined
-        ? 'Gemini ended the answer without a finish reason.'
-        : `Gemini ended the answer with finishReason ${reason}, which has no OpenAI equivalent.`,
+      message:
+        reason === undefined
+          ? 'Gemini ended the answer without a finish reason.'
+          : `Gemini ended the answer with finishReason ${reason}, which has no OpenAI equivalent.`,
     },
   };
 }

@@ -23,10 +23,10 @@
 import type { Candidate, GenerateContentResponseUsageMetadata, Part } from '@google/genai';
 import type { ChatCompletionChunk } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
-import { convertLogprobs } from './convert-logprobs.ts';
-import { completionId, finishReasonOrThrow, toOpenAIToolCall, type GeminiResponse } from './convert-response.ts';
-import type { OpenAIFinishReason } from './map-finish-reason.ts';
 import { closedCall, continueCall, openCall, type PendingCall } from './assemble-function-call.ts';
+import { convertLogprobs } from './convert-logprobs.ts';
+import { completionId, finishReasonOrThrow, type GeminiResponse, toOpenAIToolCall } from './convert-response.ts';
+import type { OpenAIFinishReason } from './map-finish-reason.ts';
 import type { SignatureMemory } from './thought-signatures.ts';
 import { mintToolCallId } from './tool-call-ids.ts';
 import { convertUsage } from './usage.ts';
@@ -113,7 +113,10 @@ export async function* parseGeminiStream(
       if (state.pending && functionCall) {
         if (continueCall(state.pending, functionCall)) {
           const { thoughtSignature } = state.pending;
-          const whole: Part = { functionCall: closedCall(state.pending), ...(thoughtSignature ? { thoughtSignature } : {}) };
+          const whole: Part = {
+            functionCall: closedCall(state.pending),
+            ...(thoughtSignature ? { thoughtSignature } : {}),
+          };
           state.pending = undefined;
           yield* emitCall(whole);
         }
@@ -136,7 +139,8 @@ export async function* parseGeminiStream(
     }
     yield* flushText();
     if (candidate.finishReason !== undefined) {
-      if (state.pending) throw brokenStream(`the function call ${state.pending.name} was still open when the candidate finished`);
+      if (state.pending)
+        throw brokenStream(`the function call ${state.pending.name} was still open when the candidate finished`);
       const finish: OpenAIFinishReason = finishReasonOrThrow(candidate.finishReason, state.toolCalls > 0);
       state.finished = true;
       yield delta(index, {}, { finish_reason: finish });
@@ -155,7 +159,8 @@ export async function* parseGeminiStream(
       }
       continue;
     }
-    for (const [position, candidate] of candidates.entries()) yield* candidateChunks(candidate, candidate.index ?? position);
+    for (const [position, candidate] of candidates.entries())
+      yield* candidateChunks(candidate, candidate.index ?? position);
   }
 
   if (choices.size === 0 || [...choices.values()].some((state) => !state.finished)) {

@@ -77,7 +77,8 @@ export function isEmptyObjectSchema(schema: JsonObject): boolean {
   const properties = schema.properties;
   const noProperties = properties === undefined || (isJsonObject(properties) && Object.keys(properties).length === 0);
   const otherKeywords = Object.keys(schema).filter(
-    (key) => !['type', 'properties', 'required', 'additionalProperties', '$schema', 'description', 'title'].includes(key),
+    (key) =>
+      !['type', 'properties', 'required', 'additionalProperties', '$schema', 'description', 'title'].includes(key),
   );
   return (schema.type === undefined || schema.type === 'object') && noProperties && otherKeywords.length === 0;
 }
@@ -132,7 +133,8 @@ class SchemaWalker {
       if (key === '$schema') continue;
       if (DEFINITIONS_KEYWORDS.has(key)) continue; // re-added at the root only for recursive refs
       if (SCHEMA_KEYWORDS.has(key)) out[key] = this.schema(value, expanding);
-      else if (SCHEMA_ARRAY_KEYWORDS.has(key) && Array.isArray(value)) out[key] = value.map((item) => this.schema(item, expanding));
+      else if (SCHEMA_ARRAY_KEYWORDS.has(key) && Array.isArray(value))
+        out[key] = value.map((item) => this.schema(item, expanding));
       else if (SCHEMA_MAP_KEYWORDS.has(key) && isJsonObject(value)) out[key] = this.schemaMap(value, expanding);
       else out[key] = value;
     }

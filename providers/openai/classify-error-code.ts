@@ -64,5 +64,5 @@ export function kindFromCode(fields: OpenAIErrorFields): FailureKind {
 }
 
 function mentions(value: string | undefined, word: string): boolean {
-  return value !== undefined && value.toLowerCase().includes(word);
+  return value?.toLowerCase().includes(word) === true;
 }

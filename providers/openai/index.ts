@@ -8,11 +8,27 @@
  * aborts the request. Everything thrown is an `UpstreamFailure`, except an abort by the call's own signal,
  * which is rethrown as the signal's reason (routing knows why it aborted).
  */
-import type { ChatCompletion, ChatCompletionChunk, Provider, ProviderCall, ProviderResult, ProviderSettings, RawSseBatch } from '../types.ts';
+
 import { fetchTransport, type TransportResponse } from '../shared/http-transport.ts';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  Provider,
+  ProviderCall,
+  ProviderResult,
+  ProviderSettings,
+  RawSseBatch,
+} from '../types.ts';
 import { isUpstreamFailure } from '../upstream-failure.ts';
 import { buildJsonBody, buildStreamingBody } from './build-request-body.ts';
-import { malformedResponse, mapErrorBody, mapStatusError, mapTransportError, PROVIDER_NAME, type MapErrorContext } from './openai-failure.ts';
+import {
+  type MapErrorContext,
+  malformedResponse,
+  mapErrorBody,
+  mapStatusError,
+  mapTransportError,
+  PROVIDER_NAME,
+} from './openai-failure.ts';
 import { parseChunks } from './parse-chunks.ts';
 import { parseOpenAIRateLimit } from './rate-limit.ts';
 import { readSseBatches } from './read-sse-batches.ts';
@@ -59,7 +75,10 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
 
   async function statusFailure(response: TransportResponse) {
     const text = await response.text();
-    return mapStatusError({ status: response.status, headers: response.headers, body: parseOrUndefined(text) }, requestContext);
+    return mapStatusError(
+      { status: response.status, headers: response.headers, body: parseOrUndefined(text) },
+      requestContext,
+    );
   }
 
   /** A JSON answer: relayed as the upstream's own text; parsed once for what routing reads (usage, choices). */
@@ -84,11 +103,19 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
     const mapError = (error: unknown) => (isUpstreamFailure(error) ? error : mapTransportError(error, streamContext));
     if (call.relay) {
       const source = { controller, [Symbol.asyncIterator]: () => readSseBatches(response.body, streamContext) };
-      const batches = relayStream<RawSseBatch>(source, { signal: call.signal, mapError, finishes: (batch) => batch.finish || batch.done });
+      const batches = relayStream<RawSseBatch>(source, {
+        signal: call.signal,
+        mapError,
+        finishes: (batch) => batch.finish || batch.done,
+      });
       return { type: 'sse', batches, warnings: [], ...rateLimitOf(response) };
     }
     const source = { controller, [Symbol.asyncIterator]: () => parseChunks(response.body, streamContext) };
-    const chunks = relayStream<ChatCompletionChunk>(source, { signal: call.signal, mapError, finishes: hasFinishReason });
+    const chunks = relayStream<ChatCompletionChunk>(source, {
+      signal: call.signal,
+      mapError,
+      finishes: hasFinishReason,
+    });
     return { type: 'stream', chunks, warnings: [], ...rateLimitOf(response) };
   }
 

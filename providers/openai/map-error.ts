@@ -15,15 +15,15 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import { isUpstreamFailure, type UpstreamFailure } from '../upstream-failure.ts';
 import {
   failure,
+  type MapErrorContext,
   malformedResponse,
   mapStatusError,
   mapStreamErrorEvent,
   mapTransportError,
   safeCause,
-  type MapErrorContext,
 } from './openai-failure.ts';
 
-export { malformedResponse, mapErrorBody, PROVIDER_NAME, type MapErrorContext } from './openai-failure.ts';
+export { type MapErrorContext, malformedResponse, mapErrorBody, PROVIDER_NAME } from './openai-failure.ts';
 
 export function mapOpenAIError(error: unknown, context: MapErrorContext = {}): UpstreamFailure {
   if (isUpstreamFailure(error)) return error;
@@ -59,7 +59,7 @@ export function mapOpenAIError(error: unknown, context: MapErrorContext = {}): U
 function inner(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return {};
   const record = value as Record<string, unknown>;
-  const nested = record['error'];
+  const nested = record.error;
   return typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>) : record;
 }
 

@@ -9,10 +9,11 @@
  * even they can quote the key (fetch rejects a key with a stray newline with `Headers.append: "Bearer sk-..."
  * is an invalid header value`).
  */
+
+import type { HeaderReader } from '../shared/http-transport.ts';
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
 import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
-import type { HeaderReader } from '../shared/http-transport.ts';
-import { UpstreamFailure, type FailureKind } from '../upstream-failure.ts';
+import { type FailureKind, UpstreamFailure } from '../upstream-failure.ts';
 import { kindFromCode, kindFromStatusAndCode } from './classify-error-code.ts';
 import { parseOpenAIRateLimit, resetAfterRateLimit } from './rate-limit.ts';
 
@@ -55,7 +56,12 @@ function fromErrorObject(body: unknown, context: MapErrorContext, fallback: stri
   const secrets = context.secrets ?? [];
   const fields = readErrorObject(body, secrets);
   const kind = kindFromCode(fields);
-  return failure({ kind, code: fields.code ?? fields.type, param: fields.param, message: safeMessage(kind, fields.code, fields.message, secrets, fallback) });
+  return failure({
+    kind,
+    code: fields.code ?? fields.type,
+    param: fields.param,
+    message: safeMessage(kind, fields.code, fields.message, secrets, fallback),
+  });
 }
 
 /** The envelope's fields when they are already known (the SDK parsed them), plus status and headers. */
@@ -93,7 +99,11 @@ export function mapStatusError(init: StatusErrorInit, context: MapErrorContext =
 export function mapTransportError(error: unknown, context: MapErrorContext = {}): UpstreamFailure {
   const secrets = context.secrets ?? [];
   if (context.phase === 'stream') {
-    return failure({ kind: 'stream_interrupted', message: 'The stream from OpenAI was interrupted', cause: safeCause(error, secrets) });
+    return failure({
+      kind: 'stream_interrupted',
+      message: 'The stream from OpenAI was interrupted',
+      cause: safeCause(error, secrets),
+    });
   }
   return failure({ kind: 'network', message: 'The connection to OpenAI failed', cause: safeCause(error, secrets) });
 }
@@ -133,13 +143,16 @@ interface ErrorObject {
  */
 function readErrorObject(value: unknown, secrets: readonly string[]): ErrorObject {
   if (!isRecord(value)) return {};
-  const inner = isRecord(value['error']) ? value['error'] : value;
+  const inner = isRecord(value.error) ? value.error : value;
   const out: ErrorObject = {};
-  const message = stringOrUndefined(inner['message']);
-  const type = redactField(stringOrUndefined(inner['type']), secrets);
+  const message = stringOrUndefined(inner.message);
+  const type = redactField(stringOrUndefined(inner.type), secrets);
   // Some compatible servers send numeric codes; keep them as text.
-  const code = redactField(typeof inner['code'] === 'number' ? String(inner['code']) : stringOrUndefined(inner['code']), secrets);
-  const param = redactField(stringOrUndefined(inner['param']), secrets);
+  const code = redactField(
+    typeof inner.code === 'number' ? String(inner.code) : stringOrUndefined(inner.code),
+    secrets,
+  );
+  const param = redactField(stringOrUndefined(inner.param), secrets);
   if (message !== undefined) out.message = message;
   if (type !== undefined) out.type = type;
   if (code !== undefined) out.code = code;

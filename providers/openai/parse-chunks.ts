@@ -4,11 +4,15 @@
  * `{"error":{...}}` message and data that is not JSON become UpstreamFailures. Chunks are passed on exactly
  * as parsed, unknown fields included.
  */
-import type { ChatCompletionChunk } from '../types.ts';
-import { parseSse } from '../shared/parse-sse.ts';
-import { malformedResponse, mapStreamErrorEvent, type MapErrorContext } from './openai-failure.ts';
 
-export async function* parseChunks(body: AsyncIterable<Uint8Array>, context: MapErrorContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+import { parseSse } from '../shared/parse-sse.ts';
+import type { ChatCompletionChunk } from '../types.ts';
+import { type MapErrorContext, malformedResponse, mapStreamErrorEvent } from './openai-failure.ts';
+
+export async function* parseChunks(
+  body: AsyncIterable<Uint8Array>,
+  context: MapErrorContext,
+): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   for await (const message of parseSse(body)) {
     if (message.data === '[DONE]') return;
     let parsed: unknown;

@@ -7,9 +7,10 @@
  * `x-ratelimit-reset-requests: 1s`, `x-ratelimit-reset-tokens: 6m0s`. Resets are Go durations, not
  * seconds. OpenAI-compatible servers often send none of them; then there is no snapshot at all.
  */
+
+import type { HeaderReader } from '../shared/http-transport.ts';
 import { parseGoDuration } from '../shared/parse-retry-after.ts';
 import type { RateLimitSnapshot } from '../types.ts';
-import type { HeaderReader } from '../shared/http-transport.ts';
 
 /**
  * The shared snapshot plus the budget sizes. `RateLimitSnapshot` has no limit fields (yet); the extra ones

@@ -12,10 +12,11 @@
  * Each network read gives at most one batch: every event it completed, as one contiguous slice of the
  * upstream's bytes (so writing a batch is one write, whatever the number of events in it).
  */
-import type { ChatCompletionChunk, CompletionUsage, RawSseBatch } from '../types.ts';
+
 import { carriesToken } from '../shared/carries-token.ts';
 import { parseSseBlock } from '../shared/parse-sse.ts';
-import { malformedResponse, mapStreamErrorEvent, type MapErrorContext } from './openai-failure.ts';
+import type { ChatCompletionChunk, CompletionUsage, RawSseBatch } from '../types.ts';
+import { type MapErrorContext, malformedResponse, mapStreamErrorEvent } from './openai-failure.ts';
 
 const LF = 10;
 const CR = 13;
@@ -25,7 +26,10 @@ const ERROR = /"error"\s*:/;
 /** Anything in a read after the commit point that needs a closer look. */
 const MARKERS = /"error"\s*:|"finish_reason"\s*:\s*"|"usage"\s*:\s*\{|\[DONE\]/;
 
-export async function* readSseBatches(body: AsyncIterable<Uint8Array>, context: MapErrorContext): AsyncGenerator<RawSseBatch, void, undefined> {
+export async function* readSseBatches(
+  body: AsyncIterable<Uint8Array>,
+  context: MapErrorContext,
+): AsyncGenerator<RawSseBatch, void, undefined> {
   const decoder = new TextDecoder();
   const state: ReadState = { committed: false, done: false };
   let pending: Uint8Array | undefined;

@@ -37,7 +37,10 @@ export function relayStream<T>(source: CancellableSource<T>, options: RelayOptio
   };
 }
 
-function relayIterator<T>(source: CancellableSource<T>, { signal, mapError, finishes }: RelayOptions<T>): AsyncIterator<T> {
+function relayIterator<T>(
+  source: CancellableSource<T>,
+  { signal, mapError, finishes }: RelayOptions<T>,
+): AsyncIterator<T> {
   let upstream: AsyncIterator<T> | undefined;
   let finished = false;
   let sawFinish = false;

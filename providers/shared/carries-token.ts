@@ -11,7 +11,8 @@ export function carriesToken(chunk: ChatCompletionChunk): boolean {
     if (choice.finish_reason) return true;
     for (const [field, value] of Object.entries(choice.delta ?? {})) {
       if (field === 'role') continue;
-      if (value !== null && value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0)) return true;
+      if (value !== null && value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0))
+        return true;
     }
     return false;
   });

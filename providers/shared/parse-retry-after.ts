@@ -35,12 +35,25 @@ export function parseGoDuration(value: string): number | undefined {
     consumed += match[0].length;
     const amount = Number(match[1]);
     switch (match[2]) {
-      case 'h': total += amount * 3_600_000; break;
-      case 'm': total += amount * 60_000; break;
-      case 's': total += amount * 1000; break;
-      case 'ms': total += amount; break;
-      case 'us': case 'µs': total += amount / 1000; break;
-      case 'ns': total += amount / 1_000_000; break;
+      case 'h':
+        total += amount * 3_600_000;
+        break;
+      case 'm':
+        total += amount * 60_000;
+        break;
+      case 's':
+        total += amount * 1000;
+        break;
+      case 'ms':
+        total += amount;
+        break;
+      case 'us':
+      case 'µs':
+        total += amount / 1000;
+        break;
+      case 'ns':
+        total += amount / 1_000_000;
+        break;
     }
   }
   return consumed === trimmed.length ? Math.round(total) : undefined;

@@ -18,8 +18,7 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
   let buffer = '';
   for await (const value of body) {
     buffer = appendNormalised(buffer, decoder.decode(value, { stream: true }));
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) !== -1) {
+    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
       const message = parseSseBlock(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
       if (message) yield message;

@@ -6,7 +6,7 @@
  * error as `cause` for the log (it comes from our code or an SDK's, never from an upstream, so it holds no
  * key).
  */
-import { UpstreamFailure, isUpstreamFailure } from '../upstream-failure.ts';
+import { isUpstreamFailure, UpstreamFailure } from '../upstream-failure.ts';
 
 export function preflightFailure(provider: string, error: unknown): UpstreamFailure {
   if (isUpstreamFailure(error) && error.preflight) return error;

@@ -32,7 +32,8 @@ export class Flight {
       if (left) return;
       left = true;
       signal.removeEventListener('abort', leave);
-      if (--this.participants === 0 && !this.settled) this.controller.abort(new Error('every client of this request left'));
+      if (--this.participants === 0 && !this.settled)
+        this.controller.abort(new Error('every client of this request left'));
     };
     if (signal.aborted) leave();
     else signal.addEventListener('abort', leave, { once: true });

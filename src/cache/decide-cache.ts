@@ -5,7 +5,7 @@
  * `no-store` skips storing. Both together bypass the cache entirely.
  */
 import type { CacheConfig, CacheSettings } from '../config/load-config.ts';
-import { invalidRequest, type GatewayError } from '../gateway-error.ts';
+import { type GatewayError, invalidRequest } from '../gateway-error.ts';
 
 export type CacheDecision =
   | { mode: 'off' }
@@ -24,7 +24,11 @@ export function decideCache(route: CacheSettings, global: CacheConfig, headers: 
     const seconds = Number(headers.ttl.trim());
     const maxSeconds = Math.floor(global.maxTtlMs / 1000);
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
-      const error = invalidRequest(`x-switchyard-cache-ttl must be a whole number of seconds from 1 to ${maxSeconds}.`, 'x-switchyard-cache-ttl', 'invalid_value');
+      const error = invalidRequest(
+        `x-switchyard-cache-ttl must be a whole number of seconds from 1 to ${maxSeconds}.`,
+        'x-switchyard-cache-ttl',
+        'invalid_value',
+      );
       error.headers['x-should-retry'] = 'false';
       return { mode: 'error', error };
     }
@@ -32,7 +36,10 @@ export function decideCache(route: CacheSettings, global: CacheConfig, headers: 
     ttlMs = seconds * 1000;
   }
   if (!enabled) return { mode: 'off' };
-  const directives = (headers.cacheControl ?? '').toLowerCase().split(',').map((part) => part.trim());
+  const directives = (headers.cacheControl ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((part) => part.trim());
   return {
     mode: 'on',
     lookup: !directives.includes('no-cache'),

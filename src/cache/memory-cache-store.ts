@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
-import { answerBytes, type CacheStore, type CachedAnswer } from './cache-store.ts';
+import { answerBytes, type CachedAnswer, type CacheStore } from './cache-store.ts';
 
 interface Slot {
   answer: CachedAnswer;

@@ -9,7 +9,8 @@ import { collectCompletion } from '../routing/collect-completion.ts';
 export function completeCompletion(value: unknown): ChatCompletion | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const completion = value as ChatCompletion;
-  if (completion.object !== 'chat.completion' || !Array.isArray(completion.choices) || completion.choices.length === 0) return undefined;
+  if (completion.object !== 'chat.completion' || !Array.isArray(completion.choices) || completion.choices.length === 0)
+    return undefined;
   for (const choice of completion.choices) {
     if (typeof choice.finish_reason !== 'string' || !choice.message) return undefined;
     // Replay as a stream knows function tool calls only; other kinds are served but not stored.
@@ -45,8 +46,7 @@ export class SseRecorder {
     }
     this.buffer += this.decoder.decode(bytes, { stream: true });
     if (this.buffer.includes('\r')) this.buffer = this.buffer.replace(/\r\n?/g, '\n');
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) !== -1) {
+    for (let end = this.buffer.indexOf('\n\n'); end !== -1; end = this.buffer.indexOf('\n\n')) {
       const block = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 2);
       this.readBlock(block);

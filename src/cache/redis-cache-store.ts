@@ -4,10 +4,15 @@
  * by `timeoutMs`: a slow or stopped Redis is a cache miss and a dropped write, never a slow request. No offline
  * queue, so commands while disconnected fail at once instead of piling up; ioredis reconnects by itself.
  */
-import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { answerBytes, decodeAnswer, encodeAnswer, type CacheStore } from './cache-store.ts';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { answerBytes, type CacheStore, decodeAnswer, encodeAnswer } from './cache-store.ts';
 
-export type RedisCacheConnection = string | RedisOptions | { cluster: ClusterNode[]; options?: ClusterOptions } | Redis | Cluster;
+export type RedisCacheConnection =
+  | string
+  | RedisOptions
+  | { cluster: ClusterNode[]; options?: ClusterOptions }
+  | Redis
+  | Cluster;
 
 export interface RedisCacheStoreOptions {
   redis: RedisCacheConnection;
@@ -63,7 +68,11 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
       const value = Buffer.alloc(body.byteLength + 1);
       value[0] = body === text ? RAW : GZIP;
       value.set(body, 1);
-      await bounded(client.set(keyFor(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))), options.timeoutMs, options.onError);
+      await bounded(
+        client.set(keyFor(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))),
+        options.timeoutMs,
+        options.onError,
+      );
     },
     async close() {
       if (owned) client.disconnect();
@@ -72,7 +81,11 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
 }
 
 /** The command's answer, or undefined once `timeoutMs` passed or it failed. */
-function bounded<T>(pending: Promise<T>, timeoutMs: number, onError?: (message: string) => void): Promise<T | undefined> {
+function bounded<T>(
+  pending: Promise<T>,
+  timeoutMs: number,
+  onError?: (message: string) => void,
+): Promise<T | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       onError?.(`cache store: no answer from Redis within ${timeoutMs} ms`);
@@ -112,12 +125,18 @@ function connect(connection: RedisCacheConnection, timeoutMs: number): { client:
     disconnectTimeout: 100,
   };
   const reconnectSoon = (times: number) => Math.min(100 * times, 1000);
-  if (typeof connection === 'string') return { client: new Redis(connection, { ...failFast, retryStrategy: reconnectSoon }), owned: true };
+  if (typeof connection === 'string')
+    return { client: new Redis(connection, { ...failFast, retryStrategy: reconnectSoon }), owned: true };
   if ('cluster' in connection) {
     const { redisOptions, ...clusterOptions } = connection.options ?? {};
     const { enableOfflineQueue: _queue, ...nodeDefaults } = failFast;
     return {
-      client: new Cluster(connection.cluster, { enableOfflineQueue: false, clusterRetryStrategy: reconnectSoon, ...clusterOptions, redisOptions: { ...nodeDefaults, ...redisOptions } }),
+      client: new Cluster(connection.cluster, {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: reconnectSoon,
+        ...clusterOptions,
+        redisOptions: { ...nodeDefaults, ...redisOptions },
+      }),
       owned: true,
     };
   }

@@ -17,20 +17,54 @@ export function completionToChunks(completion: ChatCompletion, includeUsage: boo
     ...(completion.system_fingerprint ? { system_fingerprint: completion.system_fingerprint } : {}),
     ...(completion.service_tier ? { service_tier: completion.service_tier } : {}),
   };
-  const chunk = (choices: ChunkChoice[]): ChatCompletionChunk => ({ ...base, choices, ...(includeUsage ? { usage: null } : {}) });
+  const chunk = (choices: ChunkChoice[]): ChatCompletionChunk => ({
+    ...base,
+    choices,
+    ...(includeUsage ? { usage: null } : {}),
+  });
   const out: ChatCompletionChunk[] = [];
   for (const choice of completion.choices) {
     const { index, message } = choice;
     out.push(chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
     if (message.content) {
-      out.push(chunk([{ index, delta: { content: message.content }, logprobs: choice.logprobs ?? null, finish_reason: null }]));
+      out.push(
+        chunk([{ index, delta: { content: message.content }, logprobs: choice.logprobs ?? null, finish_reason: null }]),
+      );
     }
-    if (message.refusal) out.push(chunk([{ index, delta: { refusal: message.refusal }, logprobs: null, finish_reason: null }]));
+    if (message.refusal)
+      out.push(chunk([{ index, delta: { refusal: message.refusal }, logprobs: null, finish_reason: null }]));
     for (const [callIndex, call] of (message.tool_calls ?? []).entries()) {
       if (call.type !== 'function') continue;
-      out.push(chunk([{ index, delta: { tool_calls: [{ index: callIndex, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, logprobs: null, finish_reason: null }]));
+      out.push(
+        chunk([
+          {
+            index,
+            delta: {
+              tool_calls: [
+                {
+                  index: callIndex,
+                  id: call.id,
+                  type: 'function',
+                  function: { name: call.function.name, arguments: '' },
+                },
+              ],
+            },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ]),
+      );
       if (call.function.arguments) {
-        out.push(chunk([{ index, delta: { tool_calls: [{ index: callIndex, function: { arguments: call.function.arguments } }] }, logprobs: null, finish_reason: null }]));
+        out.push(
+          chunk([
+            {
+              index,
+              delta: { tool_calls: [{ index: callIndex, function: { arguments: call.function.arguments } }] },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ]),
+        );
       }
     }
     out.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: choice.finish_reason }]));

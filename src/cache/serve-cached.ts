@@ -5,6 +5,8 @@
  * calls it once per set of identical in-flight requests, reads its answer as it passes and stores it if it is
  * complete.
  */
+
+import type { ChatCompletion } from '../../providers/types.ts';
 import type { Clock } from '../clock.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
 import { GatewayError } from '../gateway-error.ts';
@@ -13,10 +15,9 @@ import { newRequestId } from '../http/response-headers.ts';
 import type { ValidChatRequest } from '../http/validate-request.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { cacheKey } from './cache-key.ts';
-import type { CacheStore, CachedAnswer } from './cache-store.ts';
-import type { ChatCompletion } from '../../providers/types.ts';
-import { Flights, type Flight } from './coalesce-requests.ts';
-import { decideCache, type CacheDecision } from './decide-cache.ts';
+import type { CachedAnswer, CacheStore } from './cache-store.ts';
+import { type Flight, Flights } from './coalesce-requests.ts';
+import { type CacheDecision, decideCache } from './decide-cache.ts';
 import { completeCompletion, SseRecorder } from './record-answer.ts';
 import { chunksToSse, completionToChunks } from './replay-answer.ts';
 
@@ -50,7 +51,12 @@ interface Shape {
   includeUsage: boolean;
 }
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
 
 export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
   const { config, store, clock, logger } = deps;
@@ -60,7 +66,10 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     const shape = readShape(input.body);
     if (!shape) return answer(input);
     const settings = config.routes.get(shape.model)?.cache ?? config.cache;
-    const decision = decideCache(settings, config.cache, { ttl: input.header('x-switchyard-cache-ttl'), cacheControl: input.header('cache-control') });
+    const decision = decideCache(settings, config.cache, {
+      ttl: input.header('x-switchyard-cache-ttl'),
+      cacheControl: input.header('cache-control'),
+    });
     if (decision.mode === 'off') return answer(input);
     if (decision.mode === 'error') {
       decision.error.headers['x-request-id'] = newRequestId();
@@ -69,7 +78,10 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     if (!decision.lookup && !decision.store) return labelled(await answer(input), 'bypass');
 
     const started = clock.now();
-    const partition = decision.shareAcrossKeys || config.apiKeys.length === 0 ? '' : `key:${bearerToken(input.header('authorization')) ?? ''}`;
+    const partition =
+      decision.shareAcrossKeys || config.apiKeys.length === 0
+        ? ''
+        : `key:${bearerToken(input.header('authorization')) ?? ''}`;
     const key = cacheKey(input.body as Record<string, unknown>, partition);
     const needsUsage = !shape.stream || shape.includeUsage;
     if (decision.lookup) {
@@ -84,7 +96,13 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     return lead(flight, key, decision, input, answer);
   };
 
-  async function lead(flight: Flight, key: string, decision: OnDecision, input: ChatInput, answer: AnswerChat): Promise<Response> {
+  async function lead(
+    flight: Flight,
+    key: string,
+    decision: OnDecision,
+    input: ChatInput,
+    answer: AnswerChat,
+  ): Promise<Response> {
     const state: CacheState = decision.lookup ? 'miss' : 'bypass';
     const leave = flight.join(input.signal);
     let response: Response;
@@ -103,11 +121,14 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         body: text ?? JSON.stringify(completion),
         hasUsage: completion.usage != null,
         storedAt: clock.now(),
-        ...(response.headers.get('x-switchyard-provider') ? { provider: response.headers.get('x-switchyard-provider')! } : {}),
+        ...(response.headers.get('x-switchyard-provider')
+          ? { provider: response.headers.get('x-switchyard-provider')! }
+          : {}),
         ...(response.headers.get('x-switchyard-model') ? { model: response.headers.get('x-switchyard-model')! } : {}),
       };
       flight.succeed(cached);
-      if (decision.store) store.set(key, cached, { ttlMs: decision.ttlMs, maxEntryBytes: decision.maxEntryBytes }).catch(() => undefined);
+      if (decision.store)
+        store.set(key, cached, { ttlMs: decision.ttlMs, maxEntryBytes: decision.maxEntryBytes }).catch(() => undefined);
     };
     const contentType = response.headers.get('content-type') ?? '';
     if (response.status !== 200 || !response.body) {
@@ -132,7 +153,13 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     });
   }
 
-  async function follow(flight: Flight, input: ChatInput, answer: AnswerChat, shape: Shape, started: number): Promise<Response> {
+  async function follow(
+    flight: Flight,
+    input: ChatInput,
+    answer: AnswerChat,
+    shape: Shape,
+    started: number,
+  ): Promise<Response> {
     const leave = flight.join(input.signal);
     const gone = new Promise<'gone'>((resolve) => {
       if (input.signal.aborted) resolve('gone');
@@ -177,7 +204,8 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       attempts: 0,
       duration_ms: clock.now() - started,
     });
-    if (sse === undefined) return new Response(cached.body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+    if (sse === undefined)
+      return new Response(cached.body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
     return new Response(sse, { status: 200, headers: { ...headers, ...SSE_HEADERS } });
   }
 }
@@ -252,4 +280,3 @@ function withCacheHeaders(source: Headers, state: CacheState): Headers {
   headers.set('x-switchyard-cache', state);
   return headers;
 }
-

@@ -4,16 +4,21 @@
  * SWITCHYARD_ALERT_WEBHOOK_URL from the config), and the gateway itself. The entries only choose the store
  * and how the health cycle is driven (timers on Node, requests on Workers).
  */
-import { ConfigError, type Env, type GatewayConfig } from './load-config.ts';
-import { createGateway, type Gateway } from '../gateway.ts';
-import { createHealthMonitor, type BackgroundHealthMonitor, type HealthMonitorOptions } from '../health/health-monitor.ts';
-import type { HealthStore } from '../health/health-store.ts';
-import type { CacheStore } from '../cache/cache-store.ts';
+
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
-import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.ts';
-import type { DashboardRecorder } from '../telemetry/dashboard-recorder.ts';
-import type { TelemetrySink } from '../telemetry/telemetry-sink.ts';
 import type { AppDeps } from '../app.ts';
+import type { CacheStore } from '../cache/cache-store.ts';
+import { createGateway, type Gateway } from '../gateway.ts';
+import {
+  type BackgroundHealthMonitor,
+  createHealthMonitor,
+  type HealthMonitorOptions,
+} from '../health/health-monitor.ts';
+import type { HealthStore } from '../health/health-store.ts';
+import type { DashboardRecorder } from '../telemetry/dashboard-recorder.ts';
+import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.ts';
+import type { TelemetrySink } from '../telemetry/telemetry-sink.ts';
+import { ConfigError, type Env, type GatewayConfig } from './load-config.ts';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -62,12 +67,18 @@ export function readLogLevel(env: Env): LogLevel {
 }
 
 /** Health monitor options from the configuration (everything but the store and how it is driven). */
-export function healthOptionsFrom(config: GatewayConfig, logger: Logger, dashboard?: DashboardRecorder): Omit<HealthMonitorOptions, 'store'> {
+export function healthOptionsFrom(
+  config: GatewayConfig,
+  logger: Logger,
+  dashboard?: DashboardRecorder,
+): Omit<HealthMonitorOptions, 'store'> {
   return {
     thresholds: config.health.thresholds,
     probe: config.health.probe,
     windows: config.health.windows,
-    ...(config.health.webhookUrl ? { webhookUrl: config.health.webhookUrl, webhookFormat: config.health.webhookFormat } : {}),
+    ...(config.health.webhookUrl
+      ? { webhookUrl: config.health.webhookUrl, webhookFormat: config.health.webhookFormat }
+      : {}),
     ...(dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {}),
     logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
   };
@@ -75,14 +86,18 @@ export function healthOptionsFrom(config: GatewayConfig, logger: Logger, dashboa
 
 export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
   const { config } = options;
-  const logger = options.logger ?? createLogger({ level: readLogLevel(options.env), ...(options.write ? { write: options.write } : {}) });
+  const logger =
+    options.logger ??
+    createLogger({ level: readLogLevel(options.env), ...(options.write ? { write: options.write } : {}) });
   let health: BackgroundHealthMonitor;
   try {
     health = createHealthMonitor({
       ...healthOptionsFrom(config, logger, options.dashboard),
       store: options.store,
       ...(options.drive === 'requests' ? { backgroundTimers: false, driveOnRequests: true } : {}),
-      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs, refreshIntervalMs: options.flushIntervalMs } : {}),
+      ...(options.flushIntervalMs !== undefined
+        ? { flushIntervalMs: options.flushIntervalMs, refreshIntervalMs: options.flushIntervalMs }
+        : {}),
     });
   } catch (error) {
     throw new ConfigError(`health: ${(error as Error).message}`);

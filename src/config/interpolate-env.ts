@@ -18,7 +18,8 @@ export function interpolateEnv(value: unknown, env: Record<string, string | unde
   if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, `${path}[${index}]`));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, path ? `${path}.${key}` : key);
+    for (const [key, item] of Object.entries(value))
+      out[key] = interpolateEnv(item, env, path ? `${path}.${key}` : key);
     return out;
   }
   return value;

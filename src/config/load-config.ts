@@ -3,11 +3,11 @@
  * Runtime-neutral: the Node entry reads the file from disk, the Worker passes its bindings as `env`.
  */
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
-import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
-import type { CacheRouteFileSettings, ConfigFile, HealthFileSettings, PolicyOverrides } from './schema.ts';
 import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
 import { ConfigError, describeValue } from './config-error.ts';
+import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
+import type { CacheRouteFileSettings, ConfigFile, HealthFileSettings, PolicyOverrides } from './schema.ts';
 
 export { ConfigError } from './config-error.ts';
 
@@ -121,8 +121,13 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
  * validating a file's text is `loadConfig` in parse-config-file.ts: kept apart so that a gateway started
  * without a file never loads the schema library and the YAML parser (about 25 MB resident).
  */
-export function resolveConfig(env: Env, parsed: ConfigFile = {}, knownProviders: readonly string[] = DEFAULT_POLICY.order): GatewayConfig {
-  const allowLinkLocal = parseFlag(env, 'SWITCHYARD_ALLOW_LINK_LOCAL_URLS') ?? parsed.server?.allowLinkLocalUrls ?? false;
+export function resolveConfig(
+  env: Env,
+  parsed: ConfigFile = {},
+  knownProviders: readonly string[] = DEFAULT_POLICY.order,
+): GatewayConfig {
+  const allowLinkLocal =
+    parseFlag(env, 'SWITCHYARD_ALLOW_LINK_LOCAL_URLS') ?? parsed.server?.allowLinkLocalUrls ?? false;
   const policy = applyEnvPolicy(mergePolicy(DEFAULT_POLICY, parsed.policy), env);
   const providers = resolveProviders(parsed, env, knownProviders, policy.order, allowLinkLocal);
   const apiKeys = resolveApiKeys(env, parsed);
@@ -136,9 +141,12 @@ export function resolveConfig(env: Env, parsed: ConfigFile = {}, knownProviders:
     : parsed.health?.webhook?.url
       ? checkUrl(parsed.health.webhook.url, 'health.webhook.url', allowLinkLocal)
       : parsed.health?.webhookUrl && checkUrl(parsed.health.webhookUrl, 'health.webhookUrl', allowLinkLocal);
-  const webhookFormat = parseWebhookFormat(env.SWITCHYARD_ALERT_WEBHOOK_FORMAT) ?? parsed.health?.webhook?.format ?? 'json';
+  const webhookFormat =
+    parseWebhookFormat(env.SWITCHYARD_ALERT_WEBHOOK_FORMAT) ?? parsed.health?.webhook?.format ?? 'json';
   const envAdminKey = nonEmpty(env.SWITCHYARD_ADMIN_KEY);
-  const adminKey = envAdminKey ? checkKey(envAdminKey, 'SWITCHYARD_ADMIN_KEY', MIN_ADMIN_KEY_LENGTH, 'the admin key') : parsed.server?.adminKey;
+  const adminKey = envAdminKey
+    ? checkKey(envAdminKey, 'SWITCHYARD_ADMIN_KEY', MIN_ADMIN_KEY_LENGTH, 'the admin key')
+    : parsed.server?.adminKey;
   return {
     port: envNumber(env, 'PORT', 0, 65535) ?? parsed.server?.port ?? 8787,
     host,
@@ -165,12 +173,18 @@ export function resolveConfig(env: Env, parsed: ConfigFile = {}, knownProviders:
 
 function resolveInbound(env: Env, parsed: ConfigFile): GatewayConfig['inbound'] {
   const headersTimeoutMs =
-    envNumber(env, 'SWITCHYARD_HEADERS_TIMEOUT_MS', 100, MAX_TIMER_MS) ?? parsed.server?.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    envNumber(env, 'SWITCHYARD_HEADERS_TIMEOUT_MS', 100, MAX_TIMER_MS) ??
+    parsed.server?.headersTimeoutMs ??
+    DEFAULT_HEADERS_TIMEOUT_MS;
   const requestTimeoutMs =
-    envNumber(env, 'SWITCHYARD_REQUEST_TIMEOUT_MS', 100, MAX_TIMER_MS) ?? parsed.server?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    envNumber(env, 'SWITCHYARD_REQUEST_TIMEOUT_MS', 100, MAX_TIMER_MS) ??
+    parsed.server?.requestTimeoutMs ??
+    DEFAULT_REQUEST_TIMEOUT_MS;
   // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new ConfigError('SWITCHYARD_HEADERS_TIMEOUT_MS (server.headersTimeoutMs): must not exceed SWITCHYARD_REQUEST_TIMEOUT_MS (server.requestTimeoutMs)');
+    throw new ConfigError(
+      'SWITCHYARD_HEADERS_TIMEOUT_MS (server.headersTimeoutMs): must not exceed SWITCHYARD_REQUEST_TIMEOUT_MS (server.requestTimeoutMs)',
+    );
   }
   return { headersTimeoutMs, requestTimeoutMs };
 }
@@ -181,7 +195,9 @@ function resolveApiKeys(env: Env, parsed: ConfigFile): string[] {
   const keys = splitList(env.GATEWAY_API_KEYS);
   // "," or " , " is a mistake, not a wish to run unauthenticated.
   if (!keys) throw new ConfigError('GATEWAY_API_KEYS: set but holds no key');
-  return keys.map((key, index) => checkKey(key, `GATEWAY_API_KEYS[${index}]`, MIN_GATEWAY_KEY_LENGTH, 'gateway API keys'));
+  return keys.map((key, index) =>
+    checkKey(key, `GATEWAY_API_KEYS[${index}]`, MIN_GATEWAY_KEY_LENGTH, 'gateway API keys'),
+  );
 }
 
 function checkKey(key: string, field: string, min: number, what: string): string {
@@ -194,7 +210,9 @@ function checkKey(key: string, field: string, min: number, what: string): string
 function mergePolicy(base: RetryPolicy, overrides: PolicyOverrides | undefined): RetryPolicy {
   if (!overrides) return base;
   const merged: RetryPolicy = { ...base };
-  for (const [key, value] of Object.entries(overrides) as Array<[keyof RetryPolicy, RetryPolicy[keyof RetryPolicy] | undefined]>) {
+  for (const [key, value] of Object.entries(overrides) as Array<
+    [keyof RetryPolicy, RetryPolicy[keyof RetryPolicy] | undefined]
+  >) {
     if (value !== undefined) Object.assign(merged, { [key]: value });
   }
   return merged;
@@ -208,7 +226,9 @@ export function safePathPart(part: string): string {
 
 function applyEnvPolicy(policy: RetryPolicy, env: Env): RetryPolicy {
   const out = { ...policy };
-  const pairs: Array<[keyof RetryPolicy & ('deadlineMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs' | 'nonStreamingTimeoutMs'), string]> = [
+  const pairs: Array<
+    [keyof RetryPolicy & ('deadlineMs' | 'firstTokenTimeoutMs' | 'idleTimeoutMs' | 'nonStreamingTimeoutMs'), string]
+  > = [
     ['deadlineMs', 'SWITCHYARD_DEADLINE_MS'],
     ['firstTokenTimeoutMs', 'SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS'],
     ['idleTimeoutMs', 'SWITCHYARD_IDLE_TIMEOUT_MS'],
@@ -229,10 +249,14 @@ function resolveProviders(
   allowLinkLocal: boolean,
 ): ProviderConfig[] {
   for (const name of Object.keys(parsed.providers ?? {})) {
-    if (!known.includes(name)) throw new ConfigError(`providers: unknown provider ${describeValue(name)} (known: ${known.join(', ')})`);
+    if (!known.includes(name))
+      throw new ConfigError(`providers: unknown provider ${describeValue(name)} (known: ${known.join(', ')})`);
   }
   for (const [index, name] of order.entries()) {
-    if (!known.includes(name)) throw new ConfigError(`policy.order[${index}]: unknown provider ${describeValue(name)} (known: ${known.join(', ')})`);
+    if (!known.includes(name))
+      throw new ConfigError(
+        `policy.order[${index}]: unknown provider ${describeValue(name)} (known: ${known.join(', ')})`,
+      );
   }
   const configured: ProviderConfig[] = [];
   const ordered = [...order, ...known.filter((name) => !order.includes(name))];
@@ -245,7 +269,8 @@ function resolveProviders(
     if (apiKeys.length === 0) continue;
     const baseURL = fromFile?.baseURL
       ? checkUrl(fromFile.baseURL, `providers.${name}.baseURL`, allowLinkLocal)
-      : nonEmpty(env[`${prefix}_BASE_URL`]) && checkUrl(env[`${prefix}_BASE_URL`]!.trim(), `${prefix}_BASE_URL`, allowLinkLocal);
+      : nonEmpty(env[`${prefix}_BASE_URL`]) &&
+        checkUrl(env[`${prefix}_BASE_URL`]!.trim(), `${prefix}_BASE_URL`, allowLinkLocal);
     configured.push({
       name,
       apiKeys,
@@ -267,17 +292,25 @@ function resolveCache(parsed: ConfigFile, env: Env, redisConfigured: boolean): C
   }
   const store = nonEmpty(env.SWITCHYARD_CACHE_STORE);
   if (store !== undefined) {
-    if (store !== 'memory' && store !== 'redis') throw new ConfigError('SWITCHYARD_CACHE_STORE: must be "memory" or "redis"');
+    if (store !== 'memory' && store !== 'redis')
+      throw new ConfigError('SWITCHYARD_CACHE_STORE: must be "memory" or "redis"');
     merged.store = store;
   }
   if (merged.store === 'redis' && !redisConfigured) {
-    throw new ConfigError(`${store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`);
+    throw new ConfigError(
+      `${store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`,
+    );
   }
   return merged;
 }
 
 function routeCache(global: CacheConfig, spec: boolean | CacheRouteFileSettings | undefined): CacheSettings {
-  const base: CacheSettings = { enabled: global.enabled, ttlMs: global.ttlMs, maxEntryBytes: global.maxEntryBytes, shareAcrossKeys: global.shareAcrossKeys };
+  const base: CacheSettings = {
+    enabled: global.enabled,
+    ttlMs: global.ttlMs,
+    maxEntryBytes: global.maxEntryBytes,
+    shareAcrossKeys: global.shareAcrossKeys,
+  };
   if (spec === undefined) return base;
   if (typeof spec === 'boolean') return { ...base, enabled: spec };
   return { ...base, enabled: true, ...definedOnly(spec) };
@@ -287,7 +320,12 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }
 
-function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly string[], cache: CacheConfig): Map<string, Route> {
+function resolveRoutes(
+  parsed: ConfigFile,
+  policy: RetryPolicy,
+  known: readonly string[],
+  cache: CacheConfig,
+): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const [name, spec] of Object.entries(parsed.routes ?? {})) {
     const targets = Array.isArray(spec) ? spec : spec.targets;
@@ -305,14 +343,18 @@ function resolveRoutes(parsed: ConfigFile, policy: RetryPolicy, known: readonly 
       name,
       targets: resolved,
       ...(contextFallback ? { contextFallback } : {}),
-      ...(!Array.isArray(spec) && spec.includeReasoning !== undefined ? { includeReasoning: spec.includeReasoning } : {}),
+      ...(!Array.isArray(spec) && spec.includeReasoning !== undefined
+        ? { includeReasoning: spec.includeReasoning }
+        : {}),
       policy: Array.isArray(spec) ? policy : mergePolicy(policy, spec.policy),
       cache: routeCache(cache, Array.isArray(spec) ? undefined : spec.cache),
     });
   }
   for (const route of routes.values()) {
     if (route.contextFallback && !routes.has(route.contextFallback)) {
-      throw new ConfigError(`routes.${safePathPart(route.name)}.contextFallback: no route named ${describeValue(route.contextFallback)}`);
+      throw new ConfigError(
+        `routes.${safePathPart(route.name)}.contextFallback: no route named ${describeValue(route.contextFallback)}`,
+      );
     }
   }
   return routes;
@@ -342,7 +384,10 @@ function parseFlag(env: Env, name: string): boolean | undefined {
 }
 
 function splitList(raw: string | undefined): string[] | undefined {
-  const items = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  const items = (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   return items.length ? items : undefined;
 }
 

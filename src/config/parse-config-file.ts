@@ -4,14 +4,18 @@
  * that the Node entry loads them only when a file is given (load-config.ts has the rest).
  */
 import type { ZodError } from 'zod';
-import { configFileSchema, type ConfigFile } from './schema.ts';
-import { interpolateEnv, InterpolationError } from './interpolate-env.ts';
-import { parseConfigText } from './parse-config-text.ts';
 import { ConfigError, describeValue } from './config-error.ts';
-import { resolveConfig, safePathPart, type ConfigSource, type Env, type GatewayConfig } from './load-config.ts';
+import { InterpolationError, interpolateEnv } from './interpolate-env.ts';
+import { type ConfigSource, type Env, type GatewayConfig, resolveConfig, safePathPart } from './load-config.ts';
+import { parseConfigText } from './parse-config-text.ts';
 import { DEFAULT_POLICY } from './policy.ts';
+import { type ConfigFile, configFileSchema } from './schema.ts';
 
-export function loadConfig(env: Env, file?: ConfigSource, knownProviders: readonly string[] = DEFAULT_POLICY.order): GatewayConfig {
+export function loadConfig(
+  env: Env,
+  file?: ConfigSource,
+  knownProviders: readonly string[] = DEFAULT_POLICY.order,
+): GatewayConfig {
   return resolveConfig(env, file ? parseConfigFile(file, env) : {}, knownProviders);
 }
 
@@ -33,10 +37,15 @@ function describeIssues(error: ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path
-        .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${safePathPart(String(part))}`))
+        .map((part, index) =>
+          typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${safePathPart(String(part))}`,
+        )
         .join('');
       // Zod quotes unknown keys; a key can be a secret pasted one line too high.
-      const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map(describeValue).join(', ')}` : issue.message;
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field ${issue.keys.map(describeValue).join(', ')}`
+          : issue.message;
       return `  - ${path || '(root)'}: ${message}`;
     })
     .join('\n');

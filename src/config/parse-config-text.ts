@@ -36,7 +36,8 @@ function parseYaml(text: string, path: string): unknown {
   const first = document.errors[0];
   if (first) {
     const at = first.linePos ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-    const what = first.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply' : first.message.split(' at line ')[0]!.split(':')[0];
+    const what =
+      first.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply' : first.message.split(' at line ')[0]!.split(':')[0];
     throw new ConfigError(`${path}: not valid YAML${at}: ${what} (${first.code})`);
   }
   try {
@@ -44,7 +45,9 @@ function parseYaml(text: string, path: string): unknown {
   } catch (error) {
     const excessive = error instanceof Error && /alias count/i.test(error.message);
     throw new ConfigError(
-      excessive ? `${path}: YAML aliases expand to more than ${MAX_YAML_ALIASES} nodes` : `${path}: not valid YAML: an alias has no anchor before it`,
+      excessive
+        ? `${path}: YAML aliases expand to more than ${MAX_YAML_ALIASES} nodes`
+        : `${path}: not valid YAML: an alias has no anchor before it`,
     );
   }
 }

@@ -6,9 +6,7 @@ import { z } from 'zod';
 import { MAX_COUNT, MAX_TIMER_MS } from './bounds.ts';
 
 const targetPattern = /^[a-z][a-z0-9_-]*:.+$/;
-const target = z
-  .string()
-  .regex(targetPattern, 'must be "provider:model", e.g. "anthropic:claude-sonnet-4-5"');
+const target = z.string().regex(targetPattern, 'must be "provider:model", e.g. "anthropic:claude-sonnet-4-5"');
 
 /** A delay or timeout: a whole number of milliseconds a timer can honour. */
 const ms = (min: number) => z.number().int().min(min).max(MAX_TIMER_MS);
@@ -100,14 +98,27 @@ const health = z
       .object({
         errorRate: rateThreshold.extend({ includeRateLimits: z.boolean() }).partial().strict(),
         rateLimitRate: rateThreshold,
-        serverErrorRate: rateThreshold.extend({ sustainedMs: ms(0) }).partial().strict(),
+        serverErrorRate: rateThreshold
+          .extend({ sustainedMs: ms(0) })
+          .partial()
+          .strict(),
         retryExhaustionRate: rateThreshold,
         p99Latency: z
-          .object({ enabled: z.boolean(), aboveMs: z.number().min(0).max(MAX_TIMER_MS), window: windowName, minSamples: count(1) })
+          .object({
+            enabled: z.boolean(),
+            aboveMs: z.number().min(0).max(MAX_TIMER_MS),
+            window: windowName,
+            minSamples: count(1),
+          })
           .partial()
           .strict(),
         fastTrip: z
-          .object({ enabled: z.boolean(), consecutiveFailures: count(0), failureRate: z.number().min(0).max(1), minSamples: count(1) })
+          .object({
+            enabled: z.boolean(),
+            consecutiveFailures: count(0),
+            failureRate: z.number().min(0).max(1),
+            minSamples: count(1),
+          })
           .partial()
           .strict(),
       })
@@ -136,7 +147,10 @@ const health = z
       .optional(),
     webhookUrl: z.string().min(1).optional(),
     /** `health.webhook.format: slack` sends Slack incoming-webhook messages; `url` is the same as webhookUrl. */
-    webhook: z.object({ url: z.string().min(1).optional(), format: z.enum(['json', 'slack']).optional() }).strict().optional(),
+    webhook: z
+      .object({ url: z.string().min(1).optional(), format: z.enum(['json', 'slack']).optional() })
+      .strict()
+      .optional(),
     redisPrefix: z.string().min(1).optional(),
   })
   .strict();

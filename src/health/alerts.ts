@@ -6,8 +6,9 @@
  * instances sends one webhook, not one per instance. If the store cannot be asked, the alert goes out
  * anyway: a duplicate beats a missed outage. Webhook failures are logged, never thrown; they time out.
  */
-import type { HealthState } from './types.ts';
+
 import { formatSlackAlert } from './format-slack-alert.ts';
+import type { HealthState } from './types.ts';
 
 export interface HealthLogEntry {
   at: number;
@@ -107,7 +108,15 @@ export function createAlerter(options: AlerterOptions): Alerter {
       // Drain the body so the connection can be reused; its content does not matter.
       await response.body?.cancel().catch(() => undefined);
       if (!response.ok) {
-        log({ at: options.now(), level: 'error', component: 'health', event: 'webhook_failed', provider: alert.provider, alert: alert.event, status: response.status });
+        log({
+          at: options.now(),
+          level: 'error',
+          component: 'health',
+          event: 'webhook_failed',
+          provider: alert.provider,
+          alert: alert.event,
+          status: response.status,
+        });
       }
     } catch (err) {
       // Never log the URL: webhook URLs often carry a token.

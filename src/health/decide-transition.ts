@@ -13,7 +13,7 @@
  * `drained` is manual and never changes here. Hysteresis comes from three places: the cool-down, the
  * successes-and-time requirement in probing, and fresh windows on recovery (old failures cannot re-trip).
  */
-import { wilsonLowerBound, type Crossing } from './evaluate-signals.ts';
+import { type Crossing, wilsonLowerBound } from './evaluate-signals.ts';
 import type { ProbeOptions } from './health-options.ts';
 import type { HealthRecord } from './health-record.ts';
 
@@ -65,7 +65,11 @@ export function decideTransition(input: TransitionInput): Transition | undefined
     }
     case 'tripped': {
       if (now < record.since + record.cooldownMs) return undefined;
-      return { event: 'probing', consumedProbes: false, next: { ...withoutProbeCounts(base), state: 'probing', since: now, probeSuccesses: 0 } };
+      return {
+        event: 'probing',
+        consumedProbes: false,
+        next: { ...withoutProbeCounts(base), state: 'probing', since: now, probeSuccesses: 0 },
+      };
     }
     case 'probing': {
       const verdict = judgeProbes(record, input.probes, probe);
@@ -83,7 +87,11 @@ export function decideTransition(input: TransitionInput): Transition | undefined
           },
         };
       }
-      if (verdict.successes >= probe.successesToRecover && now - record.since >= probe.minProbeMs && verdict.withinRate) {
+      if (
+        verdict.successes >= probe.successesToRecover &&
+        now - record.since >= probe.minProbeMs &&
+        verdict.withinRate
+      ) {
         const healthy: HealthRecord = {
           provider: record.provider,
           state: 'healthy',

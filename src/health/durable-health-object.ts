@@ -4,10 +4,11 @@
  * on the object's alarm. That keeps time-driven transitions going — a tripped provider's cool-down ending,
  * a window filling with failures from isolates that have since gone quiet — when no isolate is running.
  */
-import type { HealthMonitorOptions } from './health-monitor.ts';
-import { createHealthMonitor, type BackgroundHealthMonitor } from './health-monitor.ts';
-import type { HealthObjectRpc } from './durable-store.ts';
+
 import { createSqlHealthStore, type SqlLike } from './durable-sql-store.ts';
+import type { HealthObjectRpc } from './durable-store.ts';
+import type { HealthMonitorOptions } from './health-monitor.ts';
+import { type BackgroundHealthMonitor, createHealthMonitor } from './health-monitor.ts';
 
 export interface HealthObject extends HealthObjectRpc {
   /** Runs the due evaluation; returns when the alarm should fire next, or undefined when nothing is left to do. */
@@ -23,7 +24,13 @@ export function createHealthObject(sql: SqlLike, options: Omit<HealthMonitorOpti
   const store = createSqlHealthStore(sql);
   let monitor: BackgroundHealthMonitor | undefined;
   const evaluator = (): BackgroundHealthMonitor =>
-    (monitor ??= createHealthMonitor({ ...options, store, backgroundTimers: false, driveOnRequests: false, closeStore: false }));
+    (monitor ??= createHealthMonitor({
+      ...options,
+      store,
+      backgroundTimers: false,
+      driveOnRequests: false,
+      closeStore: false,
+    }));
   return {
     healthSync: (request) => store.sync(request),
     healthCompareAndSet: (expectedVersion, next) => store.compareAndSet(expectedVersion, next),

@@ -4,10 +4,19 @@
  * time and its memory lives as long as the object, so the copy is always the truth; SQLite makes it survive
  * eviction and restarts. Runs only inside the object; isolates reach it through durable-store.ts.
  */
-import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
+
 import type { HealthRecord } from './health-record.ts';
+import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
 import { providerSeriesId } from './series-id.ts';
-import { addCounts, cloneCounts, emptyCounts, pruneSeries, type SeriesSlots, type SlotCounts, type SlotMap } from './slot-counts.ts';
+import {
+  addCounts,
+  cloneCounts,
+  emptyCounts,
+  pruneSeries,
+  type SeriesSlots,
+  type SlotCounts,
+  type SlotMap,
+} from './slot-counts.ts';
 
 /** The part of `ctx.storage.sql` this store uses (kept structural so the core never imports cloudflare:*). */
 export interface SqlLike {
@@ -24,10 +33,14 @@ export interface SqlHealthStore extends HealthStore {
 const WRITER_TTL_MS = 3_600_000;
 
 export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
-  sql.exec(`CREATE TABLE IF NOT EXISTS health_slots (series TEXT NOT NULL, slot INTEGER NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (series, slot))`);
+  sql.exec(
+    `CREATE TABLE IF NOT EXISTS health_slots (series TEXT NOT NULL, slot INTEGER NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (series, slot))`,
+  );
   sql.exec(`CREATE TABLE IF NOT EXISTS health_records (provider TEXT PRIMARY KEY, record TEXT NOT NULL)`);
   sql.exec(`CREATE TABLE IF NOT EXISTS health_claims (key TEXT PRIMARY KEY, expires INTEGER NOT NULL)`);
-  sql.exec(`CREATE TABLE IF NOT EXISTS health_writers (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, seen INTEGER NOT NULL)`);
+  sql.exec(
+    `CREATE TABLE IF NOT EXISTS health_writers (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, seen INTEGER NOT NULL)`,
+  );
 
   const series: SeriesSlots = new Map();
   for (const row of sql.exec('SELECT series, slot, counts FROM health_slots').toArray()) {
@@ -55,7 +68,8 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
     kind: 'durable',
 
     async sync(request: SyncRequest): Promise<SyncResult> {
-      if (pruneSeries(series, request.fromSlot) > 0) sql.exec('DELETE FROM health_slots WHERE slot < ?', request.fromSlot);
+      if (pruneSeries(series, request.fromSlot) > 0)
+        sql.exec('DELETE FROM health_slots WHERE slot < ?', request.fromSlot);
       if (!alreadyApplied(request.writer, request.now)) {
         for (const [id, slots] of request.batch) {
           for (const [slot, counts] of slots) {
@@ -65,7 +79,12 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
             const current = kept.get(slot) ?? emptyCounts();
             addCounts(current, counts);
             kept.set(slot, current);
-            sql.exec('INSERT OR REPLACE INTO health_slots (series, slot, counts) VALUES (?, ?, ?)', id, slot, JSON.stringify(current));
+            sql.exec(
+              'INSERT OR REPLACE INTO health_slots (series, slot, counts) VALUES (?, ?, ?)',
+              id,
+              slot,
+              JSON.stringify(current),
+            );
           }
         }
       }
@@ -77,7 +96,10 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
         for (const [slot, counts] of slots) if (slot <= request.toSlot) copy.set(slot, cloneCounts(counts));
         out.set(id, copy);
       }
-      return { series: out, records: new Map([...records].map(([provider, record]) => [provider, structuredClone(record)])) };
+      return {
+        series: out,
+        records: new Map([...records].map(([provider, record]) => [provider, structuredClone(record)])),
+      };
     },
 
     async compareAndSet(expectedVersion: number, next: HealthRecord): Promise<CompareAndSetResult> {
@@ -86,7 +108,11 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
         return { applied: false, current: current && structuredClone(current) };
       }
       const stored = structuredClone(next);
-      sql.exec('INSERT OR REPLACE INTO health_records (provider, record) VALUES (?, ?)', next.provider, JSON.stringify(stored));
+      sql.exec(
+        'INSERT OR REPLACE INTO health_records (provider, record) VALUES (?, ?)',
+        next.provider,
+        JSON.stringify(stored),
+      );
       records.set(next.provider, stored);
       return { applied: true, current: structuredClone(stored) };
     },

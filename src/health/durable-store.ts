@@ -7,8 +7,9 @@
  * The object is addressed by name through the namespace on every call instead of caching a stub: a stub
  * belongs to the request that made it, and the cycle runs on behalf of whichever request is current.
  */
-import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
+
 import type { HealthRecord } from './health-record.ts';
+import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
 
 /** What the Durable Object offers the health store over RPC (the `health*` methods of SwitchyardState). */
 export interface HealthObjectRpc {

@@ -108,7 +108,9 @@ export function evaluateSignals(input: SignalInput): Crossing[] {
     }
   }
 
-  rate('error_rate', t.errorRate, (w) => (t.errorRate.includeRateLimits ? w.errors : Math.max(0, w.errors - w.rateLimited)));
+  rate('error_rate', t.errorRate, (w) =>
+    t.errorRate.includeRateLimits ? w.errors : Math.max(0, w.errors - w.rateLimited),
+  );
   return crossings;
 }
 

@@ -37,7 +37,9 @@ const ICONS: Record<HealthAlert['event'], string> = {
 export function formatSlackAlert(alert: HealthAlert): { text: string } {
   const signal = alert.signal ? (SIGNAL_NAMES[alert.signal] ?? alert.signal.replaceAll('_', ' ')) : null;
   let text = `${ICONS[alert.event]} *${alert.provider}* ${EVENT_WORDS[alert.event]}`;
-  if (signal) text += alert.event === 'recovered' ? ` after ${signal}` : alert.signal === 'manual' ? ` by ${signal}` : ` on ${signal}`;
+  if (signal)
+    text +=
+      alert.event === 'recovered' ? ` after ${signal}` : alert.signal === 'manual' ? ` by ${signal}` : ` on ${signal}`;
   if (alert.value !== null && alert.threshold !== null) {
     text += `: ${formatValue(alert, alert.value)} against a threshold of ${formatValue(alert, alert.threshold)}`;
     if (alert.window) text += alert.window === 'consecutive' ? ' failures in a row' : ` (${alert.window} window)`;
@@ -47,7 +49,8 @@ export function formatSlackAlert(alert: HealthAlert): { text: string } {
 }
 
 function formatValue(alert: HealthAlert, value: number): string {
-  if (alert.signal === 'p99_latency') return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+  if (alert.signal === 'p99_latency')
+    return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
   if (alert.window === 'consecutive') return String(value);
   return `${(value * 100).toFixed(1)} %`;
 }

@@ -9,23 +9,30 @@
  * evaluating on what it has (the last merged view plus everything not yet flushed), transitions are kept
  * locally and pushed when the store is back, and `storeStatus()` says degraded.
  */
-import { systemClock, type Clock } from '../clock.ts';
-import { createAlerter, jsonConsoleLogger, type AlertEvent, type FetchLike, type HealthAlert, type HealthLogger } from './alerts.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import {
+  type AlertEvent,
+  createAlerter,
+  type FetchLike,
+  type HealthAlert,
+  type HealthLogger,
+  jsonConsoleLogger,
+} from './alerts.ts';
 import { classifyOutcome } from './classify-outcome.ts';
 import { computeScore } from './compute-score.ts';
 import { decideTransition, type ProbeTally, type Transition } from './decide-transition.ts';
-import { evaluateSignals, type Crossing } from './evaluate-signals.ts';
+import { type Crossing, evaluateSignals } from './evaluate-signals.ts';
 import {
+  type HealthThresholds,
+  type ProbeOptions,
   resolveProbe,
   resolveThresholds,
   resolveWindows,
-  type HealthThresholds,
-  type ProbeOptions,
   type ThresholdOverrides,
   type WindowOptions,
 } from './health-options.ts';
-import { initialRecord, type HealthRecord } from './health-record.ts';
-import { healthReport, type HealthReport, type HealthReportInput } from './health-report.ts';
+import { type HealthRecord, initialRecord } from './health-record.ts';
+import { type HealthReport, type HealthReportInput, healthReport } from './health-report.ts';
 import type { HealthStore, HealthStoreKind } from './health-store.ts';
 import { createMemoryHealthStore } from './memory-store.ts';
 import { ProbeGate } from './probe-gate.ts';
@@ -219,7 +226,11 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     pending.get(id),
   ];
 
-  const windowsFor = (id: string, now: number, evalFromSlot = -Infinity): { short: WindowSummary; long: WindowSummary } => {
+  const windowsFor = (
+    id: string,
+    now: number,
+    evalFromSlot = -Infinity,
+  ): { short: WindowSummary; long: WindowSummary } => {
     const toSlot = slotOf(now);
     const sources = sourcesFor(id);
     return {
@@ -244,14 +255,28 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     if (degraded) return;
     degraded = true;
     degradedSince = clock.now();
-    log({ at: degradedSince, level: 'warn', component: 'health', event: 'store_degraded', store: store.kind, error: lastError });
+    log({
+      at: degradedSince,
+      level: 'warn',
+      component: 'health',
+      event: 'store_degraded',
+      store: store.kind,
+      error: lastError,
+    });
   };
 
   const setStoreOk = () => {
     if (!degraded) return;
     degraded = false;
     const now = clock.now();
-    log({ at: now, level: 'info', component: 'health', event: 'store_recovered', store: store.kind, degradedMs: now - degradedSince });
+    log({
+      at: now,
+      level: 'info',
+      component: 'health',
+      event: 'store_recovered',
+      store: store.kind,
+      degradedMs: now - degradedSince,
+    });
   };
 
   const addToPending = (id: string, slot: number, apply: (counts: ReturnType<typeof emptyCounts>) => void) => {
@@ -451,19 +476,59 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
       case 'tripped':
         if (previous.state === 'healthy') {
           for (const c of crossings) {
-            alerts.emit({ ...base, event: 'threshold_crossed', signal: c.signal, value: c.value, threshold: c.threshold, window: c.window, incident: next.incident ?? null });
+            alerts.emit({
+              ...base,
+              event: 'threshold_crossed',
+              signal: c.signal,
+              value: c.value,
+              threshold: c.threshold,
+              window: c.window,
+              incident: next.incident ?? null,
+            });
           }
           const t = next.trigger;
-          alerts.emit({ ...base, event: 'tripped', signal: t?.signal ?? next.reason ?? null, value: t?.value ?? null, threshold: t?.threshold ?? null, window: t?.window ?? null, incident: next.incident ?? null });
+          alerts.emit({
+            ...base,
+            event: 'tripped',
+            signal: t?.signal ?? next.reason ?? null,
+            value: t?.value ?? null,
+            threshold: t?.threshold ?? null,
+            window: t?.window ?? null,
+            incident: next.incident ?? null,
+          });
         } else {
-          alerts.emit({ ...base, event: 'tripped', signal: next.reason ?? 'probe_failed', value: null, threshold: null, window: null, incident: next.incident ?? null });
+          alerts.emit({
+            ...base,
+            event: 'tripped',
+            signal: next.reason ?? 'probe_failed',
+            value: null,
+            threshold: null,
+            window: null,
+            incident: next.incident ?? null,
+          });
         }
         return;
       case 'probing':
-        alerts.emit({ ...base, event: 'probing', signal: next.trigger?.signal ?? next.reason ?? null, value: null, threshold: null, window: null, incident: next.incident ?? null });
+        alerts.emit({
+          ...base,
+          event: 'probing',
+          signal: next.trigger?.signal ?? next.reason ?? null,
+          value: null,
+          threshold: null,
+          window: null,
+          incident: next.incident ?? null,
+        });
         return;
       case 'recovered':
-        alerts.emit({ ...base, event: 'recovered', signal: previous.trigger?.signal ?? previous.reason ?? null, value: null, threshold: null, window: null, incident: previous.incident ?? null });
+        alerts.emit({
+          ...base,
+          event: 'recovered',
+          signal: previous.trigger?.signal ?? previous.reason ?? null,
+          value: null,
+          threshold: null,
+          window: null,
+          incident: previous.incident ?? null,
+        });
         return;
       case 'probe_progress':
         return;
@@ -480,7 +545,11 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     for (const provider of scores.keys()) if (!seen.has(provider)) scores.delete(provider);
   }
 
-  async function manualChange(provider: string, event: AlertEvent, make: (record: HealthRecord, now: number) => HealthRecord): Promise<void> {
+  async function manualChange(
+    provider: string,
+    event: AlertEvent,
+    make: (record: HealthRecord, now: number) => HealthRecord,
+  ): Promise<void> {
     const now = clock.now();
     let next: HealthRecord | undefined;
     for (let attempt = 0; attempt < CAS_ATTEMPTS && !next; attempt++) {
@@ -497,14 +566,29 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
     consecutive.delete(provider);
     probeTallies.delete(provider);
     gate.forget(provider);
-    alerts.emit({ provider, event, state: next.state, at: now, signal: 'manual', value: null, threshold: null, window: null, incident: null });
+    alerts.emit({
+      provider,
+      event,
+      state: next.state,
+      at: now,
+      signal: 'manual',
+      value: null,
+      threshold: null,
+      window: null,
+      incident: null,
+    });
   }
 
   // ---- the monitor --------------------------------------------------------------------------------
 
   const toHealth = (provider: string): ProviderHealth => {
     const record = entryOf(provider).record;
-    const health: ProviderHealth = { provider, state: record.state, score: scores.get(provider) ?? 1, since: record.since };
+    const health: ProviderHealth = {
+      provider,
+      state: record.state,
+      score: scores.get(provider) ?? 1,
+      since: record.since,
+    };
     if (record.reason !== undefined) health.reason = record.reason;
     return health;
   };

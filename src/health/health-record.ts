@@ -47,8 +47,8 @@ const STATES: ReadonlySet<string> = new Set<HealthState>(['healthy', 'tripped', 
 export function parseRecord(raw: unknown): HealthRecord | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
-  const state = r['state'];
-  if (typeof r['provider'] !== 'string' || typeof state !== 'string' || !STATES.has(state)) return undefined;
+  const state = r.state;
+  if (typeof r.provider !== 'string' || typeof state !== 'string' || !STATES.has(state)) return undefined;
   const num = (key: string): number | undefined => {
     const v = r[key];
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -57,7 +57,7 @@ export function parseRecord(raw: unknown): HealthRecord | undefined {
   const version = num('version');
   if (since === undefined || version === undefined) return undefined;
   const record: HealthRecord = {
-    provider: r['provider'],
+    provider: r.provider,
     state: state as HealthState,
     since,
     version,
@@ -69,18 +69,18 @@ export function parseRecord(raw: unknown): HealthRecord | undefined {
   if (failures !== undefined) record.probeFailures = failures;
   const streak = num('probeFailStreak');
   if (streak !== undefined) record.probeFailStreak = streak;
-  if (typeof r['reason'] === 'string') record.reason = r['reason'];
-  if (typeof r['incident'] === 'string') record.incident = r['incident'];
-  const trigger = r['trigger'];
+  if (typeof r.reason === 'string') record.reason = r.reason;
+  if (typeof r.incident === 'string') record.incident = r.incident;
+  const trigger = r.trigger;
   if (typeof trigger === 'object' && trigger !== null) {
     const t = trigger as Record<string, unknown>;
     if (
-      typeof t['signal'] === 'string' &&
-      typeof t['value'] === 'number' &&
-      typeof t['threshold'] === 'number' &&
-      typeof t['window'] === 'string'
+      typeof t.signal === 'string' &&
+      typeof t.value === 'number' &&
+      typeof t.threshold === 'number' &&
+      typeof t.window === 'string'
     ) {
-      record.trigger = { signal: t['signal'], value: t['value'], threshold: t['threshold'], window: t['window'] };
+      record.trigger = { signal: t.signal, value: t.value, threshold: t.threshold, window: t.window };
     }
   }
   return record;

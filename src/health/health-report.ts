@@ -6,7 +6,7 @@
 import type { HealthThresholds, WindowOptions } from './health-options.ts';
 import type { HealthRecord } from './health-record.ts';
 import type { HealthState } from './types.ts';
-import { windowRates, type WindowSummary } from './window-summary.ts';
+import { type WindowSummary, windowRates } from './window-summary.ts';
 
 export interface WindowReport {
   windowMs: number;
@@ -84,7 +84,11 @@ export function healthReport(input: HealthReportInput): HealthReport {
         long: windowReport(p.long, w.longMs),
         models: [...p.models]
           .sort((a, b) => a.model.localeCompare(b.model))
-          .map((m) => ({ model: m.model, short: windowReport(m.short, w.shortMs), long: windowReport(m.long, w.longMs) })),
+          .map((m) => ({
+            model: m.model,
+            short: windowReport(m.short, w.shortMs),
+            long: windowReport(m.long, w.longMs),
+          })),
       })),
   };
 }

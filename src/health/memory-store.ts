@@ -2,8 +2,9 @@
  * The embedded store: one process, no I/O. Several monitors may share one instance (tests use that to act
  * as several gateway instances). Memory is bounded by the long window: older slots are pruned on every sync.
  */
-import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
+
 import type { HealthRecord } from './health-record.ts';
+import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
 import { providerSeriesId } from './series-id.ts';
 import { cloneCounts, mergeSeries, pruneSeries, type SeriesSlots, type SlotMap } from './slot-counts.ts';
 

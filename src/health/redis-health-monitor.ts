@@ -2,7 +2,7 @@
  * The Node entry's way to build a monitor from configuration: memory, or Redis shared by every instance.
  * Kept apart from the core factory (which takes a HealthStore) so a Worker bundle never pulls in ioredis.
  */
-import { createHealthMonitor, type BackgroundHealthMonitor, type HealthMonitorOptions } from './health-monitor.ts';
+import { type BackgroundHealthMonitor, createHealthMonitor, type HealthMonitorOptions } from './health-monitor.ts';
 import { createMemoryHealthStore } from './memory-store.ts';
 import { createRedisHealthStore, type RedisConnection } from './redis-store.ts';
 

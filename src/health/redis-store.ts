@@ -6,9 +6,9 @@
  * and quick reconnects that ioredis performs by itself. Standalone, Sentinel and Cluster connections are
  * passed through to ioredis. This is the only module of health that imports ioredis (Node entry only).
  */
-import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { type HealthRecord, parseRecord } from './health-record.ts';
 import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
-import { parseRecord, type HealthRecord } from './health-record.ts';
 import { LATENCY_BUCKET_COUNT } from './latency-buckets.ts';
 import { COMPARE_AND_SET_LUA, RESET_WINDOWS_LUA, SYNC_LUA } from './redis-lua.ts';
 import { providerSeriesId } from './series-id.ts';
@@ -47,7 +47,15 @@ const SCRIPT_SYNC = 'switchyardHealthSync';
 const SCRIPT_CAS = 'switchyardHealthCas';
 const SCRIPT_RESET = 'switchyardHealthReset';
 
-const SLOT_FIELDS = ['n', 'e', 'c', 'r', 's', 'x', ...Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => `l${i}`)].join(',');
+const SLOT_FIELDS = [
+  'n',
+  'e',
+  'c',
+  'r',
+  's',
+  'x',
+  ...Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => `l${i}`),
+].join(',');
 
 export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisHealthStore {
   const { client, owned } = connect(options.redis, options.commandTimeoutMs ?? 500);
@@ -84,8 +92,10 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
   // With no offline queue, commands sent while the first connection is still being made fail at once: give
   // the first connection up to one command timeout, once. Later outages fail fast (ioredis reconnects).
   let startup: Promise<void> | undefined;
-  const firstConnection = () => (startup ??= waitForFirstConnection(client, Math.max(options.commandTimeoutMs ?? 500, 500)));
-  const ready = <A extends unknown[]>(run: (...args: A) => Promise<unknown>) =>
+  const firstConnection = () =>
+    (startup ??= waitForFirstConnection(client, Math.max(options.commandTimeoutMs ?? 500, 500)));
+  const ready =
+    <A extends unknown[]>(run: (...args: A) => Promise<unknown>) =>
     async (...args: A): Promise<unknown> => {
       await firstConnection();
       try {
@@ -143,7 +153,10 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
       const reply = await runCas(stateKey, next.provider, expectedVersion, JSON.stringify(next));
       if (!Array.isArray(reply)) throw new Error('health store: unexpected reply to compare-and-set');
       const [applied, json] = reply as unknown[];
-      return { applied: Number(applied) === 1, current: typeof json === 'string' && json !== '' ? decodeRecord(json) : undefined };
+      return {
+        applied: Number(applied) === 1,
+        current: typeof json === 'string' && json !== '' ? decodeRecord(json) : undefined,
+      };
     },
 
     async resetWindows(provider: string): Promise<void> {

@@ -121,12 +121,24 @@ export function countsToFields(counts: SlotCounts): Array<[string, number]> {
 export function addField(counts: SlotCounts, field: string, value: number): void {
   if (!Number.isFinite(value)) return;
   switch (field) {
-    case 'n': counts.requests += value; return;
-    case 'e': counts.errors += value; return;
-    case 'c': counts.clientErrors += value; return;
-    case 'r': counts.rateLimited += value; return;
-    case 's': counts.serverErrors += value; return;
-    case 'x': counts.exhausted += value; return;
+    case 'n':
+      counts.requests += value;
+      return;
+    case 'e':
+      counts.errors += value;
+      return;
+    case 'c':
+      counts.clientErrors += value;
+      return;
+    case 'r':
+      counts.rateLimited += value;
+      return;
+    case 's':
+      counts.serverErrors += value;
+      return;
+    case 'x':
+      counts.exhausted += value;
+      return;
   }
   if (field.startsWith('l')) {
     const bucket = Number(field.slice(1));

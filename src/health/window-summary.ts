@@ -21,7 +21,11 @@ export interface WindowRates {
 }
 
 /** Sums every slot in [fromSlot, toSlot] across the sources. */
-export function summarizeWindow(sources: Iterable<SlotMap | undefined>, fromSlot: number, toSlot: number): WindowSummary {
+export function summarizeWindow(
+  sources: Iterable<SlotMap | undefined>,
+  fromSlot: number,
+  toSlot: number,
+): WindowSummary {
   const total = emptyCounts();
   let oldestSlot: number | undefined;
   for (const slots of sources) {

@@ -41,9 +41,10 @@ export function requireApiKey(keys: readonly string[]) {
         status: 401,
         type: 'invalid_request_error',
         code: 'invalid_api_key',
-        message: token === undefined
-          ? 'Missing API key. Send it as "Authorization: Bearer <key>".'
-          : 'Incorrect API key provided.',
+        message:
+          token === undefined
+            ? 'Missing API key. Send it as "Authorization: Bearer <key>".'
+            : 'Incorrect API key provided.',
       });
     }
     await next();

@@ -3,18 +3,18 @@
  * headers, and log one structured line per request (the same point tells telemetry, when a sink is wired).
  */
 import type { Context } from 'hono';
+import type { CompletionUsage } from '../../providers/types.ts';
+import type { AnswerChat, ChatInput, ResponseCache } from '../cache/serve-cached.ts';
+import type { Clock } from '../clock.ts';
+import { MAX_TIMER_MS } from '../config/bounds.ts';
+import { GatewayError, invalidRequest } from '../gateway-error.ts';
+import { ClientGone } from '../routing/attempt.ts';
+import { type EngineDeps, execute, type Served } from '../routing/execute.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RequestAttempt, RequestEvent, TelemetrySink } from '../telemetry/telemetry-sink.ts';
-import type { Clock } from '../clock.ts';
-import { ClientGone } from '../routing/attempt.ts';
-import { execute, type EngineDeps } from '../routing/execute.ts';
-import { GatewayError, invalidRequest } from '../gateway-error.ts';
 import { explainHeaders, newRequestId } from './response-headers.ts';
-import { relaySseStream, sseStream, type SseEnd } from './sse.ts';
-import type { CompletionUsage } from '../../providers/types.ts';
+import { relaySseStream, type SseEnd, sseStream } from './sse.ts';
 import { validateChatRequest } from './validate-request.ts';
-import type { AnswerChat, ChatInput, ResponseCache } from '../cache/serve-cached.ts';
-import { MAX_TIMER_MS } from '../config/bounds.ts';
 
 /** The Hono handler: parse the body, then answer through the response cache when there is one. */
 export function createChatHandler(engine: EngineDeps, cache?: ResponseCache, telemetry?: TelemetrySink) {
@@ -24,7 +24,10 @@ export function createChatHandler(engine: EngineDeps, cache?: ResponseCache, tel
     try {
       body = await c.req.json();
     } catch {
-      throw withRequestId(invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'), newRequestId());
+      throw withRequestId(
+        invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json'),
+        newRequestId(),
+      );
     }
     // Validated before the cache: a body the gateway refuses is never hashed, looked up or coalesced.
     const validated = validateChatRequest(body);
@@ -50,7 +53,7 @@ export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink):
     const clientStream = request.stream === true;
     const includeUsage = clientStream && request.stream_options?.include_usage === true;
 
-    let served;
+    let served: Served;
     try {
       served = await execute(engine, {
         request,
@@ -68,8 +71,21 @@ export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink):
       if (error instanceof GatewayError) {
         if (error.code === 'internal_error') logInternalError(logger, error, requestId);
         const trail = error.trail ?? { attempts: 0, fallbackReasons: [] };
-        Object.assign(error.headers, explainHeaders({ requestId, attempts: trail.attempts, fallbackReasons: trail.fallbackReasons }));
-        log({ requestId, model: request.model, stream: clientStream, status: error.status, started, attempts: trail.attempts, reasons: trail.fallbackReasons, code: error.code, records: trail.records });
+        Object.assign(
+          error.headers,
+          explainHeaders({ requestId, attempts: trail.attempts, fallbackReasons: trail.fallbackReasons }),
+        );
+        log({
+          requestId,
+          model: request.model,
+          stream: clientStream,
+          status: error.status,
+          started,
+          attempts: trail.attempts,
+          reasons: trail.fallbackReasons,
+          code: error.code,
+          records: trail.records,
+        });
       }
       throw error;
     }
@@ -83,11 +99,27 @@ export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink):
       warnings: served.warnings,
     });
     const committedMs = clock.now() - started;
-    const common = { requestId, model: request.model, stream: clientStream, started, attempts: served.attempts.length, reasons: served.fallbackReasons, provider: served.provider, servedModel: served.model, firstByteMs: served.firstByteMs, warnings: served.warnings.map((warning) => warning.param), records: served.attempts, committedMs };
+    const common = {
+      requestId,
+      model: request.model,
+      stream: clientStream,
+      started,
+      attempts: served.attempts.length,
+      reasons: served.fallbackReasons,
+      provider: served.provider,
+      servedModel: served.model,
+      firstByteMs: served.firstByteMs,
+      warnings: served.warnings.map((warning) => warning.param),
+      records: served.attempts,
+      committedMs,
+    };
 
     if (served.type === 'json') {
       log({ ...common, status: 200, usage: served.body.usage });
-      return new Response(served.raw ?? JSON.stringify(served.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+      return new Response(served.raw ?? JSON.stringify(served.body), {
+        status: 200,
+        headers: { ...headers, 'content-type': 'application/json' },
+      });
     }
     const onEnd = (end: SseEnd, usage: CompletionUsage | null | undefined) => {
       log({
@@ -98,10 +130,18 @@ export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink):
       });
     };
     const stream =
-      served.type === 'sse' ? relaySseStream(served.batches, onEnd) : sseStream(served.chunks, (end, last) => onEnd(end, last?.usage));
+      served.type === 'sse'
+        ? relaySseStream(served.batches, onEnd)
+        : sseStream(served.chunks, (end, last) => onEnd(end, last?.usage));
     return new Response(stream, {
       status: 200,
-      headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+      headers: {
+        ...headers,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      },
     });
   };
 }
@@ -112,7 +152,11 @@ function parseDeadlineHeader(raw: string | undefined, requestId: string): number
   const value = /^\s*\d{1,10}\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
     throw withRequestId(
-      invalidRequest(`x-switchyard-deadline-ms must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}.`, 'x-switchyard-deadline-ms', 'invalid_value'),
+      invalidRequest(
+        `x-switchyard-deadline-ms must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}.`,
+        'x-switchyard-deadline-ms',
+        'invalid_value',
+      ),
       requestId,
     );
   }
@@ -128,7 +172,12 @@ function withRequestId(error: GatewayError, requestId: string): GatewayError {
 /** A bug of ours: the stack goes to the log under the request id, and the id into the client's message. */
 function logInternalError(logger: Logger, error: GatewayError, requestId: string): void {
   const cause = error.cause instanceof Error ? error.cause : error;
-  logger.log('error', 'internal_error', { request_id: requestId, name: cause.name, message: cause.message, stack: cause.stack });
+  logger.log('error', 'internal_error', {
+    request_id: requestId,
+    name: cause.name,
+    message: cause.message,
+    stack: cause.stack,
+  });
   error.message = `${error.message} (request id ${requestId})`;
 }
 
@@ -194,7 +243,11 @@ function requestEvent(entry: RequestLog, durationMs: number): RequestEvent {
     fallbackReasons: entry.reasons ?? [],
     ...(entry.code ? { code: entry.code } : {}),
     durationMs,
-    ...(entry.committedMs === undefined ? {} : { firstByteMs: entry.committedMs, overheadMs: Math.max(0, entry.committedMs - upstreamMs) }),
-    ...(entry.usage ? { usage: { prompt_tokens: entry.usage.prompt_tokens, completion_tokens: entry.usage.completion_tokens } } : {}),
+    ...(entry.committedMs === undefined
+      ? {}
+      : { firstByteMs: entry.committedMs, overheadMs: Math.max(0, entry.committedMs - upstreamMs) }),
+    ...(entry.usage
+      ? { usage: { prompt_tokens: entry.usage.prompt_tokens, completion_tokens: entry.usage.completion_tokens } }
+      : {}),
   };
 }

@@ -19,9 +19,21 @@ interface Shape {
 function shapeFor(error: ClientErrorLike, timeouts: { headersTimeoutMs: number; requestTimeoutMs: number }): Shape {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, reason: 'Request Header Fields Too Large', code: 'request_headers_too_large', message: 'The request headers are too large.', retry: false };
+      return {
+        status: 431,
+        reason: 'Request Header Fields Too Large',
+        code: 'request_headers_too_large',
+        message: 'The request headers are too large.',
+        retry: false,
+      };
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return { status: 413, reason: 'Payload Too Large', code: 'request_too_large', message: 'The chunk extensions of the request body are too large.', retry: false };
+      return {
+        status: 413,
+        reason: 'Payload Too Large',
+        code: 'request_too_large',
+        message: 'The chunk extensions of the request body are too large.',
+        retry: false,
+      };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return {
         status: 408,
@@ -31,13 +43,24 @@ function shapeFor(error: ClientErrorLike, timeouts: { headersTimeoutMs: number; 
         retry: true,
       };
     default:
-      return { status: 400, reason: 'Bad Request', code: 'malformed_request', message: 'The request is not valid HTTP/1.1.', retry: false };
+      return {
+        status: 400,
+        reason: 'Bad Request',
+        code: 'malformed_request',
+        message: 'The request is not valid HTTP/1.1.',
+        retry: false,
+      };
   }
 }
 
-export function clientErrorResponse(error: ClientErrorLike, timeouts: { headersTimeoutMs: number; requestTimeoutMs: number }): string {
+export function clientErrorResponse(
+  error: ClientErrorLike,
+  timeouts: { headersTimeoutMs: number; requestTimeoutMs: number },
+): string {
   const shape = shapeFor(error, timeouts);
-  const body = JSON.stringify({ error: { message: shape.message, type: 'invalid_request_error', param: null, code: shape.code } });
+  const body = JSON.stringify({
+    error: { message: shape.message, type: 'invalid_request_error', param: null, code: shape.code },
+  });
   return [
     `HTTP/1.1 ${shape.status} ${shape.reason}`,
     'content-type: application/json',

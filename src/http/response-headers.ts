@@ -31,9 +31,13 @@ export function explainHeaders(explanation: Explanation): Record<string, string>
   };
   if (explanation.provider) headers['x-switchyard-provider'] = headerSafe(explanation.provider);
   if (explanation.model) headers['x-switchyard-model'] = headerSafe(explanation.model);
-  if (explanation.fallbackReasons.length) headers['x-switchyard-fallback-reason'] = headerList(explanation.fallbackReasons, ',');
+  if (explanation.fallbackReasons.length)
+    headers['x-switchyard-fallback-reason'] = headerList(explanation.fallbackReasons, ',');
   if (explanation.warnings?.length) {
-    headers['x-switchyard-warnings'] = headerList(explanation.warnings.map((warning) => `${warning.param}: ${warning.message}`), '; ');
+    headers['x-switchyard-warnings'] = headerList(
+      explanation.warnings.map((warning) => `${warning.param}: ${warning.message}`),
+      '; ',
+    );
   }
   return headers;
 }
@@ -68,7 +72,8 @@ function headerList(items: readonly string[], separator: string): string {
   let out = '';
   for (const [index, item] of items.entries()) {
     const piece = `${index === 0 ? '' : separator}${headerSafe(item)}`;
-    if (out.length + piece.length > MAX_HEADER_LIST_LENGTH - 32) return `${out}${separator}(${items.length - index} more)`;
+    if (out.length + piece.length > MAX_HEADER_LIST_LENGTH - 32)
+      return `${out}${separator}(${items.length - index} more)`;
     out += piece;
   }
   return out;

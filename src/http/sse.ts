@@ -27,7 +27,11 @@ interface SseWriter<T> {
 }
 
 /** The one loop both writers share: items out as they come, then `[DONE]`, or an error event on failure. */
-function writeSse<T>(items: AsyncGenerator<T, void, undefined>, writer: SseWriter<T>, onEnd: (end: SseEnd) => void): ReadableStream<Uint8Array> {
+function writeSse<T>(
+  items: AsyncGenerator<T, void, undefined>,
+  writer: SseWriter<T>,
+  onEnd: (end: SseEnd) => void,
+): ReadableStream<Uint8Array> {
   let ended = false;
   const finish = (end: SseEnd) => {
     if (ended) return;
@@ -107,5 +111,7 @@ export function streamErrorBody(error: unknown): OpenAIErrorBody {
       },
     };
   }
-  return { error: { message: 'The stream failed after it started.', type: 'server_error', param: null, code: 'stream_failed' } };
+  return {
+    error: { message: 'The stream failed after it started.', type: 'server_error', param: null, code: 'stream_failed' },
+  };
 }

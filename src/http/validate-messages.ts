@@ -5,13 +5,14 @@
  * an object). Shapes follow OpenAI's own request schema, so a body refused here would be refused by OpenAI
  * too. Part types the gateway does not know are left for the upstream (or a translator) to judge.
  */
-import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_TOOL_CALLS, type Issue } from './request-limits.ts';
+import { type Issue, MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_TOOL_CALLS } from './request-limits.ts';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
 type Fields = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
 const optionalString = (value: unknown): boolean => isAbsent(value) || typeof value === 'string';
 
@@ -20,7 +21,11 @@ export function validateMessages(messages: unknown): Issue | undefined {
     return { message: "'messages' must be a non-empty array.", param: 'messages', code: 'missing_required_parameter' };
   }
   if (messages.length > MAX_MESSAGES) {
-    return { message: `'messages' holds ${messages.length} messages; at most ${MAX_MESSAGES} are accepted.`, param: 'messages', code: 'array_above_max_length' };
+    return {
+      message: `'messages' holds ${messages.length} messages; at most ${MAX_MESSAGES} are accepted.`,
+      param: 'messages',
+      code: 'array_above_max_length',
+    };
   }
   for (const [index, message] of messages.entries()) {
     const issue = validateMessage(message, `messages[${index}]`);
@@ -35,7 +40,8 @@ function validateMessage(message: unknown, param: string): Issue | undefined {
   if (typeof role !== 'string' || !ROLES.has(role)) {
     return { message: `${param}.role must be one of ${[...ROLES].join(', ')}.`, param: `${param}.role` };
   }
-  if (!optionalString(message.name)) return { message: `${param}.name must be a string.`, param: `${param}.name`, code: 'invalid_type' };
+  if (!optionalString(message.name))
+    return { message: `${param}.name must be a string.`, param: `${param}.name`, code: 'invalid_type' };
   const content = message.content;
   const contentParam = `${param}.content`;
   switch (role) {
@@ -61,7 +67,11 @@ function validateMessage(message: unknown, param: string): Issue | undefined {
 function requiredContent(content: unknown, param: string, role: string): Issue | undefined {
   if (typeof content === 'string' || Array.isArray(content)) return undefined;
   return isAbsent(content)
-    ? { message: `${param} is required for ${role} messages (a string or an array of content parts).`, param, code: 'missing_required_parameter' }
+    ? {
+        message: `${param} is required for ${role} messages (a string or an array of content parts).`,
+        param,
+        code: 'missing_required_parameter',
+      }
     : { message: `${param} must be a string or an array of content parts.`, param, code: 'invalid_type' };
 }
 
@@ -73,11 +83,19 @@ function textParts(content: unknown, param: string, allowed: readonly string[]):
     const partParam = `${param}[${index}]`;
     const type = isObject(part) ? part.type : undefined;
     if (typeof type !== 'string' || !allowed.includes(type)) {
-      return { message: `${partParam} must be a content part of type ${allowed.map((t) => `'${t}'`).join(' or ')}.`, param: partParam, code: 'invalid_type' };
+      return {
+        message: `${partParam} must be a content part of type ${allowed.map((t) => `'${t}'`).join(' or ')}.`,
+        param: partParam,
+        code: 'invalid_type',
+      };
     }
     const field = type === 'refusal' ? 'refusal' : 'text';
     if (typeof (part as Fields)[field] !== 'string') {
-      return { message: `${partParam}.${field} must be a string.`, param: `${partParam}.${field}`, code: 'invalid_type' };
+      return {
+        message: `${partParam}.${field} must be a string.`,
+        param: `${partParam}.${field}`,
+        code: 'invalid_type',
+      };
     }
   }
   return undefined;
@@ -99,16 +117,28 @@ function userPart(part: unknown, param: string): Issue | undefined {
   }
   const need = (field: string, inner: Record<string, 'string' | 'optional'>): Issue | undefined => {
     const value = part[field];
-    if (!isObject(value)) return { message: `${param}.${field} must be an object for a '${part.type as string}' part.`, param: `${param}.${field}`, code: 'missing_required_parameter' };
+    if (!isObject(value))
+      return {
+        message: `${param}.${field} must be an object for a '${part.type as string}' part.`,
+        param: `${param}.${field}`,
+        code: 'missing_required_parameter',
+      };
     for (const [key, rule] of Object.entries(inner)) {
       const ok = rule === 'string' ? typeof value[key] === 'string' : optionalString(value[key]);
-      if (!ok) return { message: `${param}.${field}.${key} must be a string.`, param: `${param}.${field}.${key}`, code: 'invalid_type' };
+      if (!ok)
+        return {
+          message: `${param}.${field}.${key} must be a string.`,
+          param: `${param}.${field}.${key}`,
+          code: 'invalid_type',
+        };
     }
     return undefined;
   };
   switch (part.type) {
     case 'text':
-      return typeof part.text === 'string' ? undefined : { message: `${param}.text must be a string.`, param: `${param}.text`, code: 'invalid_type' };
+      return typeof part.text === 'string'
+        ? undefined
+        : { message: `${param}.text must be a string.`, param: `${param}.text`, code: 'invalid_type' };
     case 'image_url':
       return need('image_url', { url: 'string', detail: 'optional' });
     case 'input_audio':
@@ -123,11 +153,16 @@ function userPart(part: unknown, param: string): Issue | undefined {
 function assistantMessage(message: Fields, param: string): Issue | undefined {
   const content = message.content;
   if (!isAbsent(content) && typeof content !== 'string' && !Array.isArray(content)) {
-    return { message: `${param}.content must be a string, an array of content parts, or null.`, param: `${param}.content`, code: 'invalid_type' };
+    return {
+      message: `${param}.content must be a string, an array of content parts, or null.`,
+      param: `${param}.content`,
+      code: 'invalid_type',
+    };
   }
   const partsIssue = textParts(content, `${param}.content`, ['text', 'refusal']);
   if (partsIssue) return partsIssue;
-  if (!optionalString(message.refusal)) return { message: `${param}.refusal must be a string or null.`, param: `${param}.refusal`, code: 'invalid_type' };
+  if (!optionalString(message.refusal))
+    return { message: `${param}.refusal must be a string or null.`, param: `${param}.refusal`, code: 'invalid_type' };
   for (const field of ['audio', 'function_call']) {
     if (!isAbsent(message[field]) && !isObject(message[field])) {
       return { message: `${param}.${field} must be an object.`, param: `${param}.${field}`, code: 'invalid_type' };
@@ -135,9 +170,14 @@ function assistantMessage(message: Fields, param: string): Issue | undefined {
   }
   const calls = message.tool_calls;
   if (isAbsent(calls)) return undefined;
-  if (!Array.isArray(calls)) return { message: `${param}.tool_calls must be an array.`, param: `${param}.tool_calls`, code: 'invalid_type' };
+  if (!Array.isArray(calls))
+    return { message: `${param}.tool_calls must be an array.`, param: `${param}.tool_calls`, code: 'invalid_type' };
   if (calls.length > MAX_TOOL_CALLS) {
-    return { message: `${param}.tool_calls holds ${calls.length} calls; at most ${MAX_TOOL_CALLS} are accepted.`, param: `${param}.tool_calls`, code: 'array_above_max_length' };
+    return {
+      message: `${param}.tool_calls holds ${calls.length} calls; at most ${MAX_TOOL_CALLS} are accepted.`,
+      param: `${param}.tool_calls`,
+      code: 'array_above_max_length',
+    };
   }
   for (const [index, call] of calls.entries()) {
     const issue = toolCall(call, `${param}.tool_calls[${index}]`);
@@ -155,15 +195,27 @@ function toolCall(call: unknown, param: string): Issue | undefined {
   const body = call[inner];
   const textField = inner === 'function' ? 'arguments' : 'input';
   if (!isObject(body) || typeof body.name !== 'string') {
-    return { message: `${param}.${inner} must be an object with a string 'name'.`, param: `${param}.${inner}`, code: 'invalid_type' };
+    return {
+      message: `${param}.${inner} must be an object with a string 'name'.`,
+      param: `${param}.${inner}`,
+      code: 'invalid_type',
+    };
   }
   if (typeof body[textField] !== 'string') {
     // OpenAI carries tool-call arguments as the JSON text the model wrote, never as an object.
-    return { message: `${param}.${inner}.${textField} must be a string${inner === 'function' ? ' (JSON text)' : ''}.`, param: `${param}.${inner}.${textField}`, code: 'invalid_type' };
+    return {
+      message: `${param}.${inner}.${textField} must be a string${inner === 'function' ? ' (JSON text)' : ''}.`,
+      param: `${param}.${inner}.${textField}`,
+      code: 'invalid_type',
+    };
   }
   return undefined;
 }
 
 function tooManyParts(count: number, param: string): Issue {
-  return { message: `${param} holds ${count} content parts; at most ${MAX_CONTENT_PARTS} are accepted.`, param, code: 'array_above_max_length' };
+  return {
+    message: `${param} holds ${count} content parts; at most ${MAX_CONTENT_PARTS} are accepted.`,
+    param,
+    code: 'array_above_max_length',
+  };
 }

@@ -7,9 +7,9 @@
  * bounded (request-limits.ts), and fields the gateway does not know are left for the upstream to judge.
  */
 import type { ChatRequest } from '../../providers/types.ts';
-import { invalidRequest, type GatewayError } from '../gateway-error.ts';
+import { type GatewayError, invalidRequest } from '../gateway-error.ts';
 import { fieldDeeperThan } from './measure-depth.ts';
-import { MAX_BODY_DEPTH, type Issue } from './request-limits.ts';
+import { type Issue, MAX_BODY_DEPTH } from './request-limits.ts';
 import { validateMessages } from './validate-messages.ts';
 import { validateResponseFormat, validateToolChoice, validateTools } from './validate-tools.ts';
 
@@ -24,9 +24,14 @@ type Result = ValidChatRequest | { ok: false; error: GatewayError };
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): boolean => typeof v === 'string';
 const isBoolean = (v: unknown): boolean => typeof v === 'boolean';
-const inRange = (min: number, max: number) => (v: unknown): boolean => typeof v === 'number' && v >= min && v <= max;
-const integerFrom = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: unknown): boolean =>
-  Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const inRange =
+  (min: number, max: number) =>
+  (v: unknown): boolean =>
+    typeof v === 'number' && v >= min && v <= max;
+const integerFrom =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (v: unknown): boolean =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
 /** Scalar and flat fields: [field, check, what is expected]. Null means "not set" for all of them. */
 const FIELD_CHECKS: ReadonlyArray<[string, (value: unknown) => boolean, string]> = [
@@ -39,14 +44,27 @@ const FIELD_CHECKS: ReadonlyArray<[string, (value: unknown) => boolean, string]>
   ['top_k', integerFrom(0), 'a non-negative integer'],
   ['presence_penalty', inRange(-2, 2), 'a number from -2 to 2'],
   ['frequency_penalty', inRange(-2, 2), 'a number from -2 to 2'],
-  ['stop', (v) => isString(v) || (Array.isArray(v) && v.length <= 4 && v.every(isString)), 'a string or an array of up to 4 strings'],
+  [
+    'stop',
+    (v) => isString(v) || (Array.isArray(v) && v.length <= 4 && v.every(isString)),
+    'a string or an array of up to 4 strings',
+  ],
   ['logprobs', isBoolean, 'a boolean'],
   ['top_logprobs', integerFrom(0, 20), 'an integer from 0 to 20'],
   ['seed', integerFrom(Number.MIN_SAFE_INTEGER), 'an integer'],
   ['parallel_tool_calls', isBoolean, 'a boolean'],
   ['store', isBoolean, 'a boolean'],
-  ['stream_options', (v) => isObject(v) && [undefined, null, true, false].includes((v as { include_usage?: unknown }).include_usage as never), "an object ('include_usage' a boolean)"],
-  ['logit_bias', (v) => isObject(v) && Object.values(v as object).every((bias) => typeof bias === 'number'), 'an object mapping token ids to numbers'],
+  [
+    'stream_options',
+    (v) =>
+      isObject(v) && [undefined, null, true, false].includes((v as { include_usage?: unknown }).include_usage as never),
+    "an object ('include_usage' a boolean)",
+  ],
+  [
+    'logit_bias',
+    (v) => isObject(v) && Object.values(v as object).every((bias) => typeof bias === 'number'),
+    'an object mapping token ids to numbers',
+  ],
   ['metadata', (v) => isObject(v) && Object.values(v as object).every(isString), 'an object of strings'],
   ['modalities', (v) => Array.isArray(v) && v.every(isString), 'an array of strings'],
   ['reasoning_effort', isString, 'a string'],
@@ -75,10 +93,18 @@ function findIssue(body: unknown): Issue | undefined {
   const record = body as Record<string, unknown>;
   const deep = fieldDeeperThan(record, MAX_BODY_DEPTH);
   if (deep !== undefined) {
-    return { message: `'${deep}' is nested more than ${MAX_BODY_DEPTH} levels deep; the gateway accepts at most ${MAX_BODY_DEPTH}.`, param: deep, code: 'nesting_too_deep' };
+    return {
+      message: `'${deep}' is nested more than ${MAX_BODY_DEPTH} levels deep; the gateway accepts at most ${MAX_BODY_DEPTH}.`,
+      param: deep,
+      code: 'nesting_too_deep',
+    };
   }
   if (typeof record.model !== 'string' || record.model.trim() === '') {
-    return { message: "'model' is required and must be a non-empty string.", param: 'model', code: 'missing_required_parameter' };
+    return {
+      message: "'model' is required and must be a non-empty string.",
+      param: 'model',
+      code: 'missing_required_parameter',
+    };
   }
   const structural = validateMessages(record.messages);
   if (structural) return structural;
@@ -90,7 +116,15 @@ function findIssue(body: unknown): Issue | undefined {
     }
   }
   if (record.stream_options !== undefined && record.stream_options !== null && record.stream !== true) {
-    return { message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: 'stream_options', code: 'invalid_value' };
+    return {
+      message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+      param: 'stream_options',
+      code: 'invalid_value',
+    };
   }
-  return validateTools(record.tools) ?? validateToolChoice(record.tool_choice) ?? validateResponseFormat(record.response_format);
+  return (
+    validateTools(record.tools) ??
+    validateToolChoice(record.tool_choice) ??
+    validateResponseFormat(record.response_format)
+  );
 }

@@ -3,8 +3,9 @@
  * as bad, a key out of quota is taken out until its reset. Key ids (`openai#1`) are safe to log; the keys
  * themselves never leave the Provider instances built with them.
  */
-import type { Clock } from '../clock.ts';
+
 import type { Provider } from '../../providers/types.ts';
+import type { Clock } from '../clock.ts';
 
 export interface PooledKey {
   /** Safe identifier: provider name and 1-based position in the configuration. */

@@ -10,11 +10,20 @@
  *   `param: "stream"`) is asked again once without streaming, as neither a failover nor a health failure;
  * - a JSON client otherwise: one plain call, bounded by `nonStreamingTimeoutMs`, relayed as the upstream's text.
  */
+
+import { carriesToken } from '../../providers/shared/carries-token.ts';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatRequest,
+  Provider,
+  ProviderResult,
+  RawSseBatch,
+  Warning,
+} from '../../providers/types.ts';
+import { isUpstreamFailure, UpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { Clock } from '../clock.ts';
 import type { RetryPolicy } from '../config/policy.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Provider, ProviderResult, RawSseBatch, Warning } from '../../providers/types.ts';
-import { carriesToken } from '../../providers/shared/carries-token.ts';
-import { isUpstreamFailure, UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { collectCompletion } from './collect-completion.ts';
 import { IdleWatch } from './idle-watch.ts';
 
@@ -54,7 +63,7 @@ export interface AttemptInput {
 
 /** What an attempt that succeeded has for the client. */
 export type Answer =
-  | { type: 'json'; body: ChatCompletion; /** The upstream's own text, relayed as it came. */ raw?: string }
+  | { type: 'json'; body: ChatCompletion /** The upstream's own text, relayed as it came. */; raw?: string }
   | { type: 'chunks'; stream: CommittedStream<ChatCompletionChunk> }
   | { type: 'sse'; stream: CommittedStream<RawSseBatch> };
 
@@ -143,8 +152,18 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
   const firstTokenMs = Math.min(policy.firstTokenTimeoutMs, untilDeadline);
   const firstTokenCode = firstTokenMs < policy.firstTokenTimeoutMs ? 'deadline' : 'first_token_timeout';
   // One timer covers the call and the wait for the first token.
-  const cancelFirstToken = clock.schedule(firstTokenMs, () => controller.abort(new AttemptTimeout(firstTokenCode, firstTokenMs)));
-  const run: StreamRun = { clock, policy, started, controller, signal, clientSignal: input.clientSignal, cancelFirstToken };
+  const cancelFirstToken = clock.schedule(firstTokenMs, () =>
+    controller.abort(new AttemptTimeout(firstTokenCode, firstTokenMs)),
+  );
+  const run: StreamRun = {
+    clock,
+    policy,
+    started,
+    controller,
+    signal,
+    clientSignal: input.clientSignal,
+    cancelFirstToken,
+  };
   try {
     const result = await abortable(input.provider.chat(callFor(input, true, signal, untilDeadline)), signal);
     if (result.type === 'json') {
@@ -156,7 +175,8 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
         ? { type: 'sse', stream: await commit(result.batches, (batch) => batch.token, run) }
         : { type: 'chunks', stream: await commit(result.chunks, carriesToken, run) };
     const firstByteMs = run.firstByteMs ?? 0;
-    if (input.clientStream || answer.type !== 'chunks') return { ok: true, firstByteMs, warnings: result.warnings, answer };
+    if (input.clientStream || answer.type !== 'chunks')
+      return { ok: true, firstByteMs, warnings: result.warnings, answer };
     // The client wants JSON: read the rest here, where a failure can still be retried elsewhere.
     const { buffered: chunks, watch, iterator } = answer.stream;
     for (;;) {
@@ -165,27 +185,49 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
       chunks.push(next.value);
     }
     watch.stop();
-    return { ok: true, firstByteMs, warnings: result.warnings, answer: { type: 'json', body: collectCompletion(chunks) } };
+    return {
+      ok: true,
+      firstByteMs,
+      warnings: result.warnings,
+      answer: { type: 'json', body: collectCompletion(chunks) },
+    };
   } catch (error) {
     run.watch?.stop();
     cancelFirstToken();
     controller.abort();
     void run.iterator?.return?.();
     if (input.clientSignal.aborted) throw new ClientGone();
-    return { ok: false, failure: toFailure(error, input.provider.name, signal), ...(run.firstByteMs === undefined ? {} : { firstByteMs: run.firstByteMs }) };
+    return {
+      ok: false,
+      failure: toFailure(error, input.provider.name, signal),
+      ...(run.firstByteMs === undefined ? {} : { firstByteMs: run.firstByteMs }),
+    };
   }
 }
 
 /** Reads up to the first token (the commit point) and hands the rest over to the idle watch. */
-async function commit<T>(items: AsyncIterable<T>, isToken: (item: T) => boolean, run: StreamRun): Promise<CommittedStream<T>> {
+async function commit<T>(
+  items: AsyncIterable<T>,
+  isToken: (item: T) => boolean,
+  run: StreamRun,
+): Promise<CommittedStream<T>> {
   const iterator = items[Symbol.asyncIterator]();
   run.iterator = iterator;
   const buffered = await readToFirstToken(iterator, isToken, run.signal);
   run.cancelFirstToken();
   run.firstByteMs = run.clock.now() - run.started;
   const { idleTimeoutMs } = run.policy;
-  run.watch = new IdleWatch(run.clock, idleTimeoutMs, run.signal, () => run.controller.abort(new AttemptTimeout('idle_timeout', idleTimeoutMs)));
-  return { buffered, iterator, controller: run.controller, signal: run.signal, clientSignal: run.clientSignal, watch: run.watch };
+  run.watch = new IdleWatch(run.clock, idleTimeoutMs, run.signal, () =>
+    run.controller.abort(new AttemptTimeout('idle_timeout', idleTimeoutMs)),
+  );
+  return {
+    buffered,
+    iterator,
+    controller: run.controller,
+    signal: run.signal,
+    clientSignal: run.clientSignal,
+    watch: run.watch,
+  };
 }
 
 /**
@@ -218,11 +260,17 @@ function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, time
 }
 
 function jsonAnswer(result: Extract<ProviderResult, { type: 'json' }>): Answer {
-  return result.raw === undefined ? { type: 'json', body: result.body } : { type: 'json', body: result.body, raw: result.raw };
+  return result.raw === undefined
+    ? { type: 'json', body: result.body }
+    : { type: 'json', body: result.body, raw: result.raw };
 }
 
 /** Items up to and including the first that carries a token; a stream that ends before one is a failure. */
-async function readToFirstToken<T>(iterator: AsyncIterator<T>, isToken: (item: T) => boolean, signal: AbortSignal): Promise<T[]> {
+async function readToFirstToken<T>(
+  iterator: AsyncIterator<T>,
+  isToken: (item: T) => boolean,
+  signal: AbortSignal,
+): Promise<T[]> {
   const buffered: T[] = [];
   for (;;) {
     const next = await abortable(iterator.next(), signal);
@@ -265,11 +313,21 @@ export function toFailure(error: unknown, provider: string, signal: AbortSignal)
   const reason: unknown = signal.aborted ? signal.reason : undefined;
   const timeout = error instanceof AttemptTimeout ? error : reason instanceof AttemptTimeout ? reason : undefined;
   if (timeout) {
-    return new UpstreamFailure({ provider, kind: 'timeout', code: timeout.code, message: `${provider}: ${timeout.message}` });
+    return new UpstreamFailure({
+      provider,
+      kind: 'timeout',
+      code: timeout.code,
+      message: `${provider}: ${timeout.message}`,
+    });
   }
   if (isUpstreamFailure(error)) return error;
   if (error instanceof EmptyStream) {
-    return new UpstreamFailure({ provider, kind: 'stream_interrupted', code: 'empty_stream', message: `${provider} ended the stream without any answer` });
+    return new UpstreamFailure({
+      provider,
+      kind: 'stream_interrupted',
+      code: 'empty_stream',
+      message: `${provider} ended the stream without any answer`,
+    });
   }
   // A bug in a translator or an SDK surprise: treat it as that provider's server error so the request is
   // still served elsewhere, and keep the detail for the logs (it never carries keys: it is our own code's).

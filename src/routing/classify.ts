@@ -59,6 +59,7 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set(['first_token_timeout', 'idle
 /** Short code for `x-switchyard-fallback-reason`, e.g. `openai:server_500`, `anthropic:overloaded_529`. */
 export function reasonCode(failure: UpstreamFailure): string {
   if (cannotServe(failure)) return `${failure.provider}:unsupported_${failure.param ?? 'parameter'}`;
-  const detail = failure.kind === 'timeout' && failure.code && TIMEOUT_CODES.has(failure.code) ? failure.code : failure.kind;
+  const detail =
+    failure.kind === 'timeout' && failure.code && TIMEOUT_CODES.has(failure.code) ? failure.code : failure.kind;
   return `${failure.provider}:${detail}${failure.status ? `_${failure.status}` : ''}`;
 }

@@ -27,10 +27,10 @@ export function collectCompletion(chunks: readonly ChatCompletionChunk[]): ChatC
     for (const [key, value] of Object.entries(chunk)) {
       if (!STREAM_ONLY.has(key) && value !== null && value !== undefined) top[key] = value;
     }
-    const chunkChoices = Array.isArray(chunk['choices']) ? (chunk['choices'] as unknown[]) : [];
+    const chunkChoices = Array.isArray(chunk.choices) ? (chunk.choices as unknown[]) : [];
     for (const choice of chunkChoices) {
       if (!isRecord(choice)) continue;
-      const index = typeof choice['index'] === 'number' ? choice['index'] : 0;
+      const index = typeof choice.index === 'number' ? choice.index : 0;
       let state = choices.get(index);
       if (!state) {
         state = { message: {}, rest: {} };
@@ -64,25 +64,29 @@ function toChoice(index: number, state: { message: Json; rest: Json }): ChatComp
     message: {
       ...message,
       role: 'assistant',
-      content: typeof message['content'] === 'string' && message['content'] !== '' ? message['content'] : null,
-      refusal: typeof message['refusal'] === 'string' && message['refusal'] !== '' ? message['refusal'] : null,
+      content: typeof message.content === 'string' && message.content !== '' ? message.content : null,
+      refusal: typeof message.refusal === 'string' && message.refusal !== '' ? message.refusal : null,
       ...(calls.length ? { tool_calls: calls } : {}),
     },
-    logprobs: isRecord(state.rest['logprobs']) ? state.rest['logprobs'] : null,
+    logprobs: isRecord(state.rest.logprobs) ? state.rest.logprobs : null,
     // A stream that ended without a finish reason was cut short: report it as such, never as `stop`.
-    finish_reason: typeof state.rest['finish_reason'] === 'string' ? state.rest['finish_reason'] : 'length',
+    finish_reason: typeof state.rest.finish_reason === 'string' ? state.rest.finish_reason : 'length',
   } as ChatCompletion['choices'][number];
 }
 
 /** A streamed tool call as a message's tool call: no `index`, `type` and `function` always present. */
 function toToolCall(call: Json): Json {
   const { index: _index, ...rest } = call;
-  const fn = isRecord(rest['function']) ? rest['function'] : {};
+  const fn = isRecord(rest.function) ? rest.function : {};
   return {
     ...rest,
-    id: typeof rest['id'] === 'string' ? rest['id'] : '',
-    type: typeof rest['type'] === 'string' ? rest['type'] : 'function',
-    function: { ...fn, name: typeof fn['name'] === 'string' ? fn['name'] : '', arguments: typeof fn['arguments'] === 'string' ? fn['arguments'] : '' },
+    id: typeof rest.id === 'string' ? rest.id : '',
+    type: typeof rest.type === 'string' ? rest.type : 'function',
+    function: {
+      ...fn,
+      name: typeof fn.name === 'string' ? fn.name : '',
+      arguments: typeof fn.arguments === 'string' ? fn.arguments : '',
+    },
   };
 }
 
@@ -98,7 +102,12 @@ function mergeField(target: Json, key: string, value: unknown): void {
   }
   const current = target[key];
   if (typeof value === 'string') {
-    target[key] = typeof current === 'string' && !WHOLE_STRINGS.has(key) ? current + value : (typeof current === 'string' && current !== '' ? current : value);
+    target[key] =
+      typeof current === 'string' && !WHOLE_STRINGS.has(key)
+        ? current + value
+        : typeof current === 'string' && current !== ''
+          ? current
+          : value;
   } else if (Array.isArray(value)) {
     target[key] = mergeArray(Array.isArray(current) ? current : [], value);
   } else if (isRecord(value)) {
@@ -111,8 +120,8 @@ function mergeField(target: Json, key: string, value: unknown): void {
 /** Elements with an `index` (tool-call deltas) merge into the element of the same index; others are appended. */
 function mergeArray(current: unknown[], pieces: unknown[]): unknown[] {
   for (const piece of pieces) {
-    if (isRecord(piece) && typeof piece['index'] === 'number') {
-      const existing = current.find((item) => isRecord(item) && item['index'] === piece['index']);
+    if (isRecord(piece) && typeof piece.index === 'number') {
+      const existing = current.find((item) => isRecord(item) && item.index === piece.index);
       if (isRecord(existing)) {
         mergeInto(existing, piece);
         continue;

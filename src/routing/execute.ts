@@ -3,20 +3,21 @@
  * the policy (attempts, per-provider attempts, retry budget, deadline) says stop. Decisions come from
  * `classify()` only. Every attempt is reported to health as an Outcome.
  */
+
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, RawSseBatch, Warning } from '../../providers/types.ts';
+import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { Clock } from '../clock.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
 import type { RetryPolicy } from '../config/policy.ts';
+import type { GatewayError } from '../gateway-error.ts';
 import type { HealthMonitor } from '../health/types.ts';
 import type { KeyPool } from '../limits/key-pool.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, RawSseBatch, Warning } from '../../providers/types.ts';
-import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import type { GatewayError } from '../gateway-error.ts';
-import { ClientGone, runAttempt, toFailure, type CommittedStream } from './attempt.ts';
+import { ClientGone, type CommittedStream, runAttempt, toFailure } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
-import { classify, reasonCode, type Classification } from './classify.ts';
+import { type Classification, classify, reasonCode } from './classify.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
-import { planRequest, type Candidate } from './plan.ts';
+import { type Candidate, planRequest } from './plan.ts';
 import type { RetryBudget } from './retry-budget.ts';
 
 export interface EngineDeps {
@@ -60,7 +61,11 @@ export interface ServedBase {
 }
 
 export type Served =
-  | (ServedBase & { type: 'json'; body: ChatCompletion; /** The upstream's own text, to relay as it came. */ raw?: string })
+  | (ServedBase & {
+      type: 'json';
+      body: ChatCompletion /** The upstream's own text, to relay as it came. */;
+      raw?: string;
+    })
   | (ServedBase & {
       type: 'stream';
       /** Yields every chunk; throws UpstreamFailure if the stream breaks after the commit point. */
@@ -137,12 +142,31 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
         const answer = result.answer;
         switch (answer.type) {
           case 'json':
-            health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs: result.firstByteMs, latencyMs: ms, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
-            return answer.raw === undefined ? { ...base, type: 'json', body: answer.body } : { ...base, type: 'json', body: answer.body, raw: answer.raw };
+            health.record({
+              provider: candidate.provider,
+              model: candidate.model,
+              ok: true,
+              firstByteMs: result.firstByteMs,
+              latencyMs: ms,
+              retriesExhausted: false,
+              probe: candidate.probe,
+              at: clock.now(),
+            });
+            return answer.raw === undefined
+              ? { ...base, type: 'json', body: answer.body }
+              : { ...base, type: 'json', body: answer.body, raw: answer.raw };
           case 'chunks':
-            return { ...base, type: 'stream', chunks: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs) };
+            return {
+              ...base,
+              type: 'stream',
+              chunks: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs),
+            };
           case 'sse':
-            return { ...base, type: 'sse', batches: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs) };
+            return {
+              ...base,
+              type: 'sse',
+              batches: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs),
+            };
         }
       }
 
@@ -193,7 +217,14 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           at: clock.now(),
         });
       }
-      logger.log('info', 'attempt_failed', { provider: candidate.provider, model: candidate.model, key: key.id, reason: code, decision: next, ms });
+      logger.log('info', 'attempt_failed', {
+        provider: candidate.provider,
+        model: candidate.model,
+        key: key.id,
+        reason: code,
+        decision: next,
+        ms,
+      });
 
       switch (next) {
         case 'return':
@@ -203,7 +234,10 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
           if (!fallback || contextFallbackUsed) throw withTrail(clientError(failure), attempts, reasons);
           contextFallbackUsed = true;
           reasons.push(`context_fallback:${fallback.name}`);
-          queue = [...queue.slice(0, index + 1), ...fallback.targets.filter((t) => pools.has(t.provider)).map((t) => ({ ...t, probe: false }))];
+          queue = [
+            ...queue.slice(0, index + 1),
+            ...fallback.targets.filter((t) => pools.has(t.provider)).map((t) => ({ ...t, probe: false })),
+          ];
           continue candidates;
         }
         case 'next_key':
@@ -218,7 +252,11 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
             throw new ClientGone();
           }
           // Health may have moved traffic away while we waited: do not retry into a tripped provider.
-          if (!candidate.probe && health.get(candidate.provider).state !== 'healthy' && hasHealthyAlternative(queue, index, deps)) {
+          if (
+            !candidate.probe &&
+            health.get(candidate.provider).state !== 'healthy' &&
+            hasHealthyAlternative(queue, index, deps)
+          ) {
             reasons.push(`${candidate.provider}:unhealthy`);
             continue candidates;
           }
@@ -227,8 +265,19 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
     }
   }
 
-  const error = finalError(failures, { model, attempts: attempts.length, elapsedMs: clock.now() - started, deadlineHit });
-  logger.log('warn', 'request_failed', { model, attempts: attempts.length, reasons, status: error.status, code: error.code });
+  const error = finalError(failures, {
+    model,
+    attempts: attempts.length,
+    elapsedMs: clock.now() - started,
+    deadlineHit,
+  });
+  logger.log('warn', 'request_failed', {
+    model,
+    attempts: attempts.length,
+    reasons,
+    status: error.status,
+    code: error.code,
+  });
   throw withTrail(error, attempts, reasons);
 }
 
@@ -266,7 +315,8 @@ function chooseNext(input: NextStepInput): { next: NextStep; note?: string; dela
   if (decision.action === 'failover') return { next: input.anotherKey ? 'next_key' : 'failover' };
   if (input.attemptsHere >= policy.maxAttemptsPerProvider) return { next: 'failover' };
   // Never spend on retries the attempts that the remaining providers' first tries need.
-  if (input.attemptsSoFar + untriedProviders(input.queue, input.index) >= policy.maxAttempts) return { next: 'failover' };
+  if (input.attemptsSoFar + untriedProviders(input.queue, input.index) >= policy.maxAttempts)
+    return { next: 'failover' };
   if (decision.waitForProvider && hasHealthyAlternative(input.queue, input.index, deps)) {
     return { next: 'failover', note: `${provider}:skip_wait` };
   }
@@ -276,7 +326,9 @@ function chooseNext(input: NextStepInput): { next: NextStep; note?: string; dela
     ...(deps.random ? { random: deps.random } : {}),
   });
   if (deps.clock.now() + delay >= input.deadline) {
-    return failure.retryAfterMs === undefined ? { next: 'failover' } : { next: 'failover', note: `${provider}:wait_exceeds_deadline` };
+    return failure.retryAfterMs === undefined
+      ? { next: 'failover' }
+      : { next: 'failover', note: `${provider}:wait_exceeds_deadline` };
   }
   if (!deps.budget.tryRetry(provider, policy.retryBudgetRatio, policy.retryBudgetMinimum)) {
     return { next: 'failover', note: `${provider}:retry_budget` };
@@ -287,7 +339,12 @@ function chooseNext(input: NextStepInput): { next: NextStep; note?: string; dela
 /** Providers later in the queue than `index` that this request has not reached yet. */
 function untriedProviders(queue: readonly Candidate[], index: number): number {
   const seen = new Set(queue.slice(0, index + 1).map((candidate) => candidate.provider));
-  return new Set(queue.slice(index + 1).map((candidate) => candidate.provider).filter((name) => !seen.has(name))).size;
+  return new Set(
+    queue
+      .slice(index + 1)
+      .map((candidate) => candidate.provider)
+      .filter((name) => !seen.has(name)),
+  ).size;
 }
 
 function hasHealthyAlternative(queue: readonly Candidate[], index: number, deps: EngineDeps): boolean {
@@ -320,13 +377,37 @@ async function* relay<T>(
       yield next.value;
     }
     finished = true;
-    health.record({ provider: candidate.provider, model: candidate.model, ok: true, firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: false, probe: candidate.probe, at: clock.now() });
+    health.record({
+      provider: candidate.provider,
+      model: candidate.model,
+      ok: true,
+      firstByteMs,
+      latencyMs: clock.now() - attemptStart,
+      retriesExhausted: false,
+      probe: candidate.probe,
+      at: clock.now(),
+    });
   } catch (error) {
     if (stream.clientSignal.aborted) return; // the client left
     const failure = toFailure(error, candidate.provider, stream.signal);
     const kind = failure.kind === 'network' ? 'stream_interrupted' : failure.kind;
-    health.record({ provider: candidate.provider, model: candidate.model, ok: false, kind, ...(failure.status ? { status: failure.status } : {}), firstByteMs, latencyMs: clock.now() - attemptStart, retriesExhausted: true, probe: candidate.probe, at: clock.now() });
-    deps.logger.log('warn', 'stream_failed_after_commit', { provider: candidate.provider, model: candidate.model, reason: reasonCode(failure) });
+    health.record({
+      provider: candidate.provider,
+      model: candidate.model,
+      ok: false,
+      kind,
+      ...(failure.status ? { status: failure.status } : {}),
+      firstByteMs,
+      latencyMs: clock.now() - attemptStart,
+      retriesExhausted: true,
+      probe: candidate.probe,
+      at: clock.now(),
+    });
+    deps.logger.log('warn', 'stream_failed_after_commit', {
+      provider: candidate.provider,
+      model: candidate.model,
+      reason: reasonCode(failure),
+    });
     throw failure;
   } finally {
     stream.watch.stop();
@@ -336,4 +417,3 @@ async function* relay<T>(
     }
   }
 }
-

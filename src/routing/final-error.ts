@@ -3,8 +3,9 @@
  * load: `x-should-retry: false` unless a retry by the client would truly help, and then an honest
  * `retry-after`. Upstream credential problems are reported as the gateway's (502), never as the caller's 401.
  */
-import { GatewayError } from '../gateway-error.ts';
+
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
+import { GatewayError } from '../gateway-error.ts';
 import { cannotServe } from './classify.ts';
 
 const NO_RETRY = { 'x-should-retry': 'false' };
@@ -16,7 +17,12 @@ export function clientError(failure: UpstreamFailure): GatewayError {
   return new GatewayError({
     status: failure.kind === 'not_found' ? 404 : status,
     type: 'invalid_request_error',
-    code: failure.kind === 'context_length' ? 'context_length_exceeded' : failure.kind === 'content_filter' ? 'content_filter' : (failure.code ?? null),
+    code:
+      failure.kind === 'context_length'
+        ? 'context_length_exceeded'
+        : failure.kind === 'content_filter'
+          ? 'content_filter'
+          : (failure.code ?? null),
     param: failure.param ?? null,
     message: failure.message,
     headers: NO_RETRY,
@@ -49,7 +55,10 @@ export function noProviderError(model: string): GatewayError {
   });
 }
 
-export function finalError(failures: readonly UpstreamFailure[], context: { model: string; attempts: number; elapsedMs: number; deadlineHit: boolean }): GatewayError {
+export function finalError(
+  failures: readonly UpstreamFailure[],
+  context: { model: string; attempts: number; elapsedMs: number; deadlineHit: boolean },
+): GatewayError {
   if (failures.length === 0) return noProviderError(context.model);
   const real = failures.filter((failure) => !cannotServe(failure));
   if (real.length === 0) return clientError(failures[0]!);
@@ -72,27 +81,62 @@ export function finalError(failures: readonly UpstreamFailure[], context: { mode
     const shortest = waits.length ? Math.min(...waits) : undefined;
     // Only a stated wait is an honest reason for the client to retry; without one we do not invite retries.
     const headers: Record<string, string> =
-      shortest !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(shortest / 1000))), 'x-should-retry': 'true' } : NO_RETRY;
-    return new GatewayError({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: `Every provider is rate limiting: ${summary} ${tail}`, headers });
+      shortest !== undefined
+        ? { 'retry-after': String(Math.max(1, Math.ceil(shortest / 1000))), 'x-should-retry': 'true' }
+        : NO_RETRY;
+    return new GatewayError({
+      status: 429,
+      type: 'rate_limit_error',
+      code: 'rate_limit_exceeded',
+      message: `Every provider is rate limiting: ${summary} ${tail}`,
+      headers,
+    });
   }
   if (all(['quota_exhausted', 'auth', 'permission'])) {
-    return new GatewayError({ status: 503, type: 'upstream_error', code: 'upstream_quota_exhausted', message: `Every provider's quota is exhausted: ${summary} ${tail}`, headers: NO_RETRY });
+    return new GatewayError({
+      status: 503,
+      type: 'upstream_error',
+      code: 'upstream_quota_exhausted',
+      message: `Every provider's quota is exhausted: ${summary} ${tail}`,
+      headers: NO_RETRY,
+    });
   }
   const last = real[real.length - 1]!;
   if (context.deadlineHit || last.kind === 'timeout') {
-    return new GatewayError({ status: 504, type: 'upstream_error', code: 'upstream_timeout', message: `No provider answered in time: ${summary} ${tail}`, headers: NO_RETRY });
+    return new GatewayError({
+      status: 504,
+      type: 'upstream_error',
+      code: 'upstream_timeout',
+      message: `No provider answered in time: ${summary} ${tail}`,
+      headers: NO_RETRY,
+    });
   }
   if (last.kind === 'overloaded') {
-    return new GatewayError({ status: 503, type: 'upstream_error', code: 'upstream_overloaded', message: `Every provider is overloaded or failing: ${summary} ${tail}`, headers: NO_RETRY });
+    return new GatewayError({
+      status: 503,
+      type: 'upstream_error',
+      code: 'upstream_overloaded',
+      message: `Every provider is overloaded or failing: ${summary} ${tail}`,
+      headers: NO_RETRY,
+    });
   }
-  return new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_unavailable', message: `Every provider failed: ${summary} ${tail}`, headers: NO_RETRY });
+  return new GatewayError({
+    status: 502,
+    type: 'upstream_error',
+    code: 'upstream_unavailable',
+    message: `Every provider failed: ${summary} ${tail}`,
+    headers: NO_RETRY,
+  });
 }
 
 function summarise(failures: readonly UpstreamFailure[]): string {
   const seen = new Map<string, string>();
   for (const failure of failures) {
     const status = failure.status ? ` ${failure.status}` : '';
-    seen.set(failure.provider, `${failure.provider}: ${failure.kind.replace('_', ' ')}${status}${failure.code ? ` (${failure.code})` : ''}`);
+    seen.set(
+      failure.provider,
+      `${failure.provider}: ${failure.kind.replace('_', ' ')}${status}${failure.code ? ` (${failure.code})` : ''}`,
+    );
   }
   return [...seen.values()].join('; ');
 }

@@ -52,7 +52,15 @@ export interface DashboardInput {
   activity: DashboardActivity;
 }
 
-const EMPTY_ACTIVITY: Omit<ProviderActivity, 'provider'> = { served: 0, share: 0, latencyP50Ms: null, latencyP99Ms: null, firstByteP50Ms: null, firstByteP99Ms: null, samples: 0 };
+const EMPTY_ACTIVITY: Omit<ProviderActivity, 'provider'> = {
+  served: 0,
+  share: 0,
+  latencyP50Ms: null,
+  latencyP99Ms: null,
+  firstByteP50Ms: null,
+  firstByteP99Ms: null,
+  samples: 0,
+};
 
 export function dashboardData(input: DashboardInput): DashboardData {
   const reports = new Map((input.report?.providers ?? []).map((p) => [p.provider, p]));
@@ -85,9 +93,22 @@ export function dashboardData(input: DashboardInput): DashboardData {
 }
 
 function signalRows(short: WindowReport, long: WindowReport, t: HealthThresholds): SignalRow[] {
-  const rate = (signal: string, field: 'errorRate' | 'rateLimitRate' | 'serverErrorRate' | 'exhaustionRate', th: HealthThresholds['errorRate' | 'rateLimitRate' | 'serverErrorRate' | 'retryExhaustionRate']): SignalRow => {
+  const rate = (
+    signal: string,
+    field: 'errorRate' | 'rateLimitRate' | 'serverErrorRate' | 'exhaustionRate',
+    th: HealthThresholds['errorRate' | 'rateLimitRate' | 'serverErrorRate' | 'retryExhaustionRate'],
+  ): SignalRow => {
     const judged = th.window === 'short' ? short : long;
-    return { signal, unit: 'rate', short: short[field], long: long[field], threshold: th.enabled ? th.above : null, window: th.window, minSamples: th.minSamples, over: th.enabled && judged.requests >= th.minSamples && judged[field] > th.above };
+    return {
+      signal,
+      unit: 'rate',
+      short: short[field],
+      long: long[field],
+      threshold: th.enabled ? th.above : null,
+      window: th.window,
+      minSamples: th.minSamples,
+      over: th.enabled && judged.requests >= th.minSamples && judged[field] > th.above,
+    };
   };
   const p99 = t.p99Latency;
   const judged = p99.window === 'short' ? short : long;
@@ -96,6 +117,15 @@ function signalRows(short: WindowReport, long: WindowReport, t: HealthThresholds
     rate('rate_limit_rate', 'rateLimitRate', t.rateLimitRate),
     rate('server_error_rate', 'serverErrorRate', t.serverErrorRate),
     rate('retry_exhaustion_rate', 'exhaustionRate', t.retryExhaustionRate),
-    { signal: 'p99_latency', unit: 'ms', short: short.p99Ms, long: long.p99Ms, threshold: p99.enabled ? p99.aboveMs : null, window: p99.window, minSamples: p99.minSamples, over: p99.enabled && judged.requests >= p99.minSamples && (judged.p99Ms ?? 0) > p99.aboveMs },
+    {
+      signal: 'p99_latency',
+      unit: 'ms',
+      short: short.p99Ms,
+      long: long.p99Ms,
+      threshold: p99.enabled ? p99.aboveMs : null,
+      window: p99.window,
+      minSamples: p99.minSamples,
+      over: p99.enabled && judged.requests >= p99.minSamples && (judged.p99Ms ?? 0) > p99.aboveMs,
+    },
   ];
 }

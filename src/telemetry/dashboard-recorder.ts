@@ -67,7 +67,13 @@ export function createDashboardRecorder(now: () => number = Date.now): Dashboard
       let ring = samples.get(event.provider);
       if (!ring) {
         if (samples.size >= MAX_PROVIDERS) return;
-        ring = { at: new Float64Array(SAMPLES_PER_PROVIDER), latencyMs: new Float64Array(SAMPLES_PER_PROVIDER), firstByteMs: new Float64Array(SAMPLES_PER_PROVIDER), next: 0, size: 0 };
+        ring = {
+          at: new Float64Array(SAMPLES_PER_PROVIDER),
+          latencyMs: new Float64Array(SAMPLES_PER_PROVIDER),
+          firstByteMs: new Float64Array(SAMPLES_PER_PROVIDER),
+          next: 0,
+          size: 0,
+        };
         samples.set(event.provider, ring);
       }
       ring.at[ring.next] = event.at;
@@ -98,7 +104,9 @@ export function createDashboardRecorder(now: () => number = Date.now): Dashboard
       const names = new Set([...served.keys(), ...samples.keys()]);
       const providers = [...names].sort().map((provider) => {
         const ring = samples.get(provider);
-        const { latency, firstByte } = ring ? recentSamples(ring, at - TRAFFIC_MINUTES * MINUTE_MS) : { latency: [], firstByte: [] };
+        const { latency, firstByte } = ring
+          ? recentSamples(ring, at - TRAFFIC_MINUTES * MINUTE_MS)
+          : { latency: [], firstByte: [] };
         const count = served.get(provider) ?? 0;
         return {
           provider,

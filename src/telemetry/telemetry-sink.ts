@@ -4,8 +4,9 @@
  * traces are sinks; the core only calls these two methods, so it stays runtime-neutral and pays nothing
  * when no sink is wired.
  */
-import type { Outcome } from '../health/types.ts';
+
 import type { HealthAlert } from '../health/alerts.ts';
+import type { Outcome } from '../health/types.ts';
 
 /** Every attempt's Outcome, exactly as health gets it. */
 export type AttemptEvent = Outcome;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatRequest } from '../../providers/types.ts';
-import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { convertRequest } from '../../providers/anthropic/convert-request.ts';
 import { JSON_OBJECT_INSTRUCTION } from '../../providers/anthropic/convert-response-format.ts';
-import { FALLBACK_MAX_TOKENS, defaultMaxTokens } from '../../providers/anthropic/default-max-tokens.ts';
+import { defaultMaxTokens, FALLBACK_MAX_TOKENS } from '../../providers/anthropic/default-max-tokens.ts';
+import type { ChatRequest } from '../../providers/types.ts';
+import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 
 const MODEL = 'claude-sonnet-4-6';
 
@@ -61,7 +61,13 @@ describe('convertRequest: basics', () => {
   });
 
   it('does not mutate the client request', () => {
-    const original = request({ messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Hi' }], stop: ['x'] });
+    const original = request({
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'Hi' },
+      ],
+      stop: ['x'],
+    });
     const copy = structuredClone(original);
     convertRequest(original, MODEL, { stream: true });
     assert.deepEqual(original, copy);
@@ -74,13 +80,22 @@ describe('convertRequest: messages', () => {
       messages: [
         { role: 'system', content: 'You are terse.' },
         { role: 'user', content: 'Hi' },
-        { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }, { type: 'text', text: 'No emoji.' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'Answer in French.' },
+            { type: 'text', text: 'No emoji.' },
+          ],
+        },
         { role: 'assistant', content: 'Bonjour' },
         { role: 'user', content: 'Encore' },
       ],
     });
     assert.equal(params.system, 'You are terse.\n\nAnswer in French.\nNo emoji.');
-    assert.deepEqual(params.messages.map((message) => message.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      params.messages.map((message) => message.role),
+      ['user', 'assistant', 'user'],
+    );
   });
 
   it('merges consecutive turns of the same role so roles alternate', () => {
@@ -94,8 +109,20 @@ describe('convertRequest: messages', () => {
       ],
     });
     assert.deepEqual(params.messages, [
-      { role: 'user', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'one' },
+          { type: 'text', text: 'two' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
       { role: 'user', content: [{ type: 'text', text: 'three' }] },
     ]);
   });
@@ -123,29 +150,55 @@ describe('convertRequest: messages', () => {
 
   it('warns about image detail and rejects images Anthropic cannot read', () => {
     const detailed = convert({
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.png', detail: 'high' } }] }],
+      messages: [
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.png', detail: 'high' } }] },
+      ],
     });
-    assert.deepEqual(detailed.warnings.map((warning) => warning.param), ['messages[0].content[0].image_url.detail']);
+    assert.deepEqual(
+      detailed.warnings.map((warning) => warning.param),
+      ['messages[0].content[0].image_url.detail'],
+    );
     assertUnsupported(
-      () => convert({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } }] }] }),
+      () =>
+        convert({
+          messages: [
+            { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } }] },
+          ],
+        }),
       'messages[0].content[0].image_url.url',
     );
     assertUnsupported(
-      () => convert({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x.test/a.png' } }] }] }),
+      () =>
+        convert({
+          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x.test/a.png' } }] }],
+        }),
       'messages[0].content[0].image_url.url',
     );
   });
 
   it('converts inline PDFs and rejects audio and file ids', () => {
     const { params } = convert({
-      messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } }],
+        },
+      ],
     });
     assert.deepEqual(params.messages[0]?.content, [
       { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
     ]);
-    assertUnsupported(() => convert({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }), 'messages[0].content[0].file');
     assertUnsupported(
-      () => convert({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAA=', format: 'wav' } }] }] }),
+      () => convert({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }),
+      'messages[0].content[0].file',
+    );
+    assertUnsupported(
+      () =>
+        convert({
+          messages: [
+            { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAA=', format: 'wav' } }] },
+          ],
+        }),
       'messages[0].content[0]',
     );
   });
@@ -192,11 +245,18 @@ describe('convertRequest: messages', () => {
     const { params } = convert({
       messages: [
         { role: 'user', content: 'Time?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'now', arguments: '' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'now', arguments: '' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: '' },
       ],
     });
-    assert.deepEqual(params.messages[1], { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'now', input: {} }] });
+    assert.deepEqual(params.messages[1], {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'call_1', name: 'now', input: {} }],
+    });
     assert.deepEqual(params.messages[2], { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1' }] });
   });
 
@@ -204,7 +264,11 @@ describe('convertRequest: messages', () => {
     const history = (args: string): Partial<ChatRequest> => ({
       messages: [
         { role: 'user', content: 'x' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: args } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: args } }],
+        },
       ],
     });
     assertUnsupported(() => convert(history('{"city": "Par')), 'messages[1].tool_calls[0].function.arguments');
@@ -215,7 +279,8 @@ describe('convertRequest: messages', () => {
   it('rejects legacy function messages and assistant function_call, and warns once about names', () => {
     assertUnsupported(() => convert({ messages: [{ role: 'function', name: 'f', content: 'x' }] }), 'messages[0]');
     assertUnsupported(
-      () => convert({ messages: [{ role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } }] }),
+      () =>
+        convert({ messages: [{ role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } }] }),
       'messages[0].function_call',
     );
     const { warnings } = convert({
@@ -231,14 +296,22 @@ describe('convertRequest: messages', () => {
 describe('convertRequest: tools', () => {
   const weather = {
     type: 'function' as const,
-    function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+    function: {
+      name: 'get_weather',
+      description: 'Weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } } },
+    },
   };
   const clock = { type: 'function' as const, function: { name: 'now' } };
 
   it('converts tools to name/description/input_schema, with type object even without parameters', () => {
     const { params } = convert({ tools: [weather, clock] });
     assert.deepEqual(params.tools, [
-      { name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+      {
+        name: 'get_weather',
+        description: 'Weather',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+      },
       { name: 'now', input_schema: { type: 'object' } },
     ]);
     assert.equal('tool_choice' in params, false);
@@ -254,7 +327,8 @@ describe('convertRequest: tools', () => {
     assert.deepEqual(convert({ tools: [weather], tool_choice: 'required' }).params.tool_choice, { type: 'any' });
     assert.deepEqual(convert({ tools: [weather], tool_choice: 'none' }).params.tool_choice, { type: 'none' });
     assert.deepEqual(
-      convert({ tools: [weather], tool_choice: { type: 'function', function: { name: 'get_weather' } } }).params.tool_choice,
+      convert({ tools: [weather], tool_choice: { type: 'function', function: { name: 'get_weather' } } }).params
+        .tool_choice,
       { type: 'tool', name: 'get_weather' },
     );
   });
@@ -262,9 +336,15 @@ describe('convertRequest: tools', () => {
   it('narrows the tools for allowed_tools and keeps its mode', () => {
     const { params } = convert({
       tools: [weather, clock],
-      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'now' } }] } },
+      tool_choice: {
+        type: 'allowed_tools',
+        allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'now' } }] },
+      },
     });
-    assert.deepEqual(params.tools?.map((tool) => ('name' in tool ? tool.name : undefined)), ['now']);
+    assert.deepEqual(
+      params.tools?.map((tool) => ('name' in tool ? tool.name : undefined)),
+      ['now'],
+    );
     assert.deepEqual(params.tool_choice, { type: 'any' });
   });
 
@@ -273,36 +353,58 @@ describe('convertRequest: tools', () => {
       type: 'auto',
       disable_parallel_tool_use: true,
     });
-    assert.deepEqual(convert({ tools: [weather], tool_choice: 'required', parallel_tool_calls: false }).params.tool_choice, {
-      type: 'any',
-      disable_parallel_tool_use: true,
-    });
-    assert.deepEqual(convert({ tools: [weather], tool_choice: 'none', parallel_tool_calls: false }).params.tool_choice, { type: 'none' });
+    assert.deepEqual(
+      convert({ tools: [weather], tool_choice: 'required', parallel_tool_calls: false }).params.tool_choice,
+      {
+        type: 'any',
+        disable_parallel_tool_use: true,
+      },
+    );
+    assert.deepEqual(
+      convert({ tools: [weather], tool_choice: 'none', parallel_tool_calls: false }).params.tool_choice,
+      { type: 'none' },
+    );
     assert.equal('tool_choice' in convert({ tools: [weather], parallel_tool_calls: true }).params, false);
   });
 
   it('rejects custom tools', () => {
     assertUnsupported(() => convert({ tools: [{ type: 'custom', custom: { name: 'grammar' } }] }), 'tools[0]');
-    assertUnsupported(() => convert({ tools: [weather], tool_choice: { type: 'custom', custom: { name: 'grammar' } } }), 'tool_choice');
+    assertUnsupported(
+      () => convert({ tools: [weather], tool_choice: { type: 'custom', custom: { name: 'grammar' } } }),
+      'tool_choice',
+    );
   });
 });
 
 describe('convertRequest: response_format', () => {
   it('maps json_schema to output_config.format', () => {
-    const schema = { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'], additionalProperties: false };
-    const { params, warnings } = convert({ response_format: { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } } });
+    const schema = {
+      type: 'object',
+      properties: { answer: { type: 'number' } },
+      required: ['answer'],
+      additionalProperties: false,
+    };
+    const { params, warnings } = convert({
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } },
+    });
     assert.deepEqual(params.output_config, { format: { type: 'json_schema', schema } });
     assert.deepEqual(warnings, []);
   });
 
   it('asks for JSON in the system prompt for json_object, with a warning', () => {
     const { params, warnings } = convert({
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
       response_format: { type: 'json_object' },
     });
     assert.equal(params.system, `Be brief.\n\n${JSON_OBJECT_INSTRUCTION}`);
     assert.equal('output_config' in params, false);
-    assert.deepEqual(warnings.map((warning) => warning.param), ['response_format']);
+    assert.deepEqual(
+      warnings.map((warning) => warning.param),
+      ['response_format'],
+    );
   });
 
   it('ignores response_format text', () => {
@@ -319,7 +421,10 @@ describe('convertRequest: parameters Anthropic cannot honour', () => {
     assert.equal(sent.includes('temperature'), false);
     assert.equal(sent.includes('top_p'), false);
     assert.equal(sent.includes('top_k'), false);
-    assert.deepEqual(warnings.map((warning) => warning.param), ['temperature', 'top_p', 'top_k']);
+    assert.deepEqual(
+      warnings.map((warning) => warning.param),
+      ['temperature', 'top_p', 'top_k'],
+    );
     assert.match(warnings[0]?.message ?? '', /2026-10-21/);
   });
 
@@ -355,25 +460,30 @@ describe('convertRequest: parameters Anthropic cannot honour', () => {
       prompt_cache_key: 'k',
       prompt_cache_retention: '24h',
     });
-    assert.deepEqual(warnings.map((warning) => warning.param), [
-      'seed',
-      'frequency_penalty',
-      'logit_bias',
-      'prediction',
-      'service_tier',
-      'store',
-      'metadata',
-      'reasoning_effort',
-      'verbosity',
-      'prompt_cache_key',
-      'prompt_cache_retention',
-    ]);
+    assert.deepEqual(
+      warnings.map((warning) => warning.param),
+      [
+        'seed',
+        'frequency_penalty',
+        'logit_bias',
+        'prediction',
+        'service_tier',
+        'store',
+        'metadata',
+        'reasoning_effort',
+        'verbosity',
+        'prompt_cache_key',
+        'prompt_cache_retention',
+      ],
+    );
     assert.deepEqual(convert({ service_tier: 'auto', store: false, logit_bias: {}, metadata: {} }).warnings, []);
   });
 
   it('warns about fields no OpenAI parameter rule knows', () => {
     const { warnings } = convertRequest({ ...request(), mystery_knob: 3 }, MODEL, { stream: false });
-    assert.deepEqual(warnings, [{ param: 'mystery_knob', message: 'not a parameter the Anthropic provider knows; ignored' }]);
+    assert.deepEqual(warnings, [
+      { param: 'mystery_knob', message: 'not a parameter the Anthropic provider knows; ignored' },
+    ]);
   });
 });
 
@@ -394,7 +504,13 @@ describe('tool history without tools', () => {
         model: 'gpt-4o',
         messages: [
           { role: 'user', content: 'Weather?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+            ],
+          },
           { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
           { role: 'user', content: 'Summarise that.' },
         ],
@@ -407,7 +523,11 @@ describe('tool history without tools', () => {
   });
 
   it('leaves requests without tool history alone', () => {
-    const { params } = convertRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }, 'claude-sonnet-4-6', { stream: false });
+    const { params } = convertRequest(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] },
+      'claude-sonnet-4-6',
+      { stream: false },
+    );
     assert.equal(params.tools, undefined);
     assert.equal(params.tool_choice, undefined);
   });

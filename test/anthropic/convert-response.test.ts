@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { convertResponse } from '../../providers/anthropic/convert-response.ts';
+import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { message, text, toolUse, usage } from './fixtures.ts';
 
 const NOW = Date.UTC(2026, 10, 2, 10, 0, 0);
@@ -34,10 +34,7 @@ describe('convertResponse', () => {
 
   it('turns tool_use blocks into tool_calls keeping the toolu_ ids, content null without text', () => {
     const body = convertResponse(
-      message(
-        [toolUse('toolu_01A', 'get_weather', { city: 'Paris' }), toolUse('toolu_01B', 'now', {})],
-        'tool_use',
-      ),
+      message([toolUse('toolu_01A', 'get_weather', { city: 'Paris' }), toolUse('toolu_01B', 'now', {})], 'tool_use'),
     );
     const choice = body.choices[0];
     assert.equal(choice?.message.content, null);
@@ -56,7 +53,11 @@ describe('convertResponse', () => {
 
   it('leaves out blocks that are not part of an OpenAI answer', () => {
     const body = convertResponse(
-      message([{ type: 'thinking', thinking: 'hmm', signature: 'sig' }, { type: 'redacted_thinking', data: 'x' }, text('42')]),
+      message([
+        { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+        { type: 'redacted_thinking', data: 'x' },
+        text('42'),
+      ]),
     );
     assert.equal(body.choices[0]?.message.content, '42');
     assert.equal('tool_calls' in (body.choices[0]?.message ?? {}), false);
@@ -72,7 +73,12 @@ describe('convertResponse', () => {
   it('converts usage with cache reads and writes', () => {
     const body = convertResponse(
       message([text('x')], 'end_turn', {
-        usage: usage({ input_tokens: 20, cache_read_input_tokens: 100, cache_creation_input_tokens: 30, output_tokens: 7 }),
+        usage: usage({
+          input_tokens: 20,
+          cache_read_input_tokens: 100,
+          cache_creation_input_tokens: 30,
+          output_tokens: 7,
+        }),
       }),
     );
     assert.deepEqual(body.usage, {
@@ -88,7 +94,8 @@ describe('convertResponse', () => {
     for (const value of notMessages) {
       assert.throws(
         () => convertResponse(value as Message),
-        (error: unknown) => error instanceof UpstreamFailure && error.kind === 'server' && error.code === 'malformed_response',
+        (error: unknown) =>
+          error instanceof UpstreamFailure && error.kind === 'server' && error.code === 'malformed_response',
       );
     }
   });

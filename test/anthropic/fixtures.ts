@@ -20,7 +20,11 @@ export function usage(fields: Partial<Usage> = {}): Usage {
   };
 }
 
-export function message(content: ContentBlock[], stopReason: StopReason | null = 'end_turn', fields: Partial<Message> = {}): Message {
+export function message(
+  content: ContentBlock[],
+  stopReason: StopReason | null = 'end_turn',
+  fields: Partial<Message> = {},
+): Message {
   return {
     id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
     type: 'message',

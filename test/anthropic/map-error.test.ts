@@ -7,18 +7,28 @@ import {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
-import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { mapError } from '../../providers/anthropic/map-error.ts';
+import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 
 const KEY = 'sk-ant-api03-SECRETSECRETSECRET-abcdef';
 const NOW = Date.parse('2026-11-02T10:00:00Z');
 
 function envelope(type: string, message: string, details?: { error_code: string }): object {
-  return { type: 'error', error: details ? { type, message, details } : { type, message }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fy' };
+  return {
+    type: 'error',
+    error: details ? { type, message, details } : { type, message },
+    request_id: 'req_011CSHoEeqs5C35K2UUqR7Fy',
+  };
 }
 
 /** An error as the SDK builds it from an HTTP response (APIError.generate picks the class by status). */
-function httpError(status: number, type: string, message: string, headers: Record<string, string> = {}, details?: { error_code: string }) {
+function httpError(
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+  details?: { error_code: string },
+) {
   return APIError.generate(status, envelope(type, message, details), undefined, new Headers(headers));
 }
 
@@ -52,32 +62,61 @@ describe('mapError: HTTP statuses', () => {
   }
 
   it('recognises context-window 400s as context_length', () => {
-    assert.equal(map(httpError(400, 'invalid_request_error', 'prompt is too long: 215473 tokens > 200000 maximum')).kind, 'context_length');
     assert.equal(
-      map(httpError(400, 'invalid_request_error', 'input length and `max_tokens` exceed context limit: 198000 + 8192 > 200000')).kind,
+      map(httpError(400, 'invalid_request_error', 'prompt is too long: 215473 tokens > 200000 maximum')).kind,
+      'context_length',
+    );
+    assert.equal(
+      map(
+        httpError(
+          400,
+          'invalid_request_error',
+          'input length and `max_tokens` exceed context limit: 198000 + 8192 > 200000',
+        ),
+      ).kind,
       'context_length',
     );
   });
 
   it('reads Retry-After on 429 and 529', () => {
     assert.equal(map(httpError(429, 'rate_limit_error', 'slow down', { 'retry-after': '7' })).retryAfterMs, 7000);
-    assert.equal(map(httpError(529, 'overloaded_error', 'Overloaded', { 'retry-after-ms': '1500' })).retryAfterMs, 1500);
-    assert.equal(map(httpError(429, 'rate_limit_error', 'slow down', { 'retry-after': 'Mon, 02 Nov 2026 10:00:30 GMT' })).retryAfterMs, 30_000);
+    assert.equal(
+      map(httpError(529, 'overloaded_error', 'Overloaded', { 'retry-after-ms': '1500' })).retryAfterMs,
+      1500,
+    );
+    assert.equal(
+      map(httpError(429, 'rate_limit_error', 'slow down', { 'retry-after': 'Mon, 02 Nov 2026 10:00:30 GMT' }))
+        .retryAfterMs,
+      30_000,
+    );
     assert.equal(map(httpError(429, 'rate_limit_error', 'slow down')).retryAfterMs, undefined);
   });
 
   it('treats a spend-limit 429 as quota_exhausted and drops its Retry-After', () => {
     const failure = map(
-      httpError(429, 'rate_limit_error', 'This organization has reached its monthly spend limit.', { 'retry-after': '60' }, {
-        error_code: 'enforced_spend_limit_reached',
-      }),
+      httpError(
+        429,
+        'rate_limit_error',
+        'This organization has reached its monthly spend limit.',
+        { 'retry-after': '60' },
+        {
+          error_code: 'enforced_spend_limit_reached',
+        },
+      ),
     );
     assert.equal(failure.kind, 'quota_exhausted');
     assert.equal(failure.code, 'rate_limit_error');
     assert.equal(failure.retryAfterMs, undefined);
     assert.match(failure.message, /enforced_spend_limit_reached/);
-    assert.equal(map(httpError(429, 'rate_limit_error', 'limit', {}, { error_code: 'contract_spend_limit_reached' })).kind, 'quota_exhausted');
-    assert.equal(map(httpError(429, 'rate_limit_error', 'ramp', { 'retry-after': '5' }, { error_code: 'ramp_limit_exceeded' })).kind, 'rate_limit');
+    assert.equal(
+      map(httpError(429, 'rate_limit_error', 'limit', {}, { error_code: 'contract_spend_limit_reached' })).kind,
+      'quota_exhausted',
+    );
+    assert.equal(
+      map(httpError(429, 'rate_limit_error', 'ramp', { 'retry-after': '5' }, { error_code: 'ramp_limit_exceeded' }))
+        .kind,
+      'rate_limit',
+    );
   });
 
   it('treats credit-balance and usage-limit 400s as quota_exhausted', () => {
@@ -104,7 +143,13 @@ describe('mapError: HTTP statuses', () => {
 
 describe('mapError: stream and transport failures', () => {
   it('maps in-stream error events by their type', () => {
-    const overloaded = new APIError(undefined, envelope('overloaded_error', 'Overloaded'), undefined, new Headers(), 'overloaded_error');
+    const overloaded = new APIError(
+      undefined,
+      envelope('overloaded_error', 'Overloaded'),
+      undefined,
+      new Headers(),
+      'overloaded_error',
+    );
     const failure = map(overloaded, true);
     assert.equal(failure.kind, 'overloaded');
     assert.equal(failure.status, undefined);
@@ -174,8 +219,13 @@ describe('mapError: secrets', () => {
 
 describe('mapError: thinking blocks the history no longer has', () => {
   it("turns Anthropic's 400 into a bad_request that says why (code thinking_blocks_missing)", () => {
-    const failure = map(httpError(400, 'invalid_request_error',
-      'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.'));
+    const failure = map(
+      httpError(
+        400,
+        'invalid_request_error',
+        'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.',
+      ),
+    );
     assert.equal(failure.kind, 'bad_request');
     assert.equal(failure.code, 'thinking_blocks_missing');
     assert.match(failure.message, /thinking blocks of the assistant turn/);

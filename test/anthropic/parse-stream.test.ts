@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ChatCompletionChunk } from '../../providers/types.ts';
-import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { parseStream } from '../../providers/anthropic/parse-stream.ts';
 import { createThinkingMemory } from '../../providers/anthropic/thinking-memory.ts';
+import type { ChatCompletionChunk } from '../../providers/types.ts';
+import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { message, usage } from './fixtures.ts';
 
 const NOW = Date.UTC(2026, 10, 2, 10, 0, 0);
@@ -16,7 +16,8 @@ async function* from(events: RawMessageStreamEvent[]): AsyncGenerator<RawMessage
 
 async function collect(events: RawMessageStreamEvent[], includeUsage = false): Promise<ChatCompletionChunk[]> {
   const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of parseStream(from(events), { includeUsage, model: 'requested-model', now: NOW })) chunks.push(chunk);
+  for await (const chunk of parseStream(from(events), { includeUsage, model: 'requested-model', now: NOW }))
+    chunks.push(chunk);
   return chunks;
 }
 
@@ -28,16 +29,26 @@ const start: RawMessageStreamEvent = {
 function textBlock(index: number, pieces: string[]): RawMessageStreamEvent[] {
   return [
     { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } },
-    ...pieces.map((text): RawMessageStreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text } })),
+    ...pieces.map(
+      (text): RawMessageStreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text } }),
+    ),
     { type: 'content_block_stop', index },
   ];
 }
 
 function toolBlock(index: number, id: string, name: string, fragments: string[]): RawMessageStreamEvent[] {
   return [
-    { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name, input: {}, caller: { type: 'direct' } } },
+    {
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id, name, input: {}, caller: { type: 'direct' } },
+    },
     ...fragments.map(
-      (partial_json): RawMessageStreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } }),
+      (partial_json): RawMessageStreamEvent => ({
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json },
+      }),
     ),
     { type: 'content_block_stop', index },
   ];
@@ -65,7 +76,10 @@ function base(choices: ChatCompletionChunk['choices']): ChatCompletionChunk {
   return { id: ID, object: 'chat.completion.chunk', created: NOW / 1000, model: 'claude-sonnet-4-6', choices };
 }
 
-function deltaChunk(delta: ChatCompletionChunk.Choice.Delta, finishReason: ChatCompletionChunk.Choice['finish_reason'] = null) {
+function deltaChunk(
+  delta: ChatCompletionChunk.Choice.Delta,
+  finishReason: ChatCompletionChunk.Choice['finish_reason'] = null,
+) {
   return base([{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
 }
 
@@ -88,7 +102,12 @@ describe('parseStream', () => {
     assert.equal(chunks[2]?.choices[0]?.finish_reason, 'length');
     assert.deepEqual(chunks[3], {
       ...base([]),
-      usage: { prompt_tokens: 30, completion_tokens: 9, total_tokens: 39, prompt_tokens_details: { cached_tokens: 5, cache_write_tokens: 0 } },
+      usage: {
+        prompt_tokens: 30,
+        completion_tokens: 9,
+        total_tokens: 39,
+        prompt_tokens_details: { cached_tokens: 5, cache_write_tokens: 0 },
+      },
     });
   });
 
@@ -103,10 +122,14 @@ describe('parseStream', () => {
     assert.deepEqual(chunks, [
       deltaChunk({ role: 'assistant', content: '' }),
       deltaChunk({ content: 'Checking.' }),
-      deltaChunk({ tool_calls: [{ index: 0, id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
+      deltaChunk({
+        tool_calls: [{ index: 0, id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+      }),
       deltaChunk({ tool_calls: [{ index: 0, function: { arguments: '{"city"' } }] }),
       deltaChunk({ tool_calls: [{ index: 0, function: { arguments: ': "Paris"}' } }] }),
-      deltaChunk({ tool_calls: [{ index: 1, id: 'toolu_01B', type: 'function', function: { name: 'now', arguments: '' } }] }),
+      deltaChunk({
+        tool_calls: [{ index: 1, id: 'toolu_01B', type: 'function', function: { name: 'now', arguments: '' } }],
+      }),
       deltaChunk({ tool_calls: [{ index: 1, function: { arguments: '{}' } }] }),
       deltaChunk({}, 'tool_calls'),
     ]);
@@ -120,7 +143,11 @@ describe('parseStream', () => {
   it('sends tool input that arrived whole in content_block_start', async () => {
     const chunks = await collect([
       start,
-      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_01A', name: 'f', input: { a: 1 }, caller: { type: 'direct' } } },
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'tool_use', id: 'toolu_01A', name: 'f', input: { a: 1 }, caller: { type: 'direct' } },
+      },
       { type: 'content_block_stop', index: 0 },
       ...end('tool_use', 3),
     ]);
@@ -137,7 +164,10 @@ describe('parseStream', () => {
       ...textBlock(1, ['42']),
       ...end('end_turn', 3),
     ]);
-    assert.deepEqual(chunks.map((chunk) => chunk.choices[0]?.delta), [{ role: 'assistant', content: '' }, { content: '42' }, {}]);
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.choices[0]?.delta),
+      [{ role: 'assistant', content: '' }, { content: '42' }, {}],
+    );
   });
 
   it('fails with stream_interrupted when the stream ends before message_stop', async () => {
@@ -207,18 +237,35 @@ describe('parseStream: protocol breaks and the new fields', () => {
     const [open] = textBlock(0, ['Hi']);
     assert.equal((await failure([start, open!, { type: 'message_stop' }])).code, 'protocol_violation');
     const other: RawMessageStreamEvent = { type: 'message_start', message: message([], null, { id: 'msg_other' }) };
-    assert.equal((await failure([start, ...textBlock(0, ['Hi']), other, ...end('end_turn', 1)])).code, 'protocol_violation');
+    assert.equal(
+      (await failure([start, ...textBlock(0, ['Hi']), other, ...end('end_turn', 1)])).code,
+      'protocol_violation',
+    );
   });
 
   it('thinking is reasoning_content only when asked for; the turn that calls tools leaves its blocks in memory', async () => {
-    const events = [start, ...thinking(0, 'Let me look.', 'sig-1'), ...toolBlock(1, 'toolu_01A', 'f', ['{}']), ...end('tool_use', 9)];
+    const events = [
+      start,
+      ...thinking(0, 'Let me look.', 'sig-1'),
+      ...toolBlock(1, 'toolu_01A', 'f', ['{}']),
+      ...end('tool_use', 9),
+    ];
     const memory = createThinkingMemory();
     const chunks: ChatCompletionChunk[] = [];
-    for await (const chunk of parseStream(from(events), { includeUsage: false, model: 'claude-x', includeReasoning: true, thinkingMemory: memory, now: NOW })) {
+    for await (const chunk of parseStream(from(events), {
+      includeUsage: false,
+      model: 'claude-x',
+      includeReasoning: true,
+      thinkingMemory: memory,
+      now: NOW,
+    })) {
       chunks.push(chunk);
     }
     assert.deepEqual(chunks[1]?.choices[0]?.delta, { reasoning_content: 'Let me look.' });
-    assert.deepEqual(memory.get('toolu_01A'), { model: 'claude-x', blocks: [{ type: 'thinking', thinking: 'Let me look.', signature: 'sig-1' }] });
+    assert.deepEqual(memory.get('toolu_01A'), {
+      model: 'claude-x',
+      blocks: [{ type: 'thinking', thinking: 'Let me look.', signature: 'sig-1' }],
+    });
     const plain = await collect(events);
     assert.ok(plain.every((chunk) => !('reasoning_content' in (chunk.choices[0]?.delta ?? {}))));
   });

@@ -4,12 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ChatCompletionChunk, ChatRequest, Provider, ProviderCall, ProviderResult } from '../../providers/types.ts';
-import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { createAnthropicProvider } from '../../providers/anthropic/index.ts';
+import type {
+  ChatCompletionChunk,
+  ChatRequest,
+  Provider,
+  ProviderCall,
+  ProviderResult,
+} from '../../providers/types.ts';
+import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
+import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
 import { anthropicError, anthropicFaults, startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
 
 const KEY = 'sk-ant-api03-PROVIDERTESTKEY0123456789-abcdef';
 const MODEL = 'claude-sonnet-4-6';
@@ -46,8 +52,6 @@ function streamed(result: ProviderResult) {
   if (result.type !== 'stream') throw new Error('expected stream');
   return result;
 }
-
-
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -88,7 +92,10 @@ describe('anthropic provider against the mock', () => {
   it('is named anthropic and defaults to claude-sonnet-4-6 unless configured', () => {
     assert.equal(provider.name, 'anthropic');
     assert.equal(provider.defaultModel, 'claude-sonnet-4-6');
-    assert.equal(createAnthropicProvider({ apiKey: KEY, defaultModel: 'claude-opus-4-8' }).defaultModel, 'claude-opus-4-8');
+    assert.equal(
+      createAnthropicProvider({ apiKey: KEY, defaultModel: 'claude-opus-4-8' }).defaultModel,
+      'claude-opus-4-8',
+    );
   });
 
   it('answers JSON with an OpenAI chat.completion, warnings and the rate-limit snapshot', async () => {
@@ -104,18 +111,21 @@ describe('anthropic provider against the mock', () => {
       total_tokens: 18,
       prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
     });
-    assert.deepEqual(result.warnings.map((warning) => warning.param), ['temperature']);
+    assert.deepEqual(
+      result.warnings.map((warning) => warning.param),
+      ['temperature'],
+    );
     assert.equal(result.rateLimit?.remainingRequests, 49);
     assert.equal(result.rateLimit?.remainingTokens, 89_000);
     assert.ok((result.rateLimit?.resetRequestsMs ?? -1) > 0 && (result.rateLimit?.resetRequestsMs ?? 0) <= 60_000);
 
     const sent = sentBody(mock);
-    assert.equal(sent['model'], MODEL);
-    assert.equal(sent['max_tokens'], 256);
+    assert.equal(sent.model, MODEL);
+    assert.equal(sent.max_tokens, 256);
     assert.equal('temperature' in sent, false);
-    assert.deepEqual(sent['messages'], [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }]);
+    assert.deepEqual(sent.messages, [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }]);
     assert.equal(mock.requests[0]?.path, '/v1/messages');
-    assert.equal(mock.requests[0]?.headers['authorization'], `Bearer ${KEY}`);
+    assert.equal(mock.requests[0]?.headers.authorization, `Bearer ${KEY}`);
     assert.equal(mock.requests[0]?.headers['anthropic-version'], '2026-10-21');
   });
 
@@ -124,16 +134,19 @@ describe('anthropic provider against the mock', () => {
     const result = streamed(await provider.chat(call({ stream: true, includeUsage: true })));
     assert.equal(result.rateLimit?.remainingRequests, 49);
     const chunks = await collectChunks(result.chunks);
-    assert.equal(sentBody(mock)['stream'], true);
+    assert.equal(sentBody(mock).stream, true);
     assert.ok(chunks.every((chunk) => chunk.id === chunks[0]?.id && chunk.object === 'chat.completion.chunk'));
-    assert.deepEqual(chunks.map((chunk) => chunk.choices[0]?.delta ?? null), [
-      { role: 'assistant', content: '' },
-      { content: 'Hello' },
-      { content: ' from' },
-      { content: ' Claude.' },
-      {},
-      null,
-    ]);
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.choices[0]?.delta ?? null),
+      [
+        { role: 'assistant', content: '' },
+        { content: 'Hello' },
+        { content: ' from' },
+        { content: ' Claude.' },
+        {},
+        null,
+      ],
+    );
     assert.equal(chunks[4]?.choices[0]?.finish_reason, 'stop');
     assert.ok(chunks.slice(0, 5).every((chunk) => chunk.usage === null));
     assert.deepEqual(chunks[5]?.choices, []);
@@ -147,13 +160,17 @@ describe('anthropic provider against the mock', () => {
 
   it('keeps tool-call ids stable across a JSON round trip', async () => {
     mock.script = { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
-    const first = json(await provider.chat(call({ request: { tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Paris?' }] } })));
+    const first = json(
+      await provider.chat(
+        call({ request: { tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Paris?' }] } }),
+      ),
+    );
     const toolCall = first.body.choices[0]?.message.tool_calls?.[0];
     assert.equal(first.body.choices[0]?.finish_reason, 'tool_calls');
     assert.ok(toolCall && toolCall.type === 'function');
     assert.match(toolCall.id, /^toolu_01/);
     assert.deepEqual(JSON.parse(toolCall.function.arguments), { city: 'Paris' });
-    assert.deepEqual(sentBody(mock)['tools'], [
+    assert.deepEqual(sentBody(mock).tools, [
       {
         name: 'get_weather',
         description: 'Weather for a city',
@@ -177,9 +194,12 @@ describe('anthropic provider against the mock', () => {
       ),
     );
     assert.equal(second.body.choices[0]?.message.content, '18C and sunny.');
-    assert.deepEqual(sentBody(mock, 1)['messages'], [
+    assert.deepEqual(sentBody(mock, 1).messages, [
       { role: 'user', content: [{ type: 'text', text: 'Paris?' }] },
-      { role: 'assistant', content: [{ type: 'tool_use', id: toolCall.id, name: 'get_weather', input: { city: 'Paris' } }] },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: toolCall.id, name: 'get_weather', input: { city: 'Paris' } }],
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolCall.id, content: '18C sunny' }] },
     ]);
   });
@@ -189,7 +209,12 @@ describe('anthropic provider against the mock', () => {
     const result = streamed(await provider.chat(call({ stream: true, request: { tools: [WEATHER_TOOL] } })));
     const chunks = await collectChunks(result.chunks);
     const toolDeltas = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
-    assert.deepEqual(toolDeltas[0], { index: 0, id: toolDeltas[0]?.id, type: 'function', function: { name: 'get_weather', arguments: '' } });
+    assert.deepEqual(toolDeltas[0], {
+      index: 0,
+      id: toolDeltas[0]?.id,
+      type: 'function',
+      function: { name: 'get_weather', arguments: '' },
+    });
     assert.match(toolDeltas[0]?.id ?? '', /^toolu_01/);
     assert.ok(toolDeltas.slice(1).every((delta) => delta.index === 0 && delta.id === undefined));
     assert.deepEqual(JSON.parse(toolDeltas.map((delta) => delta.function?.arguments ?? '').join('')), { city: 'Oslo' });
@@ -203,20 +228,30 @@ describe('anthropic provider against the mock', () => {
             tools: [WEATHER_TOOL],
             messages: [
               { role: 'user', content: 'Oslo?' },
-              { role: 'assistant', content: 'Checking.', tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+              {
+                role: 'assistant',
+                content: 'Checking.',
+                tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+              },
               { role: 'tool', tool_call_id: id, content: '4C rain' },
             ],
           },
         }),
       ),
     );
-    const messages = sentBody(mock, 1)['messages'];
+    const messages = sentBody(mock, 1).messages;
     assert.ok(Array.isArray(messages));
     assert.deepEqual(messages[1], {
       role: 'assistant',
-      content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id, name: 'get_weather', input: { city: 'Oslo' } }],
+      content: [
+        { type: 'text', text: 'Checking.' },
+        { type: 'tool_use', id, name: 'get_weather', input: { city: 'Oslo' } },
+      ],
     });
-    assert.deepEqual(messages[2], { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: '4C rain' }] });
+    assert.deepEqual(messages[2], {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: id, content: '4C rain' }],
+    });
   });
 
   it('rejects what Anthropic cannot serve before any network call', async () => {
@@ -228,7 +263,9 @@ describe('anthropic provider against the mock', () => {
   });
 
   it('maps HTTP errors to failure kinds with status, code and Retry-After', async () => {
-    const cases: Array<[ReturnType<typeof anthropicFaults.overloaded>, UpstreamFailure['kind'], number, number | undefined]> = [
+    const cases: Array<
+      [ReturnType<typeof anthropicFaults.overloaded>, UpstreamFailure['kind'], number, number | undefined]
+    > = [
       [anthropicFaults.overloaded(2), 'overloaded', 529, 2000],
       [anthropicFaults.rateLimited(7), 'rate_limit', 429, 7000],
       [anthropicFaults.spendLimit(), 'quota_exhausted', 429, undefined],
@@ -289,7 +326,10 @@ describe('anthropic provider against the mock', () => {
     assert.equal(failure.kind, 'overloaded');
     assert.equal(failure.code, 'overloaded_error');
     assert.equal(failure.status, undefined);
-    assert.deepEqual(seen.map((chunk) => chunk.choices[0]?.delta), [{ role: 'assistant', content: '' }, { content: 'Hello' }]);
+    assert.deepEqual(
+      seen.map((chunk) => chunk.choices[0]?.delta),
+      [{ role: 'assistant', content: '' }, { content: 'Hello' }],
+    );
   });
 
   it('fails a stream cut mid-way with stream_interrupted and malformed stream data with malformed_response', async () => {
@@ -357,11 +397,19 @@ describe('anthropic provider against the mock', () => {
   });
 
   it('never puts the API key into a failure message, even when the upstream echoes it', async () => {
-    mock.failNext({ kind: 'status', status: 401, body: anthropicError(401, 'authentication_error', `invalid x-api-key: ${KEY}`) });
+    mock.failNext({
+      kind: 'status',
+      status: 401,
+      body: anthropicError(401, 'authentication_error', `invalid x-api-key: ${KEY}`),
+    });
     const echoed = await fail(provider.chat(call()));
     assert.equal(echoed.kind, 'auth');
 
-    mock.failNext({ kind: 'stream-error', afterEvents: 2, error: anthropicError(200, 'api_error', `internal error for key ${KEY}`) });
+    mock.failNext({
+      kind: 'stream-error',
+      afterEvents: 2,
+      error: anthropicError(200, 'api_error', `internal error for key ${KEY}`),
+    });
     const result = streamed(await provider.chat(call({ stream: true })));
     assert.equal((await fail(collectChunks(result.chunks))).kind, 'server');
 

@@ -2,13 +2,20 @@
  * Answers recorded from the real Anthropic API, replayed through the whole gateway to the official `openai`
  * SDK: JSON, streamed, and JSON rebuilt from the internal stream (the default for non-streaming clients).
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { ContentFilterFinishReasonError } from 'openai/error';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { startHarness, type Harness } from '../helpers/harness.ts';
-import { fixtureNames, readFixture, SKIP_WITHOUT_FIXTURES, startReplayUpstream, type ReplayUpstream } from '../support/replay-upstream.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
+import {
+  fixtureNames,
+  type ReplayUpstream,
+  readFixture,
+  SKIP_WITHOUT_FIXTURES,
+  startReplayUpstream,
+} from '../support/replay-upstream.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 const CONFIG = `
@@ -27,7 +34,11 @@ routes:
 
 const noArgsTool: ChatCompletionTool = {
   type: 'function',
-  function: { name: 'updateIssueList', strict: true, parameters: { type: 'object', properties: {}, additionalProperties: false } },
+  function: {
+    name: 'updateIssueList',
+    strict: true,
+    parameters: { type: 'object', properties: {}, additionalProperties: false },
+  },
 };
 /** The `reasoning_content` extension field of a message or delta, if any. */
 function reasoningOf(value: object | undefined): unknown {
@@ -41,11 +52,18 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
   let replay: ReplayUpstream;
   let client: OpenAI;
   const play = (name: string, kind: 'json' | 'chunks') =>
-    replay.play({ provider: 'anthropic', [kind]: readFixture('anthropic', `${name}.${kind === 'json' ? 'json' : 'chunks.txt'}`) });
+    replay.play({
+      provider: 'anthropic',
+      [kind]: readFixture('anthropic', `${name}.${kind === 'json' ? 'json' : 'chunks.txt'}`),
+    });
 
   before(async () => {
     replay = await startReplayUpstream();
-    h = await startHarness({ env: { ANTHROPIC_BASE_URL: replay.url }, configText: CONFIG, without: ['openai', 'gemini'] });
+    h = await startHarness({
+      env: { ANTHROPIC_BASE_URL: replay.url },
+      configText: CONFIG,
+      without: ['openai', 'gemini'],
+    });
     client = new OpenAI({ apiKey: 'unused', baseURL: h.baseURL, maxRetries: 0 });
   });
   after(async () => {
@@ -56,7 +74,11 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
   describe('a tool called without arguments (anthropic-tool-no-args)', () => {
     it('parse() on the JSON rebuilt from the stream gets {} as parsed arguments', async () => {
       play('anthropic-tool-no-args', 'chunks');
-      const completion = await client.chat.completions.parse({ model: 'replay-claude', messages: user, tools: [noArgsTool] });
+      const completion = await client.chat.completions.parse({
+        model: 'replay-claude',
+        messages: user,
+        tools: [noArgsTool],
+      });
       const call = completion.choices[0]?.message.tool_calls?.[0];
       assert.equal(call?.type, 'function');
       assert.equal(call.function.arguments, '{}');
@@ -77,7 +99,11 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
 
     it('parse() on the JSON answer gets {} as well', async () => {
       play('anthropic-tool-no-args', 'json');
-      const completion = await client.chat.completions.parse({ model: 'replay-claude-json', messages: user, tools: [noArgsTool] });
+      const completion = await client.chat.completions.parse({
+        model: 'replay-claude-json',
+        messages: user,
+        tools: [noArgsTool],
+      });
       const call = completion.choices[0]?.message.tool_calls?.[0];
       assert.equal(call?.type, 'function');
       assert.deepEqual(call.function.parsed_arguments, {});
@@ -89,11 +115,19 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       play('spliced-message-start', 'chunks');
       const stream = await client.chat.completions.create({ model: 'replay-claude', messages: user, stream: true });
       const seen: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
-      await assert.rejects(async () => {
-        for await (const chunk of stream) seen.push(chunk);
-      }, (error: unknown) => error instanceof OpenAI.APIError);
-      assert.ok(seen.every((chunk) => chunk.choices.every((choice) => choice.finish_reason === null)), 'no finish_reason was sent');
-      const ids = seen.flatMap((chunk) => chunk.choices.flatMap((choice) => choice.delta.tool_calls ?? []).map((call) => call.id)).filter(Boolean);
+      await assert.rejects(
+        async () => {
+          for await (const chunk of stream) seen.push(chunk);
+        },
+        (error: unknown) => error instanceof OpenAI.APIError,
+      );
+      assert.ok(
+        seen.every((chunk) => chunk.choices.every((choice) => choice.finish_reason === null)),
+        'no finish_reason was sent',
+      );
+      const ids = seen
+        .flatMap((chunk) => chunk.choices.flatMap((choice) => choice.delta.tool_calls ?? []).map((call) => call.id))
+        .filter(Boolean);
       assert.deepEqual(ids, ['toolu_first']);
     });
 
@@ -116,7 +150,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
   });
 
   describe('a refusal (anthropic-refusal)', () => {
-    const explanation = "This request triggered restrictions on violative cyber content and was blocked under Anthropic's Usage Policy.";
+    const explanation =
+      "This request triggered restrictions on violative cyber content and was blocked under Anthropic's Usage Policy.";
 
     it('JSON: the explanation is message.refusal, finish content_filter; parse() throws ContentFilterFinishReasonError', async () => {
       play('anthropic-refusal', 'json');
@@ -124,7 +159,10 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       assert.equal(completion.choices[0]?.message.refusal, explanation);
       assert.equal(completion.choices[0]?.message.content, null);
       assert.equal(completion.choices[0]?.finish_reason, 'content_filter');
-      await assert.rejects(client.chat.completions.parse({ model: 'replay-claude-json', messages: user }), ContentFilterFinishReasonError);
+      await assert.rejects(
+        client.chat.completions.parse({ model: 'replay-claude-json', messages: user }),
+        ContentFilterFinishReasonError,
+      );
     });
 
     it('stream: a refusal delta before the content_filter finish, and in the rebuilt JSON', async () => {
@@ -177,7 +215,7 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       play('anthropic-claude-sonnet-5-reasoning-summarized', 'chunks');
       const completion = await client.chat.completions.create(withReasoning('replay-claude'));
       assert.equal(reasoningOf(completion.choices[0]?.message), reasoning);
-      assert.equal(replay.requests[0]?.body['include_reasoning'], undefined, 'the switch never reaches Anthropic');
+      assert.equal(replay.requests[0]?.body.include_reasoning, undefined, 'the switch never reaches Anthropic');
     });
 
     it('the route switch turns it on for JSON answers too (anthropic-clear-thinking)', async () => {
@@ -185,14 +223,21 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       const route = await client.chat.completions.create({ model: 'replay-claude-reasoning', messages: user });
       assert.equal(reasoningOf(route.choices[0]?.message), '925 divided by 5 = 185');
       assert.equal(route.choices[0]?.message.content, '925 ÷ 5 = 185');
-      const optOut: ChatCompletionCreateParamsNonStreaming & { include_reasoning: boolean } = { ...withReasoning('replay-claude-reasoning'), include_reasoning: false };
+      const optOut: ChatCompletionCreateParamsNonStreaming & { include_reasoning: boolean } = {
+        ...withReasoning('replay-claude-reasoning'),
+        include_reasoning: false,
+      };
       const optedOut = await client.chat.completions.create(optOut);
       assert.equal('reasoning_content' in (optedOut.choices[0]?.message ?? {}), false);
     });
 
     it('include_reasoning must be a boolean', async () => {
       const body = { model: 'replay-claude', messages: user, include_reasoning: 'yes' };
-      const response = await fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${h.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(response.status, 400);
       const error = (await response.json()) as { error: { param: string } };
       assert.equal(error.error.param, 'include_reasoning');
@@ -205,20 +250,27 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     assert.ok(names.length >= 15);
     for (const name of names) {
       play(name, 'chunks');
-      const completion = await client.chat.completions.stream({ model: 'replay-claude', messages: user }).finalChatCompletion();
+      const completion = await client.chat.completions
+        .stream({ model: 'replay-claude', messages: user })
+        .finalChatCompletion();
       const choice = completion.choices[0];
       assert.ok(choice?.finish_reason, `${name}: finish reason`);
       for (const call of choice.message.tool_calls ?? []) {
         assert.ok(call.type === 'function');
         const args: unknown = JSON.parse(call.function.arguments);
-        assert.ok(typeof args === 'object' && args !== null && !Array.isArray(args), `${name}: ${call.function.name} arguments are a JSON object`);
+        assert.ok(
+          typeof args === 'object' && args !== null && !Array.isArray(args),
+          `${name}: ${call.function.name} arguments are a JSON object`,
+        );
       }
     }
   });
 
   it('a client tool call that message_start already holds is part of the answer (anthropic-message-start-prepopulated-content)', async () => {
     play('anthropic-message-start-prepopulated-content', 'chunks');
-    const completion = await client.chat.completions.stream({ model: 'replay-claude', messages: user }).finalChatCompletion();
+    const completion = await client.chat.completions
+      .stream({ model: 'replay-claude', messages: user })
+      .finalChatCompletion();
     const call = completion.choices[0]?.message.tool_calls?.[0];
     assert.ok(call?.type === 'function');
     assert.equal(call.id, 'toolu_followup');
@@ -245,7 +297,11 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       content: Array<{ type: string; thinking?: string; signature?: string }>;
     };
     play('issue-13430-thinking-tool-call', 'json');
-    const first = await client.chat.completions.create({ model: 'replay-claude-json', messages: user, tools: [noArgsTool] });
+    const first = await client.chat.completions.create({
+      model: 'replay-claude-json',
+      messages: user,
+      tools: [noArgsTool],
+    });
     const call = first.choices[0]?.message.tool_calls?.[0];
     assert.equal(call?.id, 'toolu_017R7ACrx7NF7sLDDtvdQ1u9');
     assert.equal('reasoning_content' in (first.choices[0]?.message ?? {}), false);
@@ -260,9 +316,16 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
         { role: 'tool', tool_call_id: call.id, content: 'no errors' },
       ],
     });
-    const sent = replay.requests[0]?.body['messages'] as Array<{ role: string; content: Array<Record<string, unknown>> }>;
+    const sent = replay.requests[0]?.body.messages as Array<{
+      role: string;
+      content: Array<Record<string, unknown>>;
+    }>;
     const assistant = sent.find((message) => message.role === 'assistant');
-    assert.deepEqual(assistant?.content[0], { type: 'thinking', thinking: recorded.content[0]?.thinking, signature: recorded.content[0]?.signature });
-    assert.equal(assistant?.content[1]?.['type'], 'tool_use');
+    assert.deepEqual(assistant?.content[0], {
+      type: 'thinking',
+      thinking: recorded.content[0]?.thinking,
+      signature: recorded.content[0]?.signature,
+    });
+    assert.equal(assistant?.content[1]?.type, 'tool_use');
   });
 });

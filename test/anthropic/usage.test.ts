@@ -5,7 +5,12 @@ import { convertUsage } from '../../providers/anthropic/usage.ts';
 describe('convertUsage', () => {
   it('counts cache reads and writes into the prompt, reads as cached_tokens', () => {
     assert.deepEqual(
-      convertUsage({ input_tokens: 12, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200, output_tokens: 40 }),
+      convertUsage({
+        input_tokens: 12,
+        cache_read_input_tokens: 1000,
+        cache_creation_input_tokens: 200,
+        output_tokens: 40,
+      }),
       {
         prompt_tokens: 1212,
         completion_tokens: 40,

@@ -2,17 +2,18 @@
  * The cache's pure parts: the key's canonical form, the memory store's byte-bounded LRU and TTLs, the replay
  * of a multi-choice answer, and the cache settings in the config file and environment.
  */
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../src/clock.ts';
+import { describe, test } from 'node:test';
+import type { ChatCompletion } from '../../providers/types.ts';
 import { cacheKey, canonicalJson } from '../../src/cache/cache-key.ts';
+import type { CachedAnswer } from '../../src/cache/cache-store.ts';
 import { createMemoryCacheStore } from '../../src/cache/memory-cache-store.ts';
 import { completionToChunks } from '../../src/cache/replay-answer.ts';
-import { collectCompletion } from '../../src/routing/collect-completion.ts';
-import type { CachedAnswer } from '../../src/cache/cache-store.ts';
-import type { ChatCompletion } from '../../providers/types.ts';
+import { ManualClock } from '../../src/clock.ts';
 import { ConfigError } from '../../src/config/load-config.ts';
 import { loadConfig } from '../../src/config/parse-config-file.ts';
+import { collectCompletion } from '../../src/routing/collect-completion.ts';
 
 const base = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 
@@ -22,7 +23,9 @@ function completionOf(text: string): ChatCompletion {
     object: 'chat.completion',
     created: 1,
     model: 'gpt-4o-mini',
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' },
+    ],
   };
 }
 
@@ -32,18 +35,43 @@ function answer(text: string, storedAt = 0): CachedAnswer {
 
 describe('cache key', () => {
   test('sorted keys at every depth; streaming fields, user and metadata ignored', async () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } }),
+      '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
     const key = await cacheKey(base, '');
     assert.match(key, /^[0-9a-f]{64}$/);
-    assert.equal(await cacheKey({ messages: base.messages, model: base.model, stream: true, stream_options: { include_usage: true }, user: 'u', metadata: { x: '1' } }, ''), key);
+    assert.equal(
+      await cacheKey(
+        {
+          messages: base.messages,
+          model: base.model,
+          stream: true,
+          stream_options: { include_usage: true },
+          user: 'u',
+          metadata: { x: '1' },
+        },
+        '',
+      ),
+      key,
+    );
   });
 
   test('every field that reaches the provider changes it, and so does the partition', async () => {
     const key = await cacheKey(base, '');
     const variants: Array<Record<string, unknown>> = [
-      { temperature: 0.5 }, { top_p: 0.5 }, { max_tokens: 10 }, { stop: ['x'] }, { n: 2 }, { seed: 1 },
-      { tools: [{ type: 'function', function: { name: 'f' } }] }, { tool_choice: 'none' }, { response_format: { type: 'json_object' } },
-      { model: 'gpt-4o' }, { messages: [{ role: 'user', content: 'Hi!' }] }, { reasoning_effort: 'low' },
+      { temperature: 0.5 },
+      { top_p: 0.5 },
+      { max_tokens: 10 },
+      { stop: ['x'] },
+      { n: 2 },
+      { seed: 1 },
+      { tools: [{ type: 'function', function: { name: 'f' } }] },
+      { tool_choice: 'none' },
+      { response_format: { type: 'json_object' } },
+      { model: 'gpt-4o' },
+      { messages: [{ role: 'user', content: 'Hi!' }] },
+      { reasoning_effort: 'low' },
     ];
     const keys = await Promise.all(variants.map((variant) => cacheKey({ ...base, ...variant }, '')));
     for (const [index, other] of keys.entries()) assert.notEqual(other, key, JSON.stringify(variants[index]));
@@ -89,8 +117,18 @@ describe('replay', () => {
     const completion: ChatCompletion = {
       ...completionOf('first'),
       choices: [
-        { index: 0, message: { role: 'assistant', content: 'first', refusal: null }, logprobs: null, finish_reason: 'stop' },
-        { index: 1, message: { role: 'assistant', content: 'second', refusal: null }, logprobs: null, finish_reason: 'length' },
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'first', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+        {
+          index: 1,
+          message: { role: 'assistant', content: 'second', refusal: null },
+          logprobs: null,
+          finish_reason: 'length',
+        },
       ],
       usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
     };
@@ -115,19 +153,38 @@ routes:
     const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, { text: file, path: 'c.yaml' });
     assert.equal(config.cache.enabled, true);
     assert.equal(config.cache.store, 'redis', 'Redis when one is configured');
-    assert.deepEqual(config.routes.get('a')?.cache, { enabled: true, ttlMs: 120000, maxEntryBytes: 4096, shareAcrossKeys: false });
+    assert.deepEqual(config.routes.get('a')?.cache, {
+      enabled: true,
+      ttlMs: 120000,
+      maxEntryBytes: 4096,
+      shareAcrossKeys: false,
+    });
     assert.equal(config.routes.get('b')?.cache.enabled, false);
-    assert.deepEqual(config.routes.get('c')?.cache, { enabled: true, ttlMs: 5000, maxEntryBytes: 4096, shareAcrossKeys: true });
+    assert.deepEqual(config.routes.get('c')?.cache, {
+      enabled: true,
+      ttlMs: 5000,
+      maxEntryBytes: 4096,
+      shareAcrossKeys: true,
+    });
     const env = loadConfig({ SWITCHYARD_CACHE_TTL_MS: '30000' });
     assert.equal(env.cache.enabled, true);
     assert.equal(env.cache.ttlMs, 30000);
   });
 
   test('errors name the field', () => {
-    assert.throws(() => loadConfig({}, { text: 'cache: { ttlMs: 5 }', path: 'c.yaml' }), (error: Error) => error instanceof ConfigError && /cache\.ttlMs/.test(error.message));
-    assert.throws(() => loadConfig({}, { text: 'cache: { store: redis }', path: 'c.yaml' }), /cache\.store: "redis" needs REDIS_URL/);
+    assert.throws(
+      () => loadConfig({}, { text: 'cache: { ttlMs: 5 }', path: 'c.yaml' }),
+      (error: Error) => error instanceof ConfigError && /cache\.ttlMs/.test(error.message),
+    );
+    assert.throws(
+      () => loadConfig({}, { text: 'cache: { store: redis }', path: 'c.yaml' }),
+      /cache\.store: "redis" needs REDIS_URL/,
+    );
     assert.throws(() => loadConfig({ SWITCHYARD_CACHE_STORE: 'disk' }), /SWITCHYARD_CACHE_STORE/);
-    assert.throws(() => loadConfig({}, { text: 'routes: { a: { targets: [openai:x], cache: { nope: 1 } } }', path: 'c.yaml' }), /routes\.a\.cache/);
+    assert.throws(
+      () => loadConfig({}, { text: 'routes: { a: { targets: [openai:x], cache: { nope: 1 } } }', path: 'c.yaml' }),
+      /routes\.a\.cache/,
+    );
   });
 });
 

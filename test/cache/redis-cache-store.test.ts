@@ -3,14 +3,15 @@
  * large values are compressed, and a Redis that is stopped or hangs turns into misses, never into failed or
  * slow requests.
  */
-import { after, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { createRedisCacheStore, type RedisCacheStore } from '../../src/cache/redis-cache-store.ts';
-import { startHarness, type Harness } from '../helpers/harness.ts';
 import { deleteKeys, freePort, LocalRedisServer, REDIS_URL, scanKeys, uniquePrefix } from '../health/helpers.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
 
 const CONFIG = 'cache: { ttlMs: 60000 }\n';
 const prefixes: string[] = [];
@@ -22,7 +23,11 @@ function store(redis: string, prefix: string, timeoutMs = 50): RedisCacheStore {
   return createRedisCacheStore({ redis, prefix, timeoutMs, compressAboveBytes: 1024 });
 }
 
-async function ask(h: Harness, content: string, stream = false): Promise<{ state: string | null; text: string; ms: number; status: number }> {
+async function ask(
+  h: Harness,
+  content: string,
+  stream = false,
+): Promise<{ state: string | null; text: string; ms: number; status: number }> {
   const started = performance.now();
   const response = await fetch(`${h.baseURL}/chat/completions`, {
     method: 'POST',
@@ -30,7 +35,12 @@ async function ask(h: Harness, content: string, stream = false): Promise<{ state
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], stream }),
   });
   const text = await response.text();
-  return { state: response.headers.get('x-switchyard-cache'), text, ms: performance.now() - started, status: response.status };
+  return {
+    state: response.headers.get('x-switchyard-cache'),
+    text,
+    ms: performance.now() - started,
+    status: response.status,
+  };
 }
 
 describe('redis cache store', () => {
@@ -41,9 +51,13 @@ describe('redis cache store', () => {
     const b = await startHarness({ configText: CONFIG, cacheStore: store(REDIS_URL, prefix, 500), shareMocksWith: a });
     const redis = new Redis(REDIS_URL);
     try {
-      const first = await new OpenAI({ apiKey: 'x', baseURL: a.baseURL, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'shared prompt' }] });
+      const first = await new OpenAI({ apiKey: 'x', baseURL: a.baseURL, maxRetries: 0 }).chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'shared prompt' }],
+      });
       // The write is not awaited by the request: wait until it landed.
-      for (let i = 0; i < 100 && (await scanKeys(redis, prefix)).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && (await scanKeys(redis, prefix)).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
       const { data, response } = await new OpenAI({ apiKey: 'x', baseURL: b.baseURL, maxRetries: 0 }).chat.completions
         .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'shared prompt' }] })
         .withResponse();
@@ -54,7 +68,8 @@ describe('redis cache store', () => {
       a.openai.script = { text: Array.from({ length: 200 }, (_, i) => `word${i} `) };
       const big = await ask(a, 'a long answer');
       assert.equal(big.state, 'miss');
-      for (let i = 0; i < 100 && (await scanKeys(redis, prefix)).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && (await scanKeys(redis, prefix)).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 10));
       const keys = await scanKeys(redis, prefix);
       assert.equal(keys.length, 2);
       for (const key of keys) {
@@ -69,8 +84,16 @@ describe('redis cache store', () => {
       assert.ok(compressed.length < JSON.parse(big.text).choices[0].message.content.length, 'compression shrinks it');
       const replay = await ask(b, 'a long answer', true);
       assert.equal(replay.state, 'hit');
-      const content = replay.text.split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)).choices[0]?.delta.content ?? '').join('');
-      assert.equal(content, JSON.parse(big.text).choices[0].message.content, 'B decompresses and replays it as a stream');
+      const content = replay.text
+        .split('\n\n')
+        .filter((l) => l.startsWith('data: {'))
+        .map((l) => JSON.parse(l.slice(6)).choices[0]?.delta.content ?? '')
+        .join('');
+      assert.equal(
+        content,
+        JSON.parse(big.text).choices[0].message.content,
+        'B decompresses and replays it as a stream',
+      );
     } finally {
       redis.disconnect();
       await b.close();
@@ -90,9 +113,16 @@ describe('redis cache store', () => {
       assert.equal((await ask(h, 'before the stop')).state, 'hit');
       await server.stop();
       const results = [];
-      for (let i = 0; i < 10; i++) results.push(await ask(h, i % 2 ? 'before the stop' : `after the stop ${i}`, i % 3 === 0));
-      assert.ok(results.every((result) => result.status === 200), 'no request failed');
-      assert.ok(results.every((result) => result.state === 'miss'), 'every lookup is a miss');
+      for (let i = 0; i < 10; i++)
+        results.push(await ask(h, i % 2 ? 'before the stop' : `after the stop ${i}`, i % 3 === 0));
+      assert.ok(
+        results.every((result) => result.status === 200),
+        'no request failed',
+      );
+      assert.ok(
+        results.every((result) => result.state === 'miss'),
+        'every lookup is a miss',
+      );
       const slowest = Math.max(...results.map((result) => result.ms));
       assert.ok(slowest < 1000, `slowest request ${Math.round(slowest)} ms`);
     } finally {
@@ -103,7 +133,11 @@ describe('redis cache store', () => {
 
   test('a Redis that hangs (process paused): misses within the timeout, not slow requests', async () => {
     const port = await freePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     const cacheStore = store(`redis://127.0.0.1:${port}`, uniquePrefix(), 50);
     const h = await startHarness({ configText: CONFIG, cacheStore });
     try {

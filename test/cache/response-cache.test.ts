@@ -3,10 +3,11 @@
  * the `openai` SDK: hits, misses and bypasses, the same entry for JSON and streams, what is never stored,
  * tenants kept apart, and identical concurrent requests coalesced into one upstream call.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { assertNoSecrets, eventually, startHarness, type Harness } from '../helpers/harness.ts';
+import { assertNoSecrets, eventually, type Harness, startHarness } from '../helpers/harness.ts';
 import { openaiFaults } from '../mocks/openai-mock.ts';
 
 const CONFIG = `
@@ -32,7 +33,11 @@ after(() => h.close());
 beforeEach(() => h.reset());
 
 async function post(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
-  return await fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return await fetch(`${h.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('response cache', () => {
@@ -49,7 +54,10 @@ describe('response cache', () => {
     assert.notEqual(second.response.headers.get('x-request-id'), first.response.headers.get('x-request-id'));
     assert.deepEqual(second.data, first.data);
     assert.equal(second.data.choices[0]?.message.content, 'Hello from OpenAI.');
-    assert.ok(h.logs.some((line) => line.event === 'request' && line.cache === 'hit'), 'a hit is logged as one');
+    assert.ok(
+      h.logs.some((line) => line.event === 'request' && line.cache === 'hit'),
+      'a hit is logged as one',
+    );
   });
 
   test('a streaming request after a JSON one gets the cached answer as a valid stream', async () => {
@@ -66,14 +74,20 @@ describe('response cache', () => {
     assert.equal(new Set(chunks.map((chunk) => chunk.id)).size, 1, 'one id');
     assert.equal(chunks[0]?.id, json.id);
     assert.equal(chunks[0]?.choices[0]?.delta.role, 'assistant', 'role first');
-    assert.equal(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''), json.choices[0]?.message.content);
+    assert.equal(
+      chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''),
+      json.choices[0]?.message.content,
+    );
     const finish = chunks.filter((chunk) => chunk.choices[0]?.finish_reason);
     assert.equal(finish.length, 1);
     assert.equal(finish[0]?.choices[0]?.finish_reason, 'stop');
     const last = chunks.at(-1)!;
     assert.deepEqual(last.choices, [], 'usage chunk last');
     assert.deepEqual(last.usage, json.usage);
-    assert.ok(chunks.slice(0, -1).every((chunk) => chunk.usage === null), 'other chunks carry usage: null');
+    assert.ok(
+      chunks.slice(0, -1).every((chunk) => chunk.usage === null),
+      'other chunks carry usage: null',
+    );
 
     // Without include_usage: no usage chunk.
     const plain = await post({ model: 'gpt-4o-mini', messages, temperature: 0, stream: true });
@@ -84,10 +98,25 @@ describe('response cache', () => {
   });
 
   test('tool calls replay as deltas with their index, and a stream-recorded answer serves JSON', async () => {
-    h.openai.script = { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }, { name: 'get_time', arguments: { tz: 'CET' } }], usage: { input: 20, output: 9 } };
-    const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = ['get_weather', 'get_time'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } }));
+    h.openai.script = {
+      toolCalls: [
+        { name: 'get_weather', arguments: { city: 'Paris' } },
+        { name: 'get_time', arguments: { tz: 'CET' } },
+      ],
+      usage: { input: 20, output: 9 },
+    };
+    const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = ['get_weather', 'get_time'].map((name) => ({
+      type: 'function',
+      function: { name, parameters: { type: 'object', properties: {} } },
+    }));
     const messages = [{ role: 'user' as const, content: fresh('tools') }];
-    const live = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools, stream: true, stream_options: { include_usage: true } });
+    const live = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      tools,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const liveChunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of live) liveChunks.push(chunk);
     await eventually(() => h.logs.some((line) => line.event === 'request'), 2000, 'the stream to finish');
@@ -95,7 +124,13 @@ describe('response cache', () => {
     assert.equal(json.response.headers.get('x-switchyard-cache'), 'hit');
     assert.equal(h.openai.chatCalls, 1);
     const calls = json.data.choices[0]?.message.tool_calls ?? [];
-    assert.deepEqual(calls.map((call) => call.type === 'function' && [call.function.name, JSON.parse(call.function.arguments)]), [['get_weather', { city: 'Paris' }], ['get_time', { tz: 'CET' }]]);
+    assert.deepEqual(
+      calls.map((call) => call.type === 'function' && [call.function.name, JSON.parse(call.function.arguments)]),
+      [
+        ['get_weather', { city: 'Paris' }],
+        ['get_time', { tz: 'CET' }],
+      ],
+    );
     assert.equal(json.data.choices[0]?.finish_reason, 'tool_calls');
 
     const replayed = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools, stream: true });
@@ -110,7 +145,12 @@ describe('response cache', () => {
       }
     }
     assert.deepEqual([...byIndex.keys()], [0, 1]);
-    assert.deepEqual([...byIndex.values()].map((call) => [call.id, call.name, JSON.parse(call.args)]), calls.map((call) => call.type === 'function' && [call.id, call.function.name, JSON.parse(call.function.arguments)]));
+    assert.deepEqual(
+      [...byIndex.values()].map((call) => [call.id, call.name, JSON.parse(call.args)]),
+      calls.map(
+        (call) => call.type === 'function' && [call.id, call.function.name, JSON.parse(call.function.arguments)],
+      ),
+    );
   });
 
   test('a different parameter is a miss; stream, stream_options, user and metadata are not part of the key', async () => {
@@ -120,7 +160,13 @@ describe('response cache', () => {
     await other.text();
     assert.equal(other.headers.get('x-switchyard-cache'), 'miss');
     assert.equal(h.openai.chatCalls, 2);
-    const same = await post({ temperature: 0.2, user: 'someone', metadata: { a: '1' }, messages, model: 'gpt-4o-mini' });
+    const same = await post({
+      temperature: 0.2,
+      user: 'someone',
+      metadata: { a: '1' },
+      messages,
+      model: 'gpt-4o-mini',
+    });
     await same.text();
     assert.equal(same.headers.get('x-switchyard-cache'), 'hit', 'field order, user and metadata do not matter');
     const seeded = await post({ model: 'gpt-4o-mini', messages, temperature: 0.2, seed: 7 });
@@ -209,10 +255,18 @@ describe('response cache', () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
         if (i % 2 === 0) {
-          const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages }).withResponse();
-          return { text: data.choices[0]?.message.content, id: data.id, state: response.headers.get('x-switchyard-cache') };
+          const { data, response } = await client.chat.completions
+            .create({ model: 'gpt-4o-mini', messages })
+            .withResponse();
+          return {
+            text: data.choices[0]?.message.content,
+            id: data.id,
+            state: response.headers.get('x-switchyard-cache'),
+          };
         }
-        const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } }).withResponse();
+        const { data, response } = await client.chat.completions
+          .create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } })
+          .withResponse();
         let text = '';
         let id = '';
         let usage = false;
@@ -228,7 +282,18 @@ describe('response cache', () => {
     assert.equal(h.openai.chatCalls, 1);
     assert.ok(results.every((result) => result.text === 'Hello from OpenAI.'));
     assert.equal(new Set(results.map((result) => result.id)).size, 1, 'the same answer for all');
-    assert.deepEqual(results.map((result) => result.state).sort(), ['hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'miss']);
+    assert.deepEqual(results.map((result) => result.state).sort(), [
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+      'miss',
+    ]);
   });
 
   test('a follower whose client leaves does not cancel the leader; a leader leaving does not fail its followers', async () => {
@@ -237,7 +302,12 @@ describe('response cache', () => {
     const leader = post({ model: 'gpt-4o-mini', messages, stream: true });
     await eventually(() => h.openai.inFlight === 1, 2000, 'the leader upstream');
     const quitter = new AbortController();
-    const follower = fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }), signal: quitter.signal });
+    const follower = fetch(`${h.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
+      signal: quitter.signal,
+    });
     await new Promise((resolve) => setTimeout(resolve, 30));
     quitter.abort();
     await assert.rejects(follower.then((response) => response.text()));
@@ -249,7 +319,17 @@ describe('response cache', () => {
     // Now the leader's client leaves while a follower waits: the upstream call goes on for the follower.
     const messages2 = [{ role: 'user', content: fresh('leader leaves') }];
     const leaving = new AbortController();
-    const leader2 = fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: messages2, stream: true, stream_options: { include_usage: true } }), signal: leaving.signal });
+    const leader2 = fetch(`${h.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: messages2,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+      signal: leaving.signal,
+    });
     await eventually(() => h.openai.inFlight === 1, 2000, 'the second leader upstream');
     const follower2 = post({ model: 'gpt-4o-mini', messages: messages2 });
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -257,7 +337,10 @@ describe('response cache', () => {
     await leader2.then((response) => response.text()).catch(() => undefined);
     const answer = await follower2;
     assert.equal(answer.status, 200);
-    assert.equal(((await answer.json()) as OpenAI.Chat.Completions.ChatCompletion).choices[0]?.message.content, 'Hello from OpenAI.');
+    assert.equal(
+      ((await answer.json()) as OpenAI.Chat.Completions.ChatCompletion).choices[0]?.message.content,
+      'Hello from OpenAI.',
+    );
     assert.equal(h.openai.abortedRequests, 0, 'the upstream call was not cancelled');
     assert.equal(h.openai.chatCalls, 2);
     // And the answer, complete, was stored.
@@ -269,7 +352,11 @@ describe('response cache', () => {
   test('a body the gateway refuses is refused before the cache: a 400 naming the field, nothing hashed or sent', async () => {
     // 100,000 levels: deep enough to overflow any recursive walk, such as a cache key's canonical form.
     const raw = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-    const answer = await fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-switchyard-cache-ttl': '60' }, body: raw });
+    const answer = await fetch(`${h.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-switchyard-cache-ttl': '60' },
+      body: raw,
+    });
     assert.equal(answer.status, 400);
     const body = await answer.json();
     assert.equal(body.error.param, 'deep');
@@ -280,7 +367,12 @@ describe('response cache', () => {
     h.openai.timing = { firstByteDelayMs: 20, chunkDelayMs: 80 };
     const messages = [{ role: 'user', content: fresh('lone leaver') }];
     const leaving = new AbortController();
-    const response = await fetch(`${h.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }), signal: leaving.signal });
+    const response = await fetch(`${h.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
+      signal: leaving.signal,
+    });
     const reader = response.body!.getReader();
     await reader.read();
     leaving.abort();
@@ -298,13 +390,16 @@ describe('response cache with gateway keys', () => {
   before(async () => {
     keyed = await startHarness({
       env: { GATEWAY_API_KEYS: KEYS.join(',') },
-      configText: 'cache: { ttlMs: 60000 }\nroutes:\n  shared-route:\n    targets: [openai:gpt-4o-mini]\n    cache: { shareAcrossKeys: true }\n',
+      configText:
+        'cache: { ttlMs: 60000 }\nroutes:\n  shared-route:\n    targets: [openai:gpt-4o-mini]\n    cache: { shareAcrossKeys: true }\n',
     });
   });
   after(() => keyed.close());
 
   const ask = (key: string, model: string, content: string) =>
-    new OpenAI({ apiKey: key, baseURL: keyed.baseURL, maxRetries: 0 }).chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
+    new OpenAI({ apiKey: key, baseURL: keyed.baseURL, maxRetries: 0 }).chat.completions
+      .create({ model, messages: [{ role: 'user', content }] })
+      .withResponse();
 
   test('two gateway keys get separate entries by default', async () => {
     const content = fresh('tenants');
@@ -312,7 +407,11 @@ describe('response cache with gateway keys', () => {
     const b1 = await ask(KEYS[1]!, 'gpt-4o-mini', content);
     const a2 = await ask(KEYS[0]!, 'gpt-4o-mini', content);
     assert.equal(a1.response.headers.get('x-switchyard-cache'), 'miss');
-    assert.equal(b1.response.headers.get('x-switchyard-cache'), 'miss', 'another tenant never gets the first one’s entry');
+    assert.equal(
+      b1.response.headers.get('x-switchyard-cache'),
+      'miss',
+      'another tenant never gets the first one’s entry',
+    );
     assert.equal(a2.response.headers.get('x-switchyard-cache'), 'hit');
     assert.equal(keyed.openai.chatCalls, 2);
     assert.notEqual(b1.data.id, a1.data.id);

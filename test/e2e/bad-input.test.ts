@@ -5,22 +5,24 @@
  * validator refuses them with a 400 naming the field, translators' and SDKs' own pre-network refusals are
  * returned without being recorded, and a real bug of ours is a 500 in OpenAI's shape, logged with its stack.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from '../helpers/harness.ts';
-import { createTestHealth } from '../helpers/test-health.ts';
-import type { BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { PROVIDERS } from '../../providers/registry.ts';
 import { preflight } from '../../providers/shared/preflight.ts';
 import type { Provider } from '../../providers/types.ts';
+import type { BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
+import { createTestHealth } from '../helpers/test-health.ts';
 
 const MODELS = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-6', gemini: 'gemini-2.5-flash' } as const;
 const user = (content: unknown) => ({ role: 'user', content });
 
 /** A body with a tool schema `levels` deep, as JSON text (JSON.stringify itself overflows on it). */
 function deepSchemaBody(levels: number): (model: string) => string {
-  const schema = '{"type":"object","properties":{"a":'.repeat(levels) + '{"type":"string"}' + '}}'.repeat(levels);
-  return (model) => `{"model":${JSON.stringify(model)},"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${schema}}}]}`;
+  const schema = `${'{"type":"object","properties":{"a":'.repeat(levels)}{"type":"string"}${'}}'.repeat(levels)}`;
+  return (model) =>
+    `{"model":${JSON.stringify(model)},"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${schema}}}]}`;
 }
 
 /** The bodies from the issue, with the field the 400 must name. */
@@ -30,21 +32,81 @@ const BAD_BODIES: Array<[string, Body, string]> = [
   ['system content null', { messages: [{ role: 'system', content: null }, user('hi')] }, 'messages[0].content'],
   ['tool content missing', { messages: [user('hi'), { role: 'tool', tool_call_id: 'c1' }] }, 'messages[1].content'],
   ['image part without image_url', { messages: [user([{ type: 'image_url' }])] }, 'messages[0].content[0].image_url'],
-  ['image_url without url', { messages: [user([{ type: 'image_url', image_url: {} }])] }, 'messages[0].content[0].image_url.url'],
+  [
+    'image_url without url',
+    { messages: [user([{ type: 'image_url', image_url: {} }])] },
+    'messages[0].content[0].image_url.url',
+  ],
   ['text part without text', { messages: [user([{ type: 'text' }])] }, 'messages[0].content[0].text'],
-  ['image part in a system message', { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] }, user('hi')] }, 'messages[0].content[0]'],
-  ['tool_calls not an array', { messages: [user('hi'), { role: 'assistant', content: null, tool_calls: 'x' }] }, 'messages[1].tool_calls'],
-  ['tool call without function', { messages: [user('hi'), { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function' }] }] }, 'messages[1].tool_calls[0].function'],
-  ['tool-call arguments as an object', { messages: [user('hi'), { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: { a: 1 } } }] }] }, 'messages[1].tool_calls[0].function.arguments'],
-  ['tool_choice function without function', { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function' } }, 'tool_choice.function'],
+  [
+    'image part in a system message',
+    {
+      messages: [
+        { role: 'system', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] },
+        user('hi'),
+      ],
+    },
+    'messages[0].content[0]',
+  ],
+  [
+    'tool_calls not an array',
+    { messages: [user('hi'), { role: 'assistant', content: null, tool_calls: 'x' }] },
+    'messages[1].tool_calls',
+  ],
+  [
+    'tool call without function',
+    { messages: [user('hi'), { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function' }] }] },
+    'messages[1].tool_calls[0].function',
+  ],
+  [
+    'tool-call arguments as an object',
+    {
+      messages: [
+        user('hi'),
+        {
+          role: 'assistant',
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: { a: 1 } } }],
+        },
+      ],
+    },
+    'messages[1].tool_calls[0].function.arguments',
+  ],
+  [
+    'tool_choice function without function',
+    { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function' } },
+    'tool_choice.function',
+  ],
   ['tool_choice unknown string', { tool_choice: 'sometimes' }, 'tool_choice'],
-  ['allowed_tools without tools', { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto' } } }, 'tool_choice.allowed_tools.tools'],
-  ['response_format json_schema without json_schema', { response_format: { type: 'json_schema' } }, 'response_format.json_schema'],
-  ['json_schema schema not an object', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: 'object' } } }, 'response_format.json_schema.schema'],
-  ['tool parameters not an object', { tools: [{ type: 'function', function: { name: 'f', parameters: 'none' } }] }, 'tools[0].function.parameters'],
+  [
+    'allowed_tools without tools',
+    {
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto' } },
+    },
+    'tool_choice.allowed_tools.tools',
+  ],
+  [
+    'response_format json_schema without json_schema',
+    { response_format: { type: 'json_schema' } },
+    'response_format.json_schema',
+  ],
+  [
+    'json_schema schema not an object',
+    { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: 'object' } } },
+    'response_format.json_schema.schema',
+  ],
+  [
+    'tool parameters not an object',
+    { tools: [{ type: 'function', function: { name: 'f', parameters: 'none' } }] },
+    'tools[0].function.parameters',
+  ],
   ['tool schema nested 10,000 deep', { raw: deepSchemaBody(10_000) }, 'tools'],
   ['modalities a string', { modalities: 'audio' }, 'modalities'],
-  ['too many tools', { tools: Array.from({ length: 129 }, (_, i) => ({ type: 'function', function: { name: `f${i}` } })) }, 'tools'],
+  [
+    'too many tools',
+    { tools: Array.from({ length: 129 }, (_, i) => ({ type: 'function', function: { name: `f${i}` } })) },
+    'tools',
+  ],
 ];
 
 let h: Harness;
@@ -86,12 +148,19 @@ beforeEach(async () => {
 
 type Body = Record<string, unknown> | { raw: (model: string) => string; model?: string };
 
-async function chat(body: Body): Promise<{ status: number; headers: Headers; body: { error?: { message: string; type: string; param: string | null; code: string | null } } }> {
+async function chat(body: Body): Promise<{
+  status: number;
+  headers: Headers;
+  body: { error?: { message: string; type: string; param: string | null; code: string | null } };
+}> {
   const model = typeof body.model === 'string' ? body.model : MODELS.openai;
   const response = await h.gateway.app.request('/v1/chat/completions', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: 'raw' in body && typeof body.raw === 'function' ? body.raw(model) : JSON.stringify({ model: MODELS.openai, messages: [user('hi')], ...body }),
+    body:
+      'raw' in body && typeof body.raw === 'function'
+        ? body.raw(model)
+        : JSON.stringify({ model: MODELS.openai, messages: [user('hi')], ...body }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as never };
 }
@@ -113,7 +182,7 @@ describe('bodies the translators could not handle are 400s naming the field, on 
       for (const model of Object.values(MODELS)) {
         // Five in a row: before the fix, three such requests tripped healthy providers.
         for (let i = 0; i < 5; i++) {
-          const answer = await chat('raw' in extra ? { raw: extra.raw, model } as Body : { model, ...extra });
+          const answer = await chat('raw' in extra ? ({ raw: extra.raw, model } as Body) : { model, ...extra });
           assert.equal(answer.status, 400, `${model}: ${JSON.stringify(answer.body)}`);
           assert.equal(answer.body.error?.type, 'invalid_request_error');
           assert.equal(answer.body.error?.param, param);
@@ -142,13 +211,23 @@ describe("translators' and SDKs' own refusals before any network call", () => {
 
   test('a schema whose $refs would expand to a billion nodes for Gemini is served elsewhere, Gemini untouched', async () => {
     const defs: Record<string, unknown> = { d0: { type: 'string' } };
-    for (let i = 1; i <= 30; i++) defs[`d${i}`] = { type: 'object', properties: { a: { $ref: `#/$defs/d${i - 1}` }, b: { $ref: `#/$defs/d${i - 1}` } } };
+    for (let i = 1; i <= 30; i++)
+      defs[`d${i}`] = {
+        type: 'object',
+        properties: { a: { $ref: `#/$defs/d${i - 1}` }, b: { $ref: `#/$defs/d${i - 1}` } },
+      };
     const parameters = { type: 'object', $defs: defs, properties: { root: { $ref: '#/$defs/d30' } } };
     const started = Date.now();
-    const answer = await chat({ model: MODELS.gemini, tools: [{ type: 'function', function: { name: 'f', parameters } }] });
+    const answer = await chat({
+      model: MODELS.gemini,
+      tools: [{ type: 'function', function: { name: 'f', parameters } }],
+    });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.headers.get('x-switchyard-provider'), 'anthropic');
-    assert.match(answer.headers.get('x-switchyard-fallback-reason') ?? '', /gemini:unsupported_tools\[0\]\.function\.parameters/);
+    assert.match(
+      answer.headers.get('x-switchyard-fallback-reason') ?? '',
+      /gemini:unsupported_tools\[0\]\.function\.parameters/,
+    );
     assert.ok(Date.now() - started < 10_000, 'the expansion was cut short, not carried out');
     assert.equal(h.gemini.requests.length, 0);
     await assertHealthUntouched(['anthropic']);

@@ -2,14 +2,15 @@
  * The Vercel AI SDK (`ai` + `@ai-sdk/openai-compatible`) and LangChain's `ChatOpenAI` get the same answers,
  * streams and tool calls through the gateway whichever provider serves.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { generateText, jsonSchema, streamText, tool } from 'ai';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { ChatOpenAI } from '@langchain/openai';
-import { startHarness, type Harness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
+import { generateText, jsonSchema, streamText, tool } from 'ai';
+import { type Harness, startHarness } from '../helpers/harness.ts';
 import { anthropicError } from '../mocks/anthropic-mock.ts';
+import { openaiFaults } from '../mocks/openai-mock.ts';
 
 let h: Harness;
 before(async () => {
@@ -18,12 +19,21 @@ before(async () => {
 after(() => h.close());
 beforeEach(() => h.reset());
 
-const expected = { openai: 'Hello from OpenAI.', anthropic: 'Hello from Claude.', gemini: 'Hello from Gemini.' } as const;
+const expected = {
+  openai: 'Hello from OpenAI.',
+  anthropic: 'Hello from Claude.',
+  gemini: 'Hello from Gemini.',
+} as const;
 type Name = keyof typeof expected;
 
 function route(h: Harness, to: Name): void {
   if (to !== 'openai') h.openai.failAlways(openaiFaults.serverError());
-  if (to === 'gemini') h.anthropic.failAlways({ kind: 'status', status: 529, body: anthropicError(529, 'overloaded_error', 'Overloaded') });
+  if (to === 'gemini')
+    h.anthropic.failAlways({
+      kind: 'status',
+      status: 529,
+      body: anthropicError(529, 'overloaded_error', 'Overloaded'),
+    });
 }
 
 const weatherParameters = {
@@ -35,7 +45,10 @@ const weatherParameters = {
 
 for (const provider of ['openai', 'anthropic', 'gemini'] as const) {
   describe(`Vercel AI SDK, ${provider} serving`, () => {
-    const model = () => createOpenAICompatible({ name: 'switchyard', baseURL: h.baseURL, apiKey: 'any', includeUsage: true }).chatModel('gpt-4o-mini');
+    const model = () =>
+      createOpenAICompatible({ name: 'switchyard', baseURL: h.baseURL, apiKey: 'any', includeUsage: true }).chatModel(
+        'gpt-4o-mini',
+      );
 
     test('generateText', async () => {
       route(h, provider);
@@ -62,7 +75,12 @@ for (const provider of ['openai', 'anthropic', 'gemini'] as const) {
         model: model(),
         prompt: 'Weather in Oslo?',
         maxRetries: 0,
-        tools: { get_weather: tool({ description: 'Weather for a city', inputSchema: jsonSchema<{ city: string }>(weatherParameters) }) },
+        tools: {
+          get_weather: tool({
+            description: 'Weather for a city',
+            inputSchema: jsonSchema<{ city: string }>(weatherParameters),
+          }),
+        },
       });
       assert.equal(result.finishReason, 'tool-calls');
       assert.equal(result.toolCalls[0]?.toolName, 'get_weather');
@@ -72,7 +90,13 @@ for (const provider of ['openai', 'anthropic', 'gemini'] as const) {
 
   describe(`LangChain ChatOpenAI, ${provider} serving`, () => {
     const chat = (streaming = false) =>
-      new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'any', configuration: { baseURL: h.baseURL }, maxRetries: 0, streaming });
+      new ChatOpenAI({
+        model: 'gpt-4o-mini',
+        apiKey: 'any',
+        configuration: { baseURL: h.baseURL },
+        maxRetries: 0,
+        streaming,
+      });
 
     test('invoke', async () => {
       route(h, provider);
@@ -84,14 +108,20 @@ for (const provider of ['openai', 'anthropic', 'gemini'] as const) {
     test('stream', async () => {
       route(h, provider);
       const pieces: string[] = [];
-      for await (const chunk of await chat(true).stream('Hi')) pieces.push(typeof chunk.content === 'string' ? chunk.content : '');
+      for await (const chunk of await chat(true).stream('Hi'))
+        pieces.push(typeof chunk.content === 'string' ? chunk.content : '');
       assert.equal(pieces.join(''), expected[provider]);
     });
 
     test('tool calls', async () => {
       route(h, provider);
       for (const mock of h.mocks) mock.script = { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] };
-      const bound = chat().bindTools([{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: weatherParameters } }]);
+      const bound = chat().bindTools([
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: 'Weather for a city', parameters: weatherParameters },
+        },
+      ]);
       const message = await bound.invoke('Weather in Oslo?');
       assert.equal(message.tool_calls?.[0]?.name, 'get_weather');
       assert.deepEqual(message.tool_calls?.[0]?.args, { city: 'Oslo' });

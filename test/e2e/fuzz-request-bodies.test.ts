@@ -6,12 +6,13 @@
  * calls of the wrong type, named tool choices without a name, `$ref`s, odd model names) and arbitrary JSON.
  * The seed is fixed so a failure reproduces; fast-check prints the shrunk counterexample.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { startHarness, type Harness } from '../helpers/harness.ts';
-import { createTestHealth } from '../helpers/test-health.ts';
 import type { BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
+import { createTestHealth } from '../helpers/test-health.ts';
 
 const SEED = 20261201;
 const RUNS = 150;
@@ -24,7 +25,8 @@ const RUNS = 150;
 function bodyArbitrary(noisy: boolean): (model: string) => fc.Arbitrary<Record<string, unknown>> {
   const garbage = fc.jsonValue({ maxDepth: 2 });
   const noise: Array<fc.Arbitrary<unknown>> = noisy ? [garbage] : [];
-  const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<unknown> => (noisy ? fc.oneof({ weight: 3, arbitrary: arb }, garbage) : arb);
+  const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+    noisy ? fc.oneof({ weight: 3, arbitrary: arb }, garbage) : arb;
   const text = fc.string({ maxLength: 12 });
 
   const imageUrl = fc.oneof(
@@ -37,17 +39,63 @@ function bodyArbitrary(noisy: boolean): (model: string) => fc.Arbitrary<Record<s
   );
   const part = fc.oneof(
     fc.record({ type: fc.constant('text'), text: maybe(text) }),
-    fc.record({ type: fc.constant('image_url'), image_url: maybe(fc.record({ url: maybe(imageUrl), detail: fc.constantFrom('auto', 'low', 'high') }, { requiredKeys: ['url'] })) }, { requiredKeys: ['type'] }),
-    fc.record({ type: fc.constant('input_audio'), input_audio: maybe(fc.record({ data: text, format: fc.constantFrom('wav', 'mp3', 'flac') })) }, { requiredKeys: ['type'] }),
-    fc.record({ type: fc.constant('file'), file: maybe(fc.record({ file_data: maybe(imageUrl), file_id: text, filename: fc.constantFrom('a.pdf', 'b.txt') }, { requiredKeys: [] })) }, { requiredKeys: ['type'] }),
+    fc.record(
+      {
+        type: fc.constant('image_url'),
+        image_url: maybe(
+          fc.record(
+            { url: maybe(imageUrl), detail: fc.constantFrom('auto', 'low', 'high') },
+            { requiredKeys: ['url'] },
+          ),
+        ),
+      },
+      { requiredKeys: ['type'] },
+    ),
+    fc.record(
+      {
+        type: fc.constant('input_audio'),
+        input_audio: maybe(fc.record({ data: text, format: fc.constantFrom('wav', 'mp3', 'flac') })),
+      },
+      { requiredKeys: ['type'] },
+    ),
+    fc.record(
+      {
+        type: fc.constant('file'),
+        file: maybe(
+          fc.record(
+            { file_data: maybe(imageUrl), file_id: text, filename: fc.constantFrom('a.pdf', 'b.txt') },
+            { requiredKeys: [] },
+          ),
+        ),
+      },
+      { requiredKeys: ['type'] },
+    ),
     fc.record({ type: fc.constantFrom('refusal', 'video', 'image_url'), refusal: maybe(text) }),
     ...noise,
   );
   const content = fc.oneof(text, fc.constant(null), fc.array(part, { maxLength: 3 }), ...noise);
-  const args = fc.oneof(fc.constant('{"a":1}'), fc.constant(''), fc.constant('{not json'), fc.constant('[1]'), fc.constant({ a: 1 }), ...noise);
+  const args = fc.oneof(
+    fc.constant('{"a":1}'),
+    fc.constant(''),
+    fc.constant('{not json'),
+    fc.constant('[1]'),
+    fc.constant({ a: 1 }),
+    ...noise,
+  );
   const toolCall = fc.oneof(
-    fc.record({ id: maybe(fc.constantFrom('call_1', 'call_2')), type: fc.constant('function'), function: maybe(fc.record({ name: maybe(fc.constantFrom('f', 'g')), arguments: args })) }, { requiredKeys: ['type'] }),
-    fc.record({ id: fc.constant('call_3'), type: fc.constantFrom('custom', 'web'), custom: maybe(fc.record({ name: text, input: text })) }),
+    fc.record(
+      {
+        id: maybe(fc.constantFrom('call_1', 'call_2')),
+        type: fc.constant('function'),
+        function: maybe(fc.record({ name: maybe(fc.constantFrom('f', 'g')), arguments: args })),
+      },
+      { requiredKeys: ['type'] },
+    ),
+    fc.record({
+      id: fc.constant('call_3'),
+      type: fc.constantFrom('custom', 'web'),
+      custom: maybe(fc.record({ name: text, input: text })),
+    }),
     ...noise,
   );
   const message = fc.record(
@@ -66,32 +114,108 @@ function bodyArbitrary(noisy: boolean): (model: string) => fc.Arbitrary<Record<s
     node: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       fc.record({ type: fc.constantFrom('string', 'number', 'boolean') }),
-      fc.record({ type: fc.constant('object'), properties: fc.dictionary(fc.constantFrom('a', 'b', '$ref'), tie('node'), { maxKeys: 2 }), additionalProperties: fc.boolean() }, { requiredKeys: ['type'] }),
+      fc.record(
+        {
+          type: fc.constant('object'),
+          properties: fc.dictionary(fc.constantFrom('a', 'b', '$ref'), tie('node'), { maxKeys: 2 }),
+          additionalProperties: fc.boolean(),
+        },
+        { requiredKeys: ['type'] },
+      ),
       fc.record({ type: fc.constant('array'), items: tie('node') }),
-      fc.record({ $ref: fc.constantFrom('#/$defs/x', '#/definitions/x', '#/nowhere'), description: text }, { requiredKeys: ['$ref'] }),
-      fc.record({ anyOf: fc.array(tie('node'), { maxLength: 2 }), const: fc.oneof(text, fc.integer()) }, { requiredKeys: ['anyOf'] }),
+      fc.record(
+        { $ref: fc.constantFrom('#/$defs/x', '#/definitions/x', '#/nowhere'), description: text },
+        { requiredKeys: ['$ref'] },
+      ),
+      fc.record(
+        { anyOf: fc.array(tie('node'), { maxLength: 2 }), const: fc.oneof(text, fc.integer()) },
+        { requiredKeys: ['anyOf'] },
+      ),
       ...noise,
     ),
   })).node;
   const rootSchema = fc.oneof(
-    fc.record({ type: fc.constant('object'), properties: fc.dictionary(fc.constantFrom('x', 'y'), schema, { maxKeys: 2 }), $defs: fc.record({ x: schema }), required: fc.constant(['x']) }, { requiredKeys: ['type'] }),
+    fc.record(
+      {
+        type: fc.constant('object'),
+        properties: fc.dictionary(fc.constantFrom('x', 'y'), schema, { maxKeys: 2 }),
+        $defs: fc.record({ x: schema }),
+        required: fc.constant(['x']),
+      },
+      { requiredKeys: ['type'] },
+    ),
     schema,
   );
   const tool = fc.oneof(
-    fc.record({ type: fc.constant('function'), function: maybe(fc.record({ name: maybe(fc.constantFrom('f', 'g', '')), description: maybe(text), parameters: rootSchema, strict: maybe(fc.boolean()) }, { requiredKeys: ['name'] })) }, { requiredKeys: ['type'] }),
+    fc.record(
+      {
+        type: fc.constant('function'),
+        function: maybe(
+          fc.record(
+            {
+              name: maybe(fc.constantFrom('f', 'g', '')),
+              description: maybe(text),
+              parameters: rootSchema,
+              strict: maybe(fc.boolean()),
+            },
+            { requiredKeys: ['name'] },
+          ),
+        ),
+      },
+      { requiredKeys: ['type'] },
+    ),
     fc.record({ type: fc.constant('custom'), custom: maybe(fc.record({ name: text })) }),
     ...noise,
   );
   const toolChoice = fc.oneof(
     fc.constantFrom('auto', 'none', 'required', 'sometimes'),
-    fc.record({ type: fc.constant('function'), function: maybe(fc.record({ name: fc.constantFrom('f', 'g', 'h') })) }, { requiredKeys: ['type'] }),
-    fc.record({ type: fc.constant('allowed_tools'), allowed_tools: maybe(fc.record({ mode: fc.constantFrom('auto', 'required', 'any'), tools: maybe(fc.array(fc.oneof(fc.record({ type: fc.constant('function'), function: fc.record({ name: fc.constantFrom('f', 'g') }) }), ...noise), { maxLength: 2 })) })) }, { requiredKeys: ['type'] }),
-    fc.record({ type: fc.constantFrom('custom', 'mystery'), custom: maybe(fc.record({ name: text })) }, { requiredKeys: ['type'] }),
+    fc.record(
+      { type: fc.constant('function'), function: maybe(fc.record({ name: fc.constantFrom('f', 'g', 'h') })) },
+      { requiredKeys: ['type'] },
+    ),
+    fc.record(
+      {
+        type: fc.constant('allowed_tools'),
+        allowed_tools: maybe(
+          fc.record({
+            mode: fc.constantFrom('auto', 'required', 'any'),
+            tools: maybe(
+              fc.array(
+                fc.oneof(
+                  fc.record({
+                    type: fc.constant('function'),
+                    function: fc.record({ name: fc.constantFrom('f', 'g') }),
+                  }),
+                  ...noise,
+                ),
+                { maxLength: 2 },
+              ),
+            ),
+          }),
+        ),
+      },
+      { requiredKeys: ['type'] },
+    ),
+    fc.record(
+      { type: fc.constantFrom('custom', 'mystery'), custom: maybe(fc.record({ name: text })) },
+      { requiredKeys: ['type'] },
+    ),
     ...noise,
   );
   const responseFormat = fc.oneof(
     fc.record({ type: fc.constantFrom('text', 'json_object', 'grammar') }),
-    fc.record({ type: fc.constant('json_schema'), json_schema: maybe(fc.record({ name: maybe(fc.constantFrom('out', '')), schema: maybe(rootSchema), strict: maybe(fc.boolean()) }, { requiredKeys: [] })) }, { requiredKeys: ['type'] }),
+    fc.record(
+      {
+        type: fc.constant('json_schema'),
+        json_schema: maybe(
+          fc.record(
+            { name: maybe(fc.constantFrom('out', '')), schema: maybe(rootSchema), strict: maybe(fc.boolean()) },
+            { requiredKeys: [] },
+          ),
+        ),
+      },
+      { requiredKeys: ['type'] },
+    ),
     ...noise,
   );
   const number = (arb: fc.Arbitrary<number>) => fc.oneof(arb, fc.constantFrom(-1, 0, 1e21, 0.5), ...noise);
@@ -99,8 +223,16 @@ function bodyArbitrary(noisy: boolean): (model: string) => fc.Arbitrary<Record<s
   const body = (model: string): fc.Arbitrary<Record<string, unknown>> =>
     fc.record(
       {
-        model: fc.oneof({ weight: 8, arbitrary: fc.constant(model) }, fc.constantFrom(`${model}/../x`, `${model}?a=1`, ''), ...noise),
-        messages: fc.oneof({ weight: 6, arbitrary: fc.array(message, { minLength: 1, maxLength: 4 }) }, fc.constant([]), ...noise),
+        model: fc.oneof(
+          { weight: 8, arbitrary: fc.constant(model) },
+          fc.constantFrom(`${model}/../x`, `${model}?a=1`, ''),
+          ...noise,
+        ),
+        messages: fc.oneof(
+          { weight: 6, arbitrary: fc.array(message, { minLength: 1, maxLength: 4 }) },
+          fc.constant([]),
+          ...noise,
+        ),
         stream: maybe(fc.boolean()),
         stream_options: maybe(fc.record({ include_usage: maybe(fc.boolean()) })),
         tools: fc.oneof(fc.array(tool, { maxLength: 3 }), ...noise),
@@ -117,7 +249,10 @@ function bodyArbitrary(noisy: boolean): (model: string) => fc.Arbitrary<Record<s
         logprobs: maybe(fc.boolean()),
         top_logprobs: number(fc.integer({ min: 0, max: 25 })),
         logit_bias: maybe(fc.dictionary(fc.constantFrom('50256', '1'), fc.integer({ min: -100, max: 100 }))),
-        reasoning_effort: fc.oneof(fc.constantFrom('none', 'minimal', 'low', 'high', 'max', 'constructor', 'toString'), ...noise),
+        reasoning_effort: fc.oneof(
+          fc.constantFrom('none', 'minimal', 'low', 'high', 'max', 'constructor', 'toString'),
+          ...noise,
+        ),
         modalities: fc.oneof(fc.constant(['text']), fc.constant(['text', 'audio']), fc.constant('audio'), ...noise),
         metadata: maybe(fc.dictionary(text, text, { maxKeys: 2 })),
         user: maybe(text),
@@ -134,18 +269,47 @@ function validBody(model: string): fc.Arbitrary<Record<string, unknown>> {
   const text = fc.string({ minLength: 1, maxLength: 12 });
   const userContent = fc.oneof(
     text,
-    fc.array(fc.oneof(fc.record({ type: fc.constant('text'), text }), fc.constant({ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } })), { minLength: 1, maxLength: 2 }),
+    fc.array(
+      fc.oneof(
+        fc.record({ type: fc.constant('text'), text }),
+        fc.constant({ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }),
+      ),
+      { minLength: 1, maxLength: 2 },
+    ),
   );
   const toolTurn = fc.constant([
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+    },
     { role: 'tool', tool_call_id: 'call_1', content: '42' },
   ]);
   const messages = fc
-    .tuple(fc.option(text, { nil: undefined }), fc.array(fc.oneof(userContent.map((content) => [{ role: 'user', content }]), toolTurn), { minLength: 1, maxLength: 3 }), userContent)
-    .map(([system, turns, last]) => [...(system ? [{ role: 'system', content: system }] : []), ...turns.flat(), { role: 'user', content: last }]);
+    .tuple(
+      fc.option(text, { nil: undefined }),
+      fc.array(
+        fc.oneof(
+          userContent.map((content) => [{ role: 'user', content }]),
+          toolTurn,
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      userContent,
+    )
+    .map(([system, turns, last]) => [
+      ...(system ? [{ role: 'system', content: system }] : []),
+      ...turns.flat(),
+      { role: 'user', content: last },
+    ]);
   const parameters = fc.constantFrom(
     { type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] },
-    { type: 'object', $defs: { x: { type: 'string', const: 'v' } }, properties: { a: { $ref: '#/$defs/x' } }, additionalProperties: false },
+    {
+      type: 'object',
+      $defs: { x: { type: 'string', const: 'v' } },
+      properties: { a: { $ref: '#/$defs/x' } },
+      additionalProperties: false,
+    },
     undefined,
   );
   return fc.record(
@@ -153,9 +317,18 @@ function validBody(model: string): fc.Arbitrary<Record<string, unknown>> {
       model: fc.constant(model),
       messages,
       stream: fc.boolean(),
-      tools: fc.array(parameters.map((p) => ({ type: 'function', function: { name: 'f', ...(p ? { parameters: p } : {}) } })), { minLength: 1, maxLength: 1 }),
+      tools: fc.array(
+        parameters.map((p) => ({ type: 'function', function: { name: 'f', ...(p ? { parameters: p } : {}) } })),
+        { minLength: 1, maxLength: 1 },
+      ),
       tool_choice: fc.constantFrom('auto', 'required', 'none', { type: 'function', function: { name: 'f' } }),
-      response_format: fc.constantFrom({ type: 'json_object' }, { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object', properties: { a: { type: 'string' } } } } }),
+      response_format: fc.constantFrom(
+        { type: 'json_object' },
+        {
+          type: 'json_schema',
+          json_schema: { name: 'out', schema: { type: 'object', properties: { a: { type: 'string' } } } },
+        },
+      ),
       max_tokens: fc.integer({ min: 1, max: 100 }),
       temperature: fc.double({ min: 0, max: 2, noNaN: true }),
       stop: fc.array(text, { maxLength: 4 }),
@@ -175,33 +348,74 @@ const MUTATIONS: ReadonlyArray<(body: Body, value: unknown) => Body> = [
   (b, v) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'user', content: v }] }),
   (b) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'user' }] }),
   (b, v) => ({ ...b, messages: [{ role: 'system', content: v }, ...(b.messages as Message[])] }),
-  (b, v) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'user', content: [{ type: 'image_url', image_url: v }] }] }),
-  (b, v) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'user', content: [{ type: 'text', text: v }] }] }),
+  (b, v) => ({
+    ...b,
+    messages: [...(b.messages as Message[]), { role: 'user', content: [{ type: 'image_url', image_url: v }] }],
+  }),
+  (b, v) => ({
+    ...b,
+    messages: [...(b.messages as Message[]), { role: 'user', content: [{ type: 'text', text: v }] }],
+  }),
   (b, v) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'assistant', content: null, tool_calls: v }] }),
-  (b, v) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'assistant', tool_calls: [{ id: 'c9', type: 'function', function: { name: 'f', arguments: v } }] }] }),
-  (b, v) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'assistant', content: [{ type: 'text', text: 'x' }, v] }] }),
+  (b, v) => ({
+    ...b,
+    messages: [
+      ...(b.messages as Message[]),
+      { role: 'assistant', tool_calls: [{ id: 'c9', type: 'function', function: { name: 'f', arguments: v } }] },
+    ],
+  }),
+  (b, v) => ({
+    ...b,
+    messages: [...(b.messages as Message[]), { role: 'assistant', content: [{ type: 'text', text: 'x' }, v] }],
+  }),
   (b, v) => ({ ...b, messages: [...(b.messages as Message[]), { role: 'tool', tool_call_id: 'call_1', content: v }] }),
-  (b, v) => ({ ...b, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: v } }),
-  (b, v) => ({ ...b, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: v } } }),
+  (b, v) => ({
+    ...b,
+    tools: [{ type: 'function', function: { name: 'f' } }],
+    tool_choice: { type: 'function', function: v },
+  }),
+  (b, v) => ({
+    ...b,
+    tools: [{ type: 'function', function: { name: 'f' } }],
+    tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: v } },
+  }),
   (b, v) => ({ ...b, response_format: { type: 'json_schema', json_schema: v } }),
   (b, v) => ({ ...b, tools: [{ type: 'function', function: { name: 'f', parameters: v } }] }),
   (b, v) => ({ ...b, modalities: v }),
   (b, v) => ({ ...b, reasoning_effort: v }),
   (b, v) => ({ ...b, model: `${String(b.model)}${typeof v === 'string' ? v : '/../x'}` }),
-  (b, v) => ({ ...b, [['stop', 'logit_bias', 'metadata', 'n', 'top_logprobs', 'stream_options', 'user'][String(v).length % 7]!]: v }),
+  (b, v) => ({
+    ...b,
+    [['stop', 'logit_bias', 'metadata', 'n', 'top_logprobs', 'stream_options', 'user'][String(v).length % 7]!]: v,
+  }),
 ];
 
 function mutatedBody(model: string): fc.Arbitrary<Record<string, unknown>> {
-  const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, 'x', '', 'constructor', '/', { a: 1 }, [{ type: 'image_url' }]));
-  return fc.tuple(validBody(model), fc.nat(MUTATIONS.length - 1), value).map(([body, index, v]) => MUTATIONS[index]!(body, v));
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom(null, 'x', '', 'constructor', '/', { a: 1 }, [{ type: 'image_url' }]),
+  );
+  return fc
+    .tuple(validBody(model), fc.nat(MUTATIONS.length - 1), value)
+    .map(([body, index, v]) => MUTATIONS[index]!(body, v));
 }
 
 function bodyFor(model: string): fc.Arbitrary<Record<string, unknown>> {
-  return fc.oneof(validBody(model), mutatedBody(model), mutatedBody(model), bodyArbitrary(false)(model), bodyArbitrary(true)(model));
+  return fc.oneof(
+    validBody(model),
+    mutatedBody(model),
+    mutatedBody(model),
+    bodyArbitrary(false)(model),
+    bodyArbitrary(true)(model),
+  );
 }
 
 type Path = 'openai' | 'anthropic' | 'gemini';
-const PATHS: Array<[Path, string]> = [['openai', 'gpt-4o-mini'], ['anthropic', 'claude-sonnet-4-6'], ['gemini', 'gemini-2.5-flash']];
+const PATHS: Array<[Path, string]> = [
+  ['openai', 'gpt-4o-mini'],
+  ['anthropic', 'claude-sonnet-4-6'],
+  ['gemini', 'gemini-2.5-flash'],
+];
 
 describe('fuzzed request bodies: a success or an OpenAI-shaped 4xx, and health never moves', () => {
   for (const [path, model] of PATHS) {
@@ -241,7 +455,10 @@ describe('fuzzed request bodies: a success or an OpenAI-shaped 4xx, and health n
       );
       // Both outcomes were exercised: the property is not passing on validation errors alone.
       assert.ok((statuses.get(200) ?? 0) > 5, `successes: ${JSON.stringify([...statuses])}`);
-      assert.ok([...statuses.keys()].some((status) => status >= 400), `4xx: ${JSON.stringify([...statuses])}`);
+      assert.ok(
+        [...statuses.keys()].some((status) => status >= 400),
+        `4xx: ${JSON.stringify([...statuses])}`,
+      );
       await health.tick();
       const report = health.report().providers.find((provider) => provider.provider === path);
       assert.equal(health.get(path).state, 'healthy');

@@ -3,14 +3,15 @@
  * answers carry OpenAI's error body, a non-JSON Content-Type is a 415, a body trickling in is cut off by the
  * request timeout instead of being held for ~320 s, and x-switchyard-deadline-ms cannot overflow a timer.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
-import { startOpenAIMock } from '../mocks/openai-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
+import type { MockUpstream } from '../mocks/mock-upstream.ts';
+import { startOpenAIMock } from '../mocks/openai-mock.ts';
 
 const HEADERS_TIMEOUT_MS = 800;
 const REQUEST_TIMEOUT_MS = 1500;
@@ -67,7 +68,9 @@ function raw(head: string, trickleMs?: number): Promise<RawAnswer> {
       const [statusLine = '', ...lines] = top.split('\r\n');
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0);
       if (!status) return reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
-      const headers = new Map(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const headers = new Map(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
       resolve({ status, headers, body: rest.join('\r\n\r\n'), ms: Date.now() - started });
     });
     socket.write(head);
@@ -87,14 +90,19 @@ function assertOpenAIError(answer: RawAnswer, status: number, code: string): voi
 
 test("Node's own 400 (not HTTP) and 431 (headers over 16 KiB) have OpenAI's body", async () => {
   assertOpenAIError(await raw('NOT HTTP AT ALL\r\n\r\n'), 400, 'malformed_request');
-  assertOpenAIError(await raw('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'), 400, 'malformed_request');
+  assertOpenAIError(
+    await raw('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'),
+    400,
+    'malformed_request',
+  );
   const big = await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
   assertOpenAIError(big, 431, 'request_headers_too_large');
   assert.equal(big.headers.get('x-should-retry'), 'false');
 });
 
 test('a body trickling at 5 bytes/s is answered 408 once the request timeout passes', async () => {
-  const head = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{';
+  const head =
+    'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{';
   const answer = await raw(head, 200);
   assertOpenAIError(answer, 408, 'request_timeout');
   assert.ok(answer.ms >= REQUEST_TIMEOUT_MS - 100, `not before the timeout (${answer.ms} ms)`);
@@ -111,18 +119,30 @@ test('headers that never finish are answered 408 after the headers timeout', asy
 test('a non-JSON Content-Type is a 415; JSON with a charset, +json and no Content-Type are served', async () => {
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
-  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) {
+  for (const type of [
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/jsonx',
+  ]) {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
     assert.equal(response.status, 415, type);
     const error = ((await response.json()) as { error: { code: string; type: string } }).error;
     assert.deepEqual([error.code, error.type], ['unsupported_media_type', 'invalid_request_error'], type);
   }
   assert.equal(openai.chatCalls, 0, 'no 415 request went upstream');
-  for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/vnd.api+json']) {
+  for (const type of [
+    'application/json',
+    'application/json; charset=utf-8',
+    'Application/JSON',
+    'application/vnd.api+json',
+  ]) {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
     assert.equal(response.status, 200, type);
   }
-  const untyped = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  const untyped = await raw(
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  );
   assert.equal(untyped.status, 200, 'no Content-Type: read as JSON');
 });
 
@@ -131,14 +151,20 @@ test('x-switchyard-deadline-ms beyond 2^31-1 is a 400 naming the header, not a 5
   const before = openai.chatCalls;
   for (const value of ['3000000000', '1e21', '0', '-1', '12.5', 'soon']) {
     const error = await client.chat.completions
-      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, { headers: { 'x-switchyard-deadline-ms': value } })
+      .create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] },
+        { headers: { 'x-switchyard-deadline-ms': value } },
+      )
       .catch((e: unknown) => e);
     assert.ok(error instanceof OpenAI.BadRequestError, `${value}: ${String(error)}`);
     assert.equal(error.param, 'x-switchyard-deadline-ms');
   }
   assert.equal(openai.chatCalls, before, 'nothing went upstream');
   const { response } = await client.chat.completions
-    .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, { headers: { 'x-switchyard-deadline-ms': '2147483647' } })
+    .create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] },
+      { headers: { 'x-switchyard-deadline-ms': '2147483647' } },
+    )
     .withResponse();
   assert.equal(response.status, 200, 'the bound itself is served');
 });

@@ -2,13 +2,14 @@
  * The `openai` SDK pointed at the gateway: the same answers, streams and tool calls whether OpenAI, Claude
  * or Gemini serves, with OpenAI failing 500, 503 or 429 so that the others take over.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { assertNoSecrets, startHarness, type Harness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
+import { assertNoSecrets, type Harness, startHarness } from '../helpers/harness.ts';
 import { anthropicError } from '../mocks/anthropic-mock.ts';
 import type { Fault, MockUpstream } from '../mocks/mock-upstream.ts';
+import { openaiFaults } from '../mocks/openai-mock.ts';
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   {
@@ -16,7 +17,12 @@ const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
     function: {
       name: 'get_weather',
       description: 'Weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' } },
+        required: ['city'],
+        additionalProperties: false,
+      },
     },
   },
 ];
@@ -31,18 +37,42 @@ before(async () => {
 after(() => h.close());
 beforeEach(() => h.reset());
 
-const scenarios: Array<{ name: string; expect: 'openai' | 'anthropic' | 'gemini'; text: string; setup: (h: Harness) => void }> = [
+const scenarios: Array<{
+  name: string;
+  expect: 'openai' | 'anthropic' | 'gemini';
+  text: string;
+  setup: (h: Harness) => void;
+}> = [
   { name: 'OpenAI healthy', expect: 'openai', text: 'Hello from OpenAI.', setup: () => {} },
-  { name: 'OpenAI 500', expect: 'anthropic', text: 'Hello from Claude.', setup: (h) => h.openai.failAlways(openaiFaults.serverError()) },
-  { name: 'OpenAI 503', expect: 'anthropic', text: 'Hello from Claude.', setup: (h) => h.openai.failAlways(openaiFaults.overloaded()) },
-  { name: 'OpenAI 429', expect: 'anthropic', text: 'Hello from Claude.', setup: (h) => h.openai.failAlways(openaiFaults.rateLimited({ retryAfterSeconds: 1 })) },
+  {
+    name: 'OpenAI 500',
+    expect: 'anthropic',
+    text: 'Hello from Claude.',
+    setup: (h) => h.openai.failAlways(openaiFaults.serverError()),
+  },
+  {
+    name: 'OpenAI 503',
+    expect: 'anthropic',
+    text: 'Hello from Claude.',
+    setup: (h) => h.openai.failAlways(openaiFaults.overloaded()),
+  },
+  {
+    name: 'OpenAI 429',
+    expect: 'anthropic',
+    text: 'Hello from Claude.',
+    setup: (h) => h.openai.failAlways(openaiFaults.rateLimited({ retryAfterSeconds: 1 })),
+  },
   {
     name: 'OpenAI 500 and Anthropic 529',
     expect: 'gemini',
     text: 'Hello from Gemini.',
     setup: (h) => {
       h.openai.failAlways(openaiFaults.serverError());
-      h.anthropic.failAlways({ kind: 'status', status: 529, body: anthropicError(529, 'overloaded_error', 'Overloaded') });
+      h.anthropic.failAlways({
+        kind: 'status',
+        status: 529,
+        body: anthropicError(529, 'overloaded_error', 'Overloaded'),
+      });
     },
   },
 ];
@@ -52,7 +82,13 @@ for (const scenario of scenarios) {
     test(`non-streaming answer served by ${scenario.expect}`, async () => {
       scenario.setup(h);
       const { data, response } = await client.chat.completions
-        .create({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] })
+        .create({
+          model: 'gpt-4o-mini',
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'Hi' },
+          ],
+        })
         .withResponse();
       assert.equal(response.headers.get('x-switchyard-provider'), scenario.expect);
       assert.equal(data.object, 'chat.completion');
@@ -92,7 +128,11 @@ for (const scenario of scenarios) {
     test(`tool calls served by ${scenario.expect}, and the tool result round trip`, async () => {
       scenario.setup(h);
       for (const mock of h.mocks) mock.script = { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
-      const first = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools });
+      const first = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools,
+      });
       const call = first.choices[0]?.message.tool_calls?.[0];
       assert.equal(first.choices[0]?.finish_reason, 'tool_calls');
       assert.ok(call && call.type === 'function');
@@ -101,7 +141,12 @@ for (const scenario of scenarios) {
       assert.ok(call.id.length > 0);
 
       // Streamed tool call: index, id and argument fragments that join to the same JSON.
-      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, stream: true });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools,
+        stream: true,
+      });
       let args = '';
       let streamedId = '';
       for await (const chunk of stream) {
@@ -148,10 +193,12 @@ describe('errors the caller must fix are returned at once', () => {
     test(name, async () => {
       h.openai.failAlways(fault);
       const started = Date.now();
-      const error = await client.chat.completions.create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'Hi' }] }).then(
-        () => assert.fail('expected an error'),
-        (e: unknown) => e,
-      );
+      const error = await client.chat.completions
+        .create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'Hi' }] })
+        .then(
+          () => assert.fail('expected an error'),
+          (e: unknown) => e,
+        );
       assert.ok(error instanceof OpenAI.APIError);
       assert.equal(error.status, status);
       assert.equal(error.code, code);
@@ -165,8 +212,16 @@ describe('errors the caller must fix are returned at once', () => {
 
 test('every provider failing: a clear OpenAI-format error, quickly, with no provider key in it', async () => {
   h.openai.failAlways(openaiFaults.serverError());
-  h.anthropic.failAlways({ kind: 'status', status: 500, body: anthropicError(500, 'api_error', 'Internal server error') });
-  h.gemini.failAlways({ kind: 'status', status: 503, body: { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } } });
+  h.anthropic.failAlways({
+    kind: 'status',
+    status: 500,
+    body: anthropicError(500, 'api_error', 'Internal server error'),
+  });
+  h.gemini.failAlways({
+    kind: 'status',
+    status: 503,
+    body: { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } },
+  });
   const started = Date.now();
   const response = await fetch(`${h.baseURL}/chat/completions`, {
     method: 'POST',

@@ -9,15 +9,28 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { fetchTransport, type HttpTransport } from '../../providers/shared/http-transport.ts';
 import { undiciTransport } from '../../src/transport/undici-transport.ts';
-import { startHarness, type Harness } from '../helpers/harness.ts';
-import { ANNOTATIONS, AZURE_CONTENT_FILTER, AZURE_PROMPT_FILTER, COMPATIBLE_ID, REASONING, startCompatibleMock, VENDOR_MESSAGE, VENDOR_TOP } from '../mocks/compatible-mock.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
+import {
+  ANNOTATIONS,
+  AZURE_CONTENT_FILTER,
+  AZURE_PROMPT_FILTER,
+  COMPATIBLE_ID,
+  REASONING,
+  startCompatibleMock,
+  VENDOR_MESSAGE,
+  VENDOR_TOP,
+} from '../mocks/compatible-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { UNSTREAMABLE_MODEL } from '../mocks/openai-mock.ts';
 
 const messages = [{ role: 'user', content: 'Hello' }];
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${url}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 const transports: Array<[string, HttpTransport]> = [
@@ -58,7 +71,10 @@ for (const [transportName, transport] of transports) {
       assert.equal(parsed.choices[0].message.reasoning_content, REASONING.join(''));
       assert.equal(parsed.usage.completion_tokens_details.reasoning_tokens, 2);
       // A plain JSON call upstream, not a stream.
-      assert.equal(compat.requests.at(-1)?.body && (compat.requests.at(-1)!.body as Record<string, unknown>)['stream'], false);
+      assert.equal(
+        compat.requests.at(-1)?.body && (compat.requests.at(-1)!.body as Record<string, unknown>).stream,
+        false,
+      );
     });
 
     test('JSON streamed internally (streamInternally: always): the rebuilt answer keeps every field', async () => {
@@ -67,7 +83,7 @@ for (const [transportName, transport] of transports) {
       const answer = await post(internal.baseURL, body);
       assert.equal(answer.status, 200);
       const rebuilt = await answer.json();
-      assert.equal((compat.requests.at(-1)!.body as Record<string, unknown>)['stream'], true);
+      assert.equal((compat.requests.at(-1)!.body as Record<string, unknown>).stream, true);
       assert.equal(rebuilt.id, COMPATIBLE_ID);
       assert.deepEqual(rebuilt.prompt_filter_results, AZURE_PROMPT_FILTER);
       assert.deepEqual(rebuilt.x_vendor_trace, VENDOR_TOP.x_vendor_trace);
@@ -84,7 +100,12 @@ for (const [transportName, transport] of transports) {
 
     for (const includeUsage of [false, true]) {
       test(`stream${includeUsage ? ' with include_usage' : ''}: the client receives the upstream's events byte for byte`, async () => {
-        const body = { model: 'gpt-4o-mini', messages, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
+        const body = {
+          model: 'gpt-4o-mini',
+          messages,
+          stream: true,
+          ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+        };
         const direct = await (await post(`${compat.url}/v1`, body)).text();
         const answer = await post(h.baseURL, body);
         assert.equal(answer.status, 200);
@@ -120,9 +141,16 @@ for (const [transportName, transport] of transports) {
 
     test('the official openai SDK reads the relayed fields (JSON and stream)', async () => {
       const client = new OpenAI({ baseURL: h.baseURL, apiKey: 'unused', maxRetries: 0 });
-      const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+      const completion = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
       assert.deepEqual(completion.choices[0]?.message.annotations, ANNOTATIONS);
-      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+      });
       let reasoning = '';
       for await (const chunk of stream) {
         const delta = chunk.choices[0]?.delta as { reasoning_content?: string } | undefined;
@@ -150,7 +178,10 @@ describe('a model the organization may not stream', () => {
     const answer = await post(h.baseURL, { model: UNSTREAMABLE_MODEL, messages });
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('x-switchyard-provider'), 'openai');
-    assert.deepEqual(h.openai.requests.map((request) => (request.body as Record<string, unknown>)['stream']), [false]);
+    assert.deepEqual(
+      h.openai.requests.map((request) => (request.body as Record<string, unknown>).stream),
+      [false],
+    );
   });
 
   test('with streamInternally: always, the refused stream is asked again once as a plain call — not a failover, not a health failure', async () => {
@@ -159,11 +190,14 @@ describe('a model the organization may not stream', () => {
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('x-switchyard-provider'), 'openai');
     assert.equal(answer.headers.get('x-switchyard-fallback-reason'), null);
-    assert.deepEqual(h.openai.requests.map((request) => (request.body as Record<string, unknown>)['stream']), [true, false]);
+    assert.deepEqual(
+      h.openai.requests.map((request) => (request.body as Record<string, unknown>).stream),
+      [true, false],
+    );
     assert.equal(h.anthropic.requests.length, 0);
     const report = internal.gateway.deps.health.get('openai');
     assert.equal(report.state, 'healthy');
-    const logs = internal.logs.filter((line) => line['msg'] === 'attempt_failed');
+    const logs = internal.logs.filter((line) => line.msg === 'attempt_failed');
     assert.deepEqual(logs, []);
   });
 

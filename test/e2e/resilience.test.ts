@@ -3,13 +3,14 @@
  * the streaming commit point, the retry budget, cancellation and the attempts bound. Backoff runs on a
  * ManualClock, so no test waits for real backoff; the waits the gateway chose are asserted exactly.
  */
-import { afterEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { assertNoSecrets, eventually, startHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
-import { openaiError, openaiFaults } from '../mocks/openai-mock.ts';
+import { assertNoSecrets, eventually, type Harness, type HarnessOptions, startHarness } from '../helpers/harness.ts';
 import { anthropicFaults } from '../mocks/anthropic-mock.ts';
 import { geminiFaults } from '../mocks/gemini-mock.ts';
+import { openaiError, openaiFaults } from '../mocks/openai-mock.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -25,11 +26,19 @@ async function start(options: HarnessOptions = {}): Promise<Harness> {
 interface Answer {
   status: number;
   headers: Headers;
-  body: { error?: { message: string; type: string; param: string | null; code: string | null }; choices?: Array<{ message: { content: string | null } }> };
+  body: {
+    error?: { message: string; type: string; param: string | null; code: string | null };
+    choices?: Array<{ message: { content: string | null } }>;
+  };
   text: string;
 }
 
-async function chat(h: Harness, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> {
+async function chat(
+  h: Harness,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Answer> {
   const response = await fetch(`${h.baseURL}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -38,7 +47,12 @@ async function chat(h: Harness, extra: Record<string, unknown> = {}, headers: Re
   });
   const text = await response.text();
   const json = response.headers.get('content-type')?.startsWith('application/json') ?? false;
-  return { status: response.status, headers: response.headers, body: (json ? JSON.parse(text) : {}) as Answer['body'], text };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (json ? JSON.parse(text) : {}) as Answer['body'],
+    text,
+  };
 }
 
 /** Advances the manual clock by each backoff sleep the gateway asks for, as soon as it asks. */
@@ -54,7 +68,15 @@ describe('client errors: never retried, never sent elsewhere', () => {
   for (const [name, fault, status] of [
     ['400 bad_request', openaiFaults.badParam('temperature'), 400],
     ['404 not_found', openaiFaults.modelNotFound('gpt-nope'), 404],
-    ['422 unprocessable', { kind: 'status' as const, status: 422, body: openaiError(422, 'Unprocessable entity', 'invalid_request_error', 'unprocessable_entity') }, 422],
+    [
+      '422 unprocessable',
+      {
+        kind: 'status' as const,
+        status: 422,
+        body: openaiError(422, 'Unprocessable entity', 'invalid_request_error', 'unprocessable_entity'),
+      },
+      422,
+    ],
   ] as const) {
     test(name, async () => {
       const h = await start();
@@ -82,14 +104,18 @@ describe('context_length', () => {
 
   test('with contextFallback: moves to the larger-context route', async () => {
     const h = await start({
-      configText: 'routes:\n  small:\n    targets: [openai:gpt-4o-mini]\n    contextFallback: big\n  big: [gemini:gemini-2.5-pro]\n',
+      configText:
+        'routes:\n  small:\n    targets: [openai:gpt-4o-mini]\n    contextFallback: big\n  big: [gemini:gemini-2.5-pro]\n',
     });
     h.openai.failAlways(openaiFaults.contextLengthExceeded());
     const answer = await chat(h, { model: 'small' });
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('x-switchyard-provider'), 'gemini');
     assert.equal(answer.headers.get('x-switchyard-model'), 'gemini-2.5-pro');
-    assert.match(answer.headers.get('x-switchyard-fallback-reason') ?? '', /openai:context_length_400,context_fallback:big/);
+    assert.match(
+      answer.headers.get('x-switchyard-fallback-reason') ?? '',
+      /openai:context_length_400,context_fallback:big/,
+    );
     assert.equal(h.openai.chatCalls, 1);
   });
 });
@@ -105,7 +131,9 @@ describe('auth and permission from an upstream are the operator’s problem', ()
     const alert = h.logs.find((line) => line.event === 'key_rejected');
     assert.equal(alert?.key, 'openai#1');
     assert.equal(alert?.alert, true);
-    const health = (await (await fetch(`${h.url}/health`)).json()) as { providers: Array<{ name: string; keys?: Array<{ id: string; state: string }> }> };
+    const health = (await (await fetch(`${h.url}/health`)).json()) as {
+      providers: Array<{ name: string; keys?: Array<{ id: string; state: string }> }>;
+    };
     assert.deepEqual(health.providers.find((p) => p.name === 'openai')?.keys, [{ id: 'openai#1', state: 'bad' }]);
     // The bad key is out: the next request does not touch OpenAI at all.
     await chat(h);
@@ -115,7 +143,9 @@ describe('auth and permission from an upstream are the operator’s problem', ()
   });
 
   test('a key pool: the next key of the same provider serves', async () => {
-    const h = await start({ env: { OPENAI_API_KEY: 'sk-proj-SECRETopenaiKEY0123456789abcd,sk-proj-second-key-000000000000' } });
+    const h = await start({
+      env: { OPENAI_API_KEY: 'sk-proj-SECRETopenaiKEY0123456789abcd,sk-proj-second-key-000000000000' },
+    });
     h.openai.failNext(openaiFaults.invalidApiKey());
     const answer = await chat(h);
     assert.equal(answer.status, 200);
@@ -162,7 +192,14 @@ describe('rate_limit (429)', () => {
   const forms: Array<[string, () => import('../mocks/mock-upstream.ts').Fault, number]> = [
     ['Retry-After seconds', () => openaiFaults.rateLimited({ retryAfterSeconds: 2 }), 2000],
     ['retry-after-ms', () => openaiFaults.rateLimited({ retryAfterMs: 1500, retryAfterSeconds: 2 }), 1500],
-    ['x-ratelimit-reset-requests duration', () => openaiFaults.rateLimited({ headers: { 'x-ratelimit-reset-requests': '1s500ms', 'x-ratelimit-remaining-requests': '0' } }), 1500],
+    [
+      'x-ratelimit-reset-requests duration',
+      () =>
+        openaiFaults.rateLimited({
+          headers: { 'x-ratelimit-reset-requests': '1s500ms', 'x-ratelimit-remaining-requests': '0' },
+        }),
+      1500,
+    ],
   ];
   for (const [name, fault, wait] of forms) {
     test(`only provider: honours ${name} exactly, then succeeds`, async () => {
@@ -181,7 +218,9 @@ describe('rate_limit (429)', () => {
   test('only provider: honours Retry-After as an HTTP-date (whole seconds, from the real clock)', async () => {
     const clock = new ManualClock();
     const h = await start({ clock, without: ['anthropic', 'gemini'] });
-    h.openai.failNext(openaiFaults.rateLimited({ headers: { 'retry-after': new Date(Date.now() + 3000).toUTCString() } }));
+    h.openai.failNext(
+      openaiFaults.rateLimited({ headers: { 'retry-after': new Date(Date.now() + 3000).toUTCString() } }),
+    );
     const stop = autoAdvance(clock);
     const answer = await chat(h);
     stop();
@@ -204,7 +243,11 @@ describe('rate_limit (429)', () => {
   test('a wait longer than the deadline is not taken: the client gets an honest 429 with retry-after', async () => {
     const clock = new ManualClock();
     const h = await start({ clock, without: ['anthropic', 'gemini'], env: { SWITCHYARD_DEADLINE_MS: '10000' } });
-    h.openai.failAlways(openaiFaults.rateLimited({ headers: { 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-tokens': '0' } }));
+    h.openai.failAlways(
+      openaiFaults.rateLimited({
+        headers: { 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-tokens': '0' },
+      }),
+    );
     const answer = await chat(h);
     assert.equal(answer.status, 429);
     assert.deepEqual(clock.sleeps, []);
@@ -237,7 +280,10 @@ describe('quota_exhausted', () => {
     assert.equal(answer.headers.get('x-switchyard-provider'), 'openai');
     assert.equal(h.anthropic.chatCalls, 1);
     assert.equal(h.gemini.chatCalls, 1);
-    assert.match(answer.headers.get('x-switchyard-fallback-reason') ?? '', /anthropic:quota_exhausted_429,gemini:quota_exhausted_429/);
+    assert.match(
+      answer.headers.get('x-switchyard-fallback-reason') ?? '',
+      /anthropic:quota_exhausted_429,gemini:quota_exhausted_429/,
+    );
   });
 });
 
@@ -398,7 +444,9 @@ describe('streaming commit point', () => {
     const answer = await chat(h, { stream: true });
     assert.equal(answer.status, 200);
     const frames = answer.text.trim().split('\n\n');
-    const last = JSON.parse(frames.at(-1)!.replace(/^data: /, '')) as { error: { type: string; code: string; message: string } };
+    const last = JSON.parse(frames.at(-1)!.replace(/^data: /, '')) as {
+      error: { type: string; code: string; message: string };
+    };
     assert.equal(last.error.type, 'upstream_error');
     assert.equal(last.error.code, 'stream_interrupted');
     assert.ok(!answer.text.includes('[DONE]'));
@@ -410,7 +458,13 @@ describe('streaming commit point', () => {
     const h = await start({ configText: 'policy:\n  order: [anthropic, openai, gemini]\n' });
     h.anthropic.failAlways(anthropicFaults.streamOverloaded(5));
     const answer = await chat(h, { model: 'claude-sonnet-4-6', stream: true });
-    const last = JSON.parse(answer.text.trim().split('\n\n').at(-1)!.replace(/^data: /, '')) as { error: { code: string } };
+    const last = JSON.parse(
+      answer.text
+        .trim()
+        .split('\n\n')
+        .at(-1)!
+        .replace(/^data: /, ''),
+    ) as { error: { code: string } };
     assert.equal(last.error.code, 'overloaded');
     assert.equal(h.openai.chatCalls, 0);
   });
@@ -419,7 +473,13 @@ describe('streaming commit point', () => {
     const h = await start({ env: { SWITCHYARD_IDLE_TIMEOUT_MS: '200' } });
     h.openai.timing = { firstByteDelayMs: 0, chunkDelayMs: 600 };
     const answer = await chat(h, { stream: true });
-    const last = JSON.parse(answer.text.trim().split('\n\n').at(-1)!.replace(/^data: /, '')) as { error: { code: string } };
+    const last = JSON.parse(
+      answer.text
+        .trim()
+        .split('\n\n')
+        .at(-1)!
+        .replace(/^data: /, ''),
+    ) as { error: { code: string } };
     assert.equal(last.error.code, 'idle_timeout');
     await eventually(() => h!.openai.inFlight === 0, 2000, 'stalled upstream aborted');
   });
@@ -442,7 +502,9 @@ describe('no amplification', () => {
     // Default budget: 20 % of recent requests, at least 10 retries per window.
     assert.ok(retries <= Math.max(10, 0.2 * requests) + 1, `${retries} retries for ${requests} requests`);
     assert.ok(retries >= 10, 'the floor still allowed some retries');
-    assert.ok(h.logs.some((line) => typeof line.reasons === 'object' && JSON.stringify(line.reasons).includes('retry_budget')));
+    assert.ok(
+      h.logs.some((line) => typeof line.reasons === 'object' && JSON.stringify(line.reasons).includes('retry_budget')),
+    );
   });
 
   test('attempts per request are bounded across all providers and keys', async () => {

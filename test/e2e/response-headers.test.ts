@@ -4,12 +4,13 @@
  * plain-text 500, a request log saying 200, the keep-alive socket destroyed), and a 1 MiB model or field
  * name became a 1 MiB header. Over a real port, so Node's own header checks run.
  */
-import { after, before, beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { startHarness, type Harness } from '../helpers/harness.ts';
+import { after, before, beforeEach, test } from 'node:test';
 import { MAX_HEADER_ITEM_LENGTH, MAX_HEADER_LIST_LENGTH } from '../../src/http/response-headers.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -32,12 +33,18 @@ interface Answer {
 /** node:http with a keep-alive agent, so a destroyed socket shows as a new socket on the next request. */
 function post(agent: Agent, body: unknown): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${h.baseURL}/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, socket: req.socket! }));
-    });
+    const req = httpRequest(
+      `${h.baseURL}/chat/completions`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, socket: req.socket! }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -50,7 +57,13 @@ test('a model name with non-Latin-1, NUL and CR/LF: 200, the header percent-enco
   try {
     const first = await post(agent, { model: 'gpt-4o-mini', messages });
     assert.equal(first.status, 200);
-    for (const model of ['gpt-4o-\u4e2d\u6587', 'gpt\u0000-4o', 'gpt-4o\r\nx-injected: yes', 'gpt-4o-%41', '\ud800lone']) {
+    for (const model of [
+      'gpt-4o-\u4e2d\u6587',
+      'gpt\u0000-4o',
+      'gpt-4o\r\nx-injected: yes',
+      'gpt-4o-%41',
+      '\ud800lone',
+    ]) {
       const answer = await post(agent, { model, messages });
       assert.equal(answer.status, 200, `served for ${JSON.stringify(model)}: ${answer.body.slice(0, 200)}`);
       assert.equal(answer.headers['x-injected'], undefined, 'no header injection');
@@ -61,9 +74,17 @@ test('a model name with non-Latin-1, NUL and CR/LF: 200, the header percent-enco
       assert.equal(logged?.status, 200);
     }
     const cjk = await post(agent, { model: 'gpt-4o-\u4e2d', messages });
-    assert.equal(cjk.headers['x-switchyard-model'], 'gpt-4o-%E4%B8%AD', 'UTF-8 percent-encoding, reversible with decodeURIComponent');
+    assert.equal(
+      cjk.headers['x-switchyard-model'],
+      'gpt-4o-%E4%B8%AD',
+      'UTF-8 percent-encoding, reversible with decodeURIComponent',
+    );
     const percent = await post(agent, { model: 'gpt-4o-%41', messages });
-    assert.equal(decodeURIComponent(String(percent.headers['x-switchyard-model'])), 'gpt-4o-%41', '% itself is encoded');
+    assert.equal(
+      decodeURIComponent(String(percent.headers['x-switchyard-model'])),
+      'gpt-4o-%41',
+      '% itself is encoded',
+    );
     const plain = await post(agent, { model: 'openai/gpt-4o mini', messages });
     assert.equal(plain.headers['x-switchyard-model'], 'openai/gpt-4o mini', 'ordinary names are untouched');
   } finally {
@@ -89,7 +110,12 @@ test('a 1 MiB model name: a bounded header, a bounded log line', async () => {
 test('a 1 MiB unknown field name and 500 unknown fields: x-switchyard-warnings stays bounded', async () => {
   const agent = new Agent({ keepAlive: true });
   try {
-    const huge = await post(agent, { model: 'claude-sonnet-4-5', messages, [`f${'y'.repeat(1024 * 1024)}`]: 1, 'bad\u4e2dname': 2 });
+    const huge = await post(agent, {
+      model: 'claude-sonnet-4-5',
+      messages,
+      [`f${'y'.repeat(1024 * 1024)}`]: 1,
+      'bad\u4e2dname': 2,
+    });
     assert.equal(huge.status, 200);
     assert.equal(huge.headers['x-switchyard-provider'], 'anthropic');
     const warnings = String(huge.headers['x-switchyard-warnings']);

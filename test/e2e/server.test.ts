@@ -2,17 +2,18 @@
  * The real Node entry (`node src/node.ts`, what `npm start` runs) as a child process: inbound auth, the admin
  * API, /health without secrets, config errors that name the field, and a graceful stop on SIGTERM.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startOpenAIMock, openaiFaults } from '../mocks/openai-mock.ts';
+import { assertNoSecrets, eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { assertNoSecrets, eventually, SECRET_KEYS, freePort } from '../helpers/harness.ts';
+import { openaiFaults, startOpenAIMock } from '../mocks/openai-mock.ts';
 
 const CLIENT_KEY = 'client-key-0123456789';
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
@@ -76,7 +77,10 @@ describe('inbound auth', () => {
     assert.equal(openai.chatCalls, 0, 'nothing reached a provider');
 
     const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    const answer = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     assert.equal(answer.choices[0]?.message.content, 'Hello from OpenAI.');
   });
 });
@@ -87,13 +91,19 @@ describe('operators', () => {
     assert.equal(response.status, 200);
     const text = await response.text();
     assertNoSecrets(text, '/health');
-    const body = JSON.parse(text) as { status: string; providers: Array<{ name: string; configured: boolean; state?: string }> };
+    const body = JSON.parse(text) as {
+      status: string;
+      providers: Array<{ name: string; configured: boolean; state?: string }>;
+    };
     assert.equal(body.status, 'ok');
-    assert.deepEqual(body.providers.map((p) => [p.name, p.configured, p.state ?? null]), [
-      ['openai', true, 'healthy'],
-      ['anthropic', true, 'healthy'],
-      ['gemini', false, null],
-    ]);
+    assert.deepEqual(
+      body.providers.map((p) => [p.name, p.configured, p.state ?? null]),
+      [
+        ['openai', true, 'healthy'],
+        ['anthropic', true, 'healthy'],
+        ['gemini', false, null],
+      ],
+    );
   });
 
   test('admin API: needs its own key; drain moves traffic away, restore brings it back', async () => {
@@ -109,10 +119,14 @@ describe('operators', () => {
     const drained = await fetch(`${gateway.url}/admin/providers/openai/drain`, { method: 'POST', headers: admin });
     assert.equal(((await drained.json()) as { state: string }).state, 'drained');
     const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })
+      .withResponse();
     assert.equal(response.headers.get('x-switchyard-provider'), 'anthropic');
     await fetch(`${gateway.url}/admin/providers/openai/restore`, { method: 'POST', headers: admin });
-    const back = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    const back = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })
+      .withResponse();
     assert.equal(back.response.headers.get('x-switchyard-provider'), 'openai');
     const unknown = await fetch(`${gateway.url}/admin/providers/mistral/drain`, { method: 'POST', headers: admin });
     assert.equal(unknown.status, 404);

@@ -3,13 +3,14 @@
  * one moves the traffic of both; probes bring the provider back; and Redis dying mid-traffic costs no request.
  * Windows, cool-downs and probe counts are shortened so the whole incident plays out in a few seconds.
  */
-import { after, afterEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after, afterEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createConfiguredHealthMonitor } from '../../src/health/redis-health-monitor.ts';
 import type { BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
-import { eventually, startHarness, type Harness, freePort } from '../helpers/harness.ts';
+import { createConfiguredHealthMonitor } from '../../src/health/redis-health-monitor.ts';
+import { eventually, freePort, type Harness, startHarness } from '../helpers/harness.ts';
 import { openaiFaults } from '../mocks/openai-mock.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -60,7 +61,10 @@ describe('two instances sharing one Redis', () => {
     prefixes.push(prefix);
     const a = await startHarness({ health: sharedHealth(REDIS_URL, prefix), random: () => 0 });
     const b = await startHarness({ health: sharedHealth(REDIS_URL, prefix), random: () => 0, shareMocksWith: a });
-    cleanup.push(() => a.close(), () => b.close());
+    cleanup.push(
+      () => a.close(),
+      () => b.close(),
+    );
 
     // Healthy: both instances are served by OpenAI.
     for (const h of [a, b]) assert.equal((await ask(h)).provider, 'openai');
@@ -136,34 +140,60 @@ describe('Redis failure', () => {
       assert.equal(answer.provider, 'openai');
     }
     assert.ok(slowest.ms < 250, `a request waited ${slowest.ms.toFixed(0)} ms`);
-    await eventually(() => h.health.storeStatus().degraded, 3000, 'degraded mode noticed', async () => {
-      await ask(h);
-    });
-    const health = (await (await fetch(`${h.url}/health`)).json()) as { status: string; store: { type: string; degraded: boolean } };
+    await eventually(
+      () => h.health.storeStatus().degraded,
+      3000,
+      'degraded mode noticed',
+      async () => {
+        await ask(h);
+      },
+    );
+    const health = (await (await fetch(`${h.url}/health`)).json()) as {
+      status: string;
+      store: { type: string; degraded: boolean };
+    };
     assert.equal(health.status, 'degraded');
     assert.deepEqual(health.store, { type: 'redis', degraded: true });
 
     redis = startRedis(port);
     await waitForRedis(port);
-    await eventually(() => !h.health.storeStatus().degraded, 5000, 'reconnected by itself', async () => {
-      await ask(h);
-    });
+    await eventually(
+      () => !h.health.storeStatus().degraded,
+      5000,
+      'reconnected by itself',
+      async () => {
+        await ask(h);
+      },
+    );
     const again = (await (await fetch(`${h.url}/health`)).json()) as { status: string };
     assert.equal(again.status, 'ok');
   });
 });
 
 function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
 }
 
 async function waitForRedis(port: number): Promise<void> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => 50,
+    maxRetriesPerRequest: 0,
+  });
   client.on('error', () => {}); // refused connections are expected until the server is up
   try {
-    await eventually(() => client.status === 'ready', 5000, 'redis-server up', async () => {
-      if (client.status === 'wait' || client.status === 'end') await client.connect().catch(() => undefined);
-    });
+    await eventually(
+      () => client.status === 'ready',
+      5000,
+      'redis-server up',
+      async () => {
+        if (client.status === 'wait' || client.status === 'end') await client.connect().catch(() => undefined);
+      },
+    );
   } finally {
     client.disconnect();
   }

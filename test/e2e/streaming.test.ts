@@ -2,11 +2,12 @@
  * Streams reach the client as the provider produces them (timed, not only counted), and a client that
  * disconnects cancels the upstream request.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { eventually, startHarness, type Harness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { eventually, type Harness, startHarness } from '../helpers/harness.ts';
 import { anthropicError } from '../mocks/anthropic-mock.ts';
+import { openaiFaults } from '../mocks/openai-mock.ts';
 
 let h: Harness;
 before(async () => {
@@ -18,7 +19,12 @@ beforeEach(() => h.reset());
 type Served = 'openai' | 'anthropic' | 'gemini';
 function route(h: Harness, to: Served): void {
   if (to !== 'openai') h.openai.failAlways(openaiFaults.serverError());
-  if (to === 'gemini') h.anthropic.failAlways({ kind: 'status', status: 529, body: anthropicError(529, 'overloaded_error', 'Overloaded') });
+  if (to === 'gemini')
+    h.anthropic.failAlways({
+      kind: 'status',
+      status: 529,
+      body: anthropicError(529, 'overloaded_error', 'Overloaded'),
+    });
 }
 
 async function postStream(h: Harness, signal?: AbortSignal): Promise<Response> {
@@ -50,13 +56,13 @@ for (const provider of ['openai', 'anthropic', 'gemini'] as const) {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const data = frame.replace(/^data: /, '');
           if (data === '[DONE]') continue;
-          const content = (JSON.parse(data) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content;
+          const content = (JSON.parse(data) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta
+            .content;
           if (content) arrivals.push({ at: performance.now(), text: content });
         }
       }
@@ -64,7 +70,8 @@ for (const provider of ['openai', 'anthropic', 'gemini'] as const) {
       assert.equal(arrivals.length, 5);
       const gaps = arrivals.slice(1).map((a, i) => a.at - arrivals[i]!.at);
       // Each piece must arrive on its own, roughly one provider interval after the previous one.
-      for (const gap of gaps) assert.ok(gap > delay * 0.5, `chunks bunched: gaps ${gaps.map(Math.round).join(', ')} ms`);
+      for (const gap of gaps)
+        assert.ok(gap > delay * 0.5, `chunks bunched: gaps ${gaps.map(Math.round).join(', ')} ms`);
     });
 
     test('a client that disconnects mid-stream cancels the upstream request', async () => {

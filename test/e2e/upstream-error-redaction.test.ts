@@ -3,10 +3,11 @@
  * point 5). Before: an OpenAI 400 whose `param` or `code` quoted the key was passed through whole, and so
  * were Anthropic's error `type` and Gemini's ErrorInfo `reason` (which become the failure's code).
  */
-import { after, before, beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
 import OpenAI from 'openai';
-import { assertNoSecrets, SECRET_KEYS, startHarness, type Harness } from '../helpers/harness.ts';
+import { assertNoSecrets, type Harness, SECRET_KEYS, startHarness } from '../helpers/harness.ts';
 import { openaiError } from '../mocks/openai-mock.ts';
 
 let h: Harness;
@@ -40,7 +41,13 @@ test('OpenAI: a 400 whose message, param, code and type quote the key', async ()
   h.openai.failAlways({
     kind: 'status',
     status: 400,
-    body: openaiError(400, `Invalid value near ${key}`, `invalid_request_error ${key}`, `bad_${key}`, `messages[0].${key}`),
+    body: openaiError(
+      400,
+      `Invalid value near ${key}`,
+      `invalid_request_error ${key}`,
+      `bad_${key}`,
+      `messages[0].${key}`,
+    ),
   });
   const answer = await ask('gpt-4o-mini');
   assert.equal(answer.status, 400);
@@ -51,16 +58,24 @@ test('OpenAI: a 400 whose message, param, code and type quote the key', async ()
 
   // The same through the official SDK, which is what users see.
   const client = new OpenAI({ baseURL: h.baseURL, apiKey: 'unused', maxRetries: 0 });
-  const error = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+  const error = await client.chat.completions
+    .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })
+    .catch((e: unknown) => e);
   assert.ok(error instanceof OpenAI.BadRequestError);
-  assertNoSecrets(JSON.stringify({ message: error.message, param: error.param, code: error.code, type: error.type }), 'SDK error');
+  assertNoSecrets(
+    JSON.stringify({ message: error.message, param: error.param, code: error.code, type: error.type }),
+    'SDK error',
+  );
 });
 
 test('Anthropic: an error type that quotes the key', async () => {
   h.anthropic.failAlways({
     kind: 'status',
     status: 400,
-    body: { type: 'error', error: { type: `invalid_request_error_${SECRET_KEYS.anthropic}`, message: `bad key ${SECRET_KEYS.anthropic}` } },
+    body: {
+      type: 'error',
+      error: { type: `invalid_request_error_${SECRET_KEYS.anthropic}`, message: `bad key ${SECRET_KEYS.anthropic}` },
+    },
   });
   const answer = await ask('claude-sonnet-4-5');
   assert.ok(answer.status >= 400, answer.text);
@@ -77,7 +92,13 @@ test('Gemini: an ErrorInfo reason that quotes the key (it becomes the code)', as
         code: 400,
         message: `Request contains an invalid argument: ${SECRET_KEYS.gemini}`,
         status: 'not-a-status',
-        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: `REASON_${SECRET_KEYS.gemini}`, domain: 'googleapis.com' }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: `REASON_${SECRET_KEYS.gemini}`,
+            domain: 'googleapis.com',
+          },
+        ],
       },
     },
   });

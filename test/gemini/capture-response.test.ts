@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import { createResponseCapture } from '../../providers/gemini/capture-response.ts';
 
 describe('createResponseCapture', () => {

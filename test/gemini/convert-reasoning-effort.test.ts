@@ -1,11 +1,14 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { convertReasoningEffort, geminiThinkingFamily } from '../../providers/gemini/convert-reasoning-effort.ts';
 import { WarningList } from '../../providers/gemini/warnings.ts';
 
 function convert(effort: string | null | undefined, model: string) {
   const warnings = new WarningList();
-  return { thinking: convertReasoningEffort(effort, model, warnings), warnings: warnings.toArray().map((warning) => warning.param) };
+  return {
+    thinking: convertReasoningEffort(effort, model, warnings),
+    warnings: warnings.toArray().map((warning) => warning.param),
+  };
 }
 
 describe('convertReasoningEffort', () => {
@@ -19,14 +22,26 @@ describe('convertReasoningEffort', () => {
   });
 
   it('maps efforts to levels one to one on Gemini 3+', () => {
-    for (const [effort, level] of [['minimal', 'MINIMAL'], ['low', 'LOW'], ['medium', 'MEDIUM'], ['high', 'HIGH'], ['xhigh', 'XHIGH']]) {
+    for (const [effort, level] of [
+      ['minimal', 'MINIMAL'],
+      ['low', 'LOW'],
+      ['medium', 'MEDIUM'],
+      ['high', 'HIGH'],
+      ['xhigh', 'XHIGH'],
+    ]) {
       assert.deepEqual(convert(effort, 'gemini-3-flash'), { thinking: { thinkingLevel: level }, warnings: [] });
     }
   });
 
   it('says so when Gemini 3+ has no such level', () => {
-    assert.deepEqual(convert('none', 'gemini-3-flash'), { thinking: { thinkingLevel: 'MINIMAL' }, warnings: ['reasoning_effort'] });
-    assert.deepEqual(convert('max', 'gemini-3-flash'), { thinking: { thinkingLevel: 'XHIGH' }, warnings: ['reasoning_effort'] });
+    assert.deepEqual(convert('none', 'gemini-3-flash'), {
+      thinking: { thinkingLevel: 'MINIMAL' },
+      warnings: ['reasoning_effort'],
+    });
+    assert.deepEqual(convert('max', 'gemini-3-flash'), {
+      thinking: { thinkingLevel: 'XHIGH' },
+      warnings: ['reasoning_effort'],
+    });
     assert.deepEqual(convert('extreme', 'gemini-3-flash'), { thinking: undefined, warnings: ['reasoning_effort'] });
   });
 

@@ -1,7 +1,7 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { convertRequest } from '../../providers/gemini/convert-request.ts';
+import { describe, it } from 'node:test';
 import { SKIP_THOUGHT_SIGNATURE } from '../../providers/gemini/convert-messages.ts';
+import { convertRequest } from '../../providers/gemini/convert-request.ts';
 import type { ChatRequest } from '../../providers/types.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 
@@ -49,11 +49,19 @@ describe('convertRequest: messages', () => {
 
   it('warns when a system message after the conversation start loses its position', () => {
     const { config, warnings } = convertRequest(
-      request({ messages: [{ role: 'user', content: 'Hi' }, { role: 'system', content: 'Now be rude.' }] }),
+      request({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'system', content: 'Now be rude.' },
+        ],
+      }),
       MODEL,
     );
     assert.deepEqual(config.systemInstruction, { parts: [{ text: 'Now be rude.' }] });
-    assert.deepEqual(warnings.map((warning) => warning.param), ['messages[].role']);
+    assert.deepEqual(
+      warnings.map((warning) => warning.param),
+      ['messages[].role'],
+    );
   });
 
   it('converts a multi-turn history: assistant → model; consecutive same-role turns merged', () => {
@@ -63,7 +71,13 @@ describe('convertRequest: messages', () => {
           { role: 'user', content: 'One' },
           { role: 'user', content: [{ type: 'text', text: 'Two' }] },
           { role: 'assistant', content: 'Three' },
-          { role: 'assistant', content: [{ type: 'text', text: 'Four' }, { type: 'refusal', refusal: 'No.' }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'Four' },
+              { type: 'refusal', refusal: 'No.' },
+            ],
+          },
           { role: 'user', content: 'Five' },
         ],
       }),
@@ -88,7 +102,10 @@ describe('convertRequest: messages', () => {
       MODEL,
     );
     assert.deepEqual(contents, [{ role: 'user', parts: [{ text: 'Hi' }, { text: 'Again' }] }]);
-    assert.deepEqual(warnings.map((warning) => warning.param), ['messages[].name']);
+    assert.deepEqual(
+      warnings.map((warning) => warning.param),
+      ['messages[].name'],
+    );
   });
 
   it('refuses a conversation made only of system messages', () => {
@@ -106,10 +123,19 @@ describe('convertRequest: messages', () => {
     const original = request({
       messages: [
         { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'w', arguments: '{}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
       ],
-      tools: [{ type: 'function', function: { name: 'w', parameters: { $schema: 'x', type: 'object', properties: { a: { const: 'b' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'w', parameters: { $schema: 'x', type: 'object', properties: { a: { const: 'b' } } } },
+        },
+      ],
     });
     const snapshot = structuredClone(original);
     convertRequest(original, 'gemini-3-pro-preview');
@@ -125,16 +151,25 @@ describe('convertRequest: content parts', () => {
       { type: 'text', text: 'What is this?' },
       { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
     ]);
-    assert.deepEqual(contents[0]?.parts, [{ text: 'What is this?' }, { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }]);
+    assert.deepEqual(contents[0]?.parts, [
+      { text: 'What is this?' },
+      { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+    ]);
   });
 
   it('refuses http(s) image URLs before the network (Gemini does not fetch them), but takes Files API URIs', () => {
     assertUnsupported(
-      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] },
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] },
+        ],
+      },
       'messages[0].content[0].image_url.url',
     );
     const uri = 'https://generativelanguage.googleapis.com/v1beta/files/abc-123';
-    assert.deepEqual(userParts([{ type: 'image_url', image_url: { url: uri } }]).contents[0]?.parts, [{ fileData: { fileUri: uri } }]);
+    assert.deepEqual(userParts([{ type: 'image_url', image_url: { url: uri } }]).contents[0]?.parts, [
+      { fileData: { fileUri: uri } },
+    ]);
   });
 
   it('rejects a data URL that is not base64', () => {
@@ -143,8 +178,13 @@ describe('convertRequest: content parts', () => {
   });
 
   it('warns that image detail is not applied', () => {
-    const { warnings } = userParts([{ type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/', detail: 'high' } }]);
-    assert.deepEqual(warnings.map((warning) => warning.param), ['image_url.detail']);
+    const { warnings } = userParts([
+      { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/', detail: 'high' } },
+    ]);
+    assert.deepEqual(
+      warnings.map((warning) => warning.param),
+      ['image_url.detail'],
+    );
   });
 
   it('turns input_audio and file data into inlineData; refuses OpenAI file ids', () => {
@@ -158,12 +198,18 @@ describe('convertRequest: content parts', () => {
       { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0=' } },
       { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0=' } },
     ]);
-    assertUnsupported({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }, 'messages[0].content[0].file.file_id');
+    assertUnsupported(
+      { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] },
+      'messages[0].content[0].file.file_id',
+    );
   });
 
   it('warns about prompt cache breakpoints', () => {
     const { warnings } = userParts([{ type: 'text', text: 'x', prompt_cache_breakpoint: { mode: 'explicit' } }]);
-    assert.deepEqual(warnings.map((warning) => warning.param), ['prompt_cache_breakpoint']);
+    assert.deepEqual(
+      warnings.map((warning) => warning.param),
+      ['prompt_cache_breakpoint'],
+    );
   });
 });
 
@@ -173,17 +219,31 @@ describe('convertRequest: tool calls in the history', () => {
     { role: 'assistant', content: 'Let me check.', tool_calls: toolCalls },
     ...toolMessages,
   ];
-  const weather = (id: string, city: string) => ({ id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } });
+  const weather = (id: string, city: string) => ({
+    id,
+    type: 'function',
+    function: { name: 'get_weather', arguments: JSON.stringify({ city }) },
+  });
 
   it('turns tool_calls into functionCall parts and tool messages into functionResponse parts named by lookup', () => {
     const { contents } = convertRequest(
       request({
         messages: [
           ...history(
-            [weather('call_a', 'Paris'), { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":"CET"}' } }],
+            [
+              weather('call_a', 'Paris'),
+              { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":"CET"}' } },
+            ],
             [
               { role: 'tool', tool_call_id: 'call_b', content: '12:00' },
-              { role: 'tool', tool_call_id: 'call_a', content: [{ type: 'text', text: 'sun' }, { type: 'text', text: 'ny' }] },
+              {
+                role: 'tool',
+                tool_call_id: 'call_a',
+                content: [
+                  { type: 'text', text: 'sun' },
+                  { type: 'text', text: 'ny' },
+                ],
+              },
             ],
           ),
           { role: 'user', content: 'Thanks' },
@@ -223,7 +283,10 @@ describe('convertRequest: tool calls in the history', () => {
   it('refuses arguments that are not JSON, or not an object', () => {
     for (const args of ['{"city": Par', '[1,2]', '"Paris"']) {
       const error = refusal(() =>
-        convertRequest(request({ messages: history([{ id: 'c', type: 'function', function: { name: 'w', arguments: args } }], []) }), MODEL),
+        convertRequest(
+          request({ messages: history([{ id: 'c', type: 'function', function: { name: 'w', arguments: args } }], []) }),
+          MODEL,
+        ),
       );
       assert.deepEqual([error.code, error.param], ['invalid_request', 'messages[1].tool_calls[0].function.arguments']);
     }
@@ -231,29 +294,58 @@ describe('convertRequest: tool calls in the history', () => {
 
   it('refuses a tool message whose id no earlier assistant message issued', () => {
     const error = refusal(() =>
-      convertRequest(request({ messages: history([weather('call_a', 'Paris')], [{ role: 'tool', tool_call_id: 'call_zzz', content: 'x' }]) }), MODEL),
+      convertRequest(
+        request({
+          messages: history([weather('call_a', 'Paris')], [{ role: 'tool', tool_call_id: 'call_zzz', content: 'x' }]),
+        }),
+        MODEL,
+      ),
     );
     assert.deepEqual([error.code, error.param], ['invalid_request', 'messages[2].tool_call_id']);
     assert.match(error.message, /call_zzz/);
   });
 
   it('refuses custom tool calls, deprecated function_call and audio in the history', () => {
-    assertUnsupported({ messages: history([{ id: 'c', type: 'custom', custom: { name: 'x', input: 'y' } }], []) }, 'messages[1].tool_calls[0].type');
-    assertUnsupported({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } }] }, 'messages[1].function_call');
-    assertUnsupported({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', audio: { id: 'audio_1' } }] }, 'messages[1].audio');
+    assertUnsupported(
+      { messages: history([{ id: 'c', type: 'custom', custom: { name: 'x', input: 'y' } }], []) },
+      'messages[1].tool_calls[0].type',
+    );
+    assertUnsupported(
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } },
+        ],
+      },
+      'messages[1].function_call',
+    );
+    assertUnsupported(
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', audio: { id: 'audio_1' } },
+        ],
+      },
+      'messages[1].audio',
+    );
   });
 
   it('adds the documented thought-signature bypass on the first call of each model turn for Gemini 3+', () => {
     const messages = [
-      ...history([weather('call_a', 'Paris'), weather('call_b', 'Rome')], [
-        { role: 'tool', tool_call_id: 'call_a', content: 'sunny' },
-        { role: 'tool', tool_call_id: 'call_b', content: 'rain' },
-      ]),
+      ...history(
+        [weather('call_a', 'Paris'), weather('call_b', 'Rome')],
+        [
+          { role: 'tool', tool_call_id: 'call_a', content: 'sunny' },
+          { role: 'tool', tool_call_id: 'call_b', content: 'rain' },
+        ],
+      ),
       { role: 'assistant', content: null, tool_calls: [weather('call_c', 'Oslo')] },
       { role: 'tool', tool_call_id: 'call_c', content: 'snow' },
     ];
     const { contents } = convertRequest(request({ messages }), 'gemini-3-pro-preview');
-    const calls = contents.filter((content) => content.role === 'model').map((content) => content.parts?.filter((part) => part.functionCall));
+    const calls = contents
+      .filter((content) => content.role === 'model')
+      .map((content) => content.parts?.filter((part) => part.functionCall));
     assert.deepEqual(
       calls.map((parts) => parts?.map((part) => part.thoughtSignature)),
       [[SKIP_THOUGHT_SIGNATURE, undefined], [SKIP_THOUGHT_SIGNATURE]],
@@ -272,7 +364,16 @@ describe('convertRequest: tool calls in the history', () => {
 describe('convertRequest: generation parameters', () => {
   it('maps sampling and length parameters', () => {
     const { config, warnings } = convertRequest(
-      request({ temperature: 0.7, top_p: 0.9, max_tokens: 100, n: 2, seed: 42, presence_penalty: 0.5, frequency_penalty: -0.5, top_k: 40 }),
+      request({
+        temperature: 0.7,
+        top_p: 0.9,
+        max_tokens: 100,
+        n: 2,
+        seed: 42,
+        presence_penalty: 0.5,
+        frequency_penalty: -0.5,
+        top_k: 40,
+      }),
       MODEL,
     );
     assert.deepEqual(config, {
@@ -289,20 +390,34 @@ describe('convertRequest: generation parameters', () => {
   });
 
   it('prefers max_completion_tokens over max_tokens; omits n: 1 and nulls', () => {
-    const { config } = convertRequest(request({ max_tokens: 100, max_completion_tokens: 50, n: 1, temperature: null, seed: null }), MODEL);
+    const { config } = convertRequest(
+      request({ max_tokens: 100, max_completion_tokens: 50, n: 1, temperature: null, seed: null }),
+      MODEL,
+    );
     assert.deepEqual(config, { maxOutputTokens: 50 });
   });
 
   it('maps stop to stopSequences, refusing more than Gemini takes', () => {
     assert.deepEqual(convertRequest(request({ stop: 'END' }), MODEL).config.stopSequences, ['END']);
-    assert.deepEqual(convertRequest(request({ stop: ['a', 'b', 'c', 'd', 'e'] }), MODEL).config.stopSequences, ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(convertRequest(request({ stop: ['a', 'b', 'c', 'd', 'e'] }), MODEL).config.stopSequences, [
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ]);
     assert.equal(convertRequest(request({ stop: [] }), MODEL).config.stopSequences, undefined);
     assertUnsupported({ stop: ['a', 'b', 'c', 'd', 'e', 'f'] }, 'stop');
   });
 
   it('maps logprobs and top_logprobs', () => {
-    assert.deepEqual(convertRequest(request({ logprobs: true, top_logprobs: 3 }), MODEL).config, { responseLogprobs: true, logprobs: 3 });
-    assert.deepEqual(convertRequest(request({ logprobs: true, top_logprobs: 0 }), MODEL).config, { responseLogprobs: true });
+    assert.deepEqual(convertRequest(request({ logprobs: true, top_logprobs: 3 }), MODEL).config, {
+      responseLogprobs: true,
+      logprobs: 3,
+    });
+    assert.deepEqual(convertRequest(request({ logprobs: true, top_logprobs: 0 }), MODEL).config, {
+      responseLogprobs: true,
+    });
     assert.deepEqual(convertRequest(request({ logprobs: false }), MODEL).config, {});
     const error = refusal(() => convertRequest(request({ top_logprobs: 2 }), MODEL));
     assert.deepEqual([error.code, error.param], ['invalid_request', 'top_logprobs']);
@@ -310,7 +425,9 @@ describe('convertRequest: generation parameters', () => {
 
   it('maps response_format', () => {
     assert.deepEqual(convertRequest(request({ response_format: { type: 'text' } }), MODEL).config, {});
-    assert.deepEqual(convertRequest(request({ response_format: { type: 'json_object' } }), MODEL).config, { responseMimeType: 'application/json' });
+    assert.deepEqual(convertRequest(request({ response_format: { type: 'json_object' } }), MODEL).config, {
+      responseMimeType: 'application/json',
+    });
     const { config } = convertRequest(
       request({
         response_format: {
@@ -318,7 +435,13 @@ describe('convertRequest: generation parameters', () => {
           json_schema: {
             name: 'answer',
             strict: true,
-            schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { kind: { const: 'cat' } }, required: ['kind'], additionalProperties: false },
+            schema: {
+              $schema: 'https://json-schema.org/draft/2020-12/schema',
+              type: 'object',
+              properties: { kind: { const: 'cat' } },
+              required: ['kind'],
+              additionalProperties: false,
+            },
           },
         },
       }),
@@ -326,13 +449,22 @@ describe('convertRequest: generation parameters', () => {
     );
     assert.deepEqual(config, {
       responseMimeType: 'application/json',
-      responseJsonSchema: { type: 'object', properties: { kind: { enum: ['cat'] } }, required: ['kind'], additionalProperties: false },
+      responseJsonSchema: {
+        type: 'object',
+        properties: { kind: { enum: ['cat'] } },
+        required: ['kind'],
+        additionalProperties: false,
+      },
     });
   });
 
   it('maps reasoning_effort to thinkingConfig', () => {
-    assert.deepEqual(convertRequest(request({ reasoning_effort: 'low' }), 'gemini-3-pro-preview').config, { thinkingConfig: { thinkingLevel: 'LOW' } });
-    assert.deepEqual(convertRequest(request({ reasoning_effort: 'none' }), 'gemini-2.5-flash').config, { thinkingConfig: { thinkingBudget: 0 } });
+    assert.deepEqual(convertRequest(request({ reasoning_effort: 'low' }), 'gemini-3-pro-preview').config, {
+      thinkingConfig: { thinkingLevel: 'LOW' },
+    });
+    assert.deepEqual(convertRequest(request({ reasoning_effort: 'none' }), 'gemini-2.5-flash').config, {
+      thinkingConfig: { thinkingBudget: 0 },
+    });
   });
 
   it('refuses what Gemini cannot produce, before any network call', () => {
@@ -384,7 +516,15 @@ describe('convertRequest: generation parameters', () => {
 
   it('does not warn about defaults that change nothing', () => {
     const { warnings } = convertRequest(
-      request({ logit_bias: {}, metadata: {}, store: false, service_tier: 'auto', parallel_tool_calls: true, stream: true, stream_options: { include_usage: true } }),
+      request({
+        logit_bias: {},
+        metadata: {},
+        store: false,
+        service_tier: 'auto',
+        parallel_tool_calls: true,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
       MODEL,
     );
     assert.deepEqual(warnings, []);

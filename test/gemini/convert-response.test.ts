@@ -1,17 +1,28 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { BlockedReason, FinishReason } from '@google/genai';
-import { convertResponse, type GeminiResponse } from '../../providers/gemini/convert-response.ts';
 import { convertLogprobs } from '../../providers/gemini/convert-logprobs.ts';
+import { convertResponse, type GeminiResponse } from '../../providers/gemini/convert-response.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 
-const context = { model: 'gemini-2.5-flash', includeLogprobs: false, created: 1_767_225_600, mintToolCallId: () => 'call_fixed' };
+const context = {
+  model: 'gemini-2.5-flash',
+  includeLogprobs: false,
+  created: 1_767_225_600,
+  mintToolCallId: () => 'call_fixed',
+};
 
 describe('convertResponse', () => {
   it('builds an OpenAI chat.completion from a text answer', () => {
     const completion = convertResponse(
       {
-        candidates: [{ index: 0, finishReason: FinishReason.STOP, content: { role: 'model', parts: [{ text: 'Hello' }, { text: ' there.' }] } }],
+        candidates: [
+          {
+            index: 0,
+            finishReason: FinishReason.STOP,
+            content: { role: 'model', parts: [{ text: 'Hello' }, { text: ' there.' }] },
+          },
+        ],
         usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, totalTokenCount: 7 },
         modelVersion: 'gemini-2.5-flash-001',
         responseId: 'resp123',
@@ -23,13 +34,29 @@ describe('convertResponse', () => {
       object: 'chat.completion',
       created: 1_767_225_600,
       model: 'gemini-2.5-flash-001',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello there.', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: 5,
+        completion_tokens: 2,
+        total_tokens: 7,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
     });
   });
 
   it('falls back to the requested model and a random id; omits usage Gemini did not send', () => {
-    const completion = convertResponse({ candidates: [{ finishReason: FinishReason.MAX_TOKENS, content: { role: 'model', parts: [{ text: 'cut' }] } }] }, context);
+    const completion = convertResponse(
+      { candidates: [{ finishReason: FinishReason.MAX_TOKENS, content: { role: 'model', parts: [{ text: 'cut' }] } }] },
+      context,
+    );
     assert.equal(completion.model, 'gemini-2.5-flash');
     assert.match(completion.id, /^chatcmpl-[A-Za-z0-9]{29}$/);
     assert.equal(completion.usage, undefined);
@@ -96,7 +123,14 @@ describe('convertResponse', () => {
 
   it('keeps text beside tool calls', () => {
     const completion = convertResponse(
-      { candidates: [{ finishReason: FinishReason.STOP, content: { role: 'model', parts: [{ text: 'Checking.' }, { functionCall: { name: 'f', args: {} } }] } }] },
+      {
+        candidates: [
+          {
+            finishReason: FinishReason.STOP,
+            content: { role: 'model', parts: [{ text: 'Checking.' }, { functionCall: { name: 'f', args: {} } }] },
+          },
+        ],
+      },
       context,
     );
     assert.equal(completion.choices[0]?.message.content, 'Checking.');
@@ -124,21 +158,36 @@ describe('convertResponse', () => {
 
   it('answers a blocked prompt with content_filter instead of crashing', () => {
     const completion = convertResponse(
-      { promptFeedback: { blockReason: BlockedReason.PROHIBITED_CONTENT }, usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 } },
+      {
+        promptFeedback: { blockReason: BlockedReason.PROHIBITED_CONTENT },
+        usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 },
+      },
       context,
     );
-    assert.deepEqual(completion.choices, [{ index: 0, message: { role: 'assistant', content: null, refusal: null }, logprobs: null, finish_reason: 'content_filter' }]);
+    assert.deepEqual(completion.choices, [
+      {
+        index: 0,
+        message: { role: 'assistant', content: null, refusal: null },
+        logprobs: null,
+        finish_reason: 'content_filter',
+      },
+    ]);
     assert.equal(completion.usage?.prompt_tokens, 9);
   });
 
   it('throws for an answer without candidates or reason, and for finish reasons without equivalent', () => {
     assert.throws(
       () => convertResponse({}, context),
-      (error: unknown) => error instanceof UpstreamFailure && error.kind === 'server' && error.code === 'malformed_response',
+      (error: unknown) =>
+        error instanceof UpstreamFailure && error.kind === 'server' && error.code === 'malformed_response',
     );
     assert.throws(
       () => convertResponse({ candidates: [{ finishReason: FinishReason.MALFORMED_FUNCTION_CALL }] }, context),
-      (error: unknown) => error instanceof UpstreamFailure && error.kind === 'server' && error.code === 'MALFORMED_FUNCTION_CALL' && error.provider === 'gemini',
+      (error: unknown) =>
+        error instanceof UpstreamFailure &&
+        error.kind === 'server' &&
+        error.code === 'MALFORMED_FUNCTION_CALL' &&
+        error.provider === 'gemini',
     );
   });
 
@@ -149,8 +198,19 @@ describe('convertResponse', () => {
           finishReason: FinishReason.STOP,
           content: { role: 'model', parts: [{ text: 'Hi!' }] },
           logprobsResult: {
-            chosenCandidates: [{ token: 'Hi', logProbability: -0.1 }, { token: '!', logProbability: -0.5 }],
-            topCandidates: [{ candidates: [{ token: 'Hi', logProbability: -0.1 }, { token: 'Hey', logProbability: -2.3 }] }, { candidates: [{ token: '!', logProbability: -0.5 }] }],
+            chosenCandidates: [
+              { token: 'Hi', logProbability: -0.1 },
+              { token: '!', logProbability: -0.5 },
+            ],
+            topCandidates: [
+              {
+                candidates: [
+                  { token: 'Hi', logProbability: -0.1 },
+                  { token: 'Hey', logProbability: -2.3 },
+                ],
+              },
+              { candidates: [{ token: '!', logProbability: -0.5 }] },
+            ],
           },
         },
       ],

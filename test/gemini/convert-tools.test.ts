@@ -1,5 +1,5 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import type { ChatCompletionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 import { convertTools } from '../../providers/gemini/convert-tools.ts';
 import { WarningList } from '../../providers/gemini/warnings.ts';
@@ -10,10 +10,18 @@ const weather: ChatCompletionTool = {
   function: {
     name: 'get_weather',
     description: 'Weather for a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { const: 'C' } }, required: ['city'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' }, unit: { const: 'C' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
   },
 };
-const time: ChatCompletionTool = { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } };
+const time: ChatCompletionTool = {
+  type: 'function',
+  function: { name: 'get_time', parameters: { type: 'object', properties: {} } },
+};
 
 function convert(tools: ChatCompletionTool[] | undefined, choice?: ChatCompletionToolChoiceOption, parallel?: boolean) {
   const warnings = new WarningList();
@@ -39,7 +47,12 @@ describe('convertTools', () => {
           {
             name: 'get_weather',
             description: 'Weather for a city',
-            parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' }, unit: { enum: ['C'] } }, required: ['city'], additionalProperties: false },
+            parametersJsonSchema: {
+              type: 'object',
+              properties: { city: { type: 'string' }, unit: { enum: ['C'] } },
+              required: ['city'],
+              additionalProperties: false,
+            },
           },
           { name: 'get_time' },
         ],
@@ -64,11 +77,16 @@ describe('convertTools', () => {
       allowed_tools: { mode, tools: [{ type: 'function', function: { name: 'get_time' } }] },
     });
     const required = convert([weather, time], allowed('required'));
-    assert.deepEqual(required.toolConfig, { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] } });
+    assert.deepEqual(required.toolConfig, {
+      functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] },
+    });
     assert.equal(required.tools?.[0]?.functionDeclarations?.length, 2);
     const auto = convert([weather, time], allowed('auto'));
     assert.deepEqual(auto.toolConfig, { functionCallingConfig: { mode: 'AUTO' } });
-    assert.deepEqual(auto.tools?.[0]?.functionDeclarations?.map((declaration) => declaration.name), ['get_time']);
+    assert.deepEqual(
+      auto.tools?.[0]?.functionDeclarations?.map((declaration) => declaration.name),
+      ['get_time'],
+    );
   });
 
   it('refuses a named tool that is not declared, and tool_choice that needs tools', () => {

@@ -1,7 +1,7 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { ApiError } from '@google/genai';
-import { mapGeminiError, parseGeminiErrorBody, type ErrorContext } from '../../providers/gemini/map-error.ts';
+import { type ErrorContext, mapGeminiError, parseGeminiErrorBody } from '../../providers/gemini/map-error.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { geminiError, geminiFaults } from '../mocks/gemini-mock.ts';
 import type { Fault } from '../mocks/mock-upstream.ts';
@@ -17,7 +17,10 @@ function httpError(status: number, body: unknown): ApiError {
 function fromFault(fault: Fault, context: ErrorContext = request): UpstreamFailure {
   assert.equal(fault.kind, 'status');
   if (fault.kind !== 'status') throw new Error('unreachable');
-  return mapGeminiError(httpError(fault.status, fault.body), fault.headers ? { ...context, headers: new Headers(fault.headers) } : context);
+  return mapGeminiError(
+    httpError(fault.status, fault.body),
+    fault.headers ? { ...context, headers: new Headers(fault.headers) } : context,
+  );
 }
 
 function summary(failure: UpstreamFailure) {
@@ -26,30 +29,72 @@ function summary(failure: UpstreamFailure) {
 
 describe('mapGeminiError: HTTP statuses and details', () => {
   it('400 INVALID_ARGUMENT → bad_request', () => {
-    assert.deepEqual(summary(fromFault(geminiFaults.badRequest())), { kind: 'bad_request', status: 400, code: 'INVALID_ARGUMENT', retryAfterMs: undefined });
+    assert.deepEqual(summary(fromFault(geminiFaults.badRequest())), {
+      kind: 'bad_request',
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+      retryAfterMs: undefined,
+    });
   });
 
   it('400 with a token-limit message → context_length', () => {
     assert.equal(fromFault(geminiFaults.contextTooLong()).kind, 'context_length');
-    assert.equal(mapGeminiError(httpError(400, geminiError(400, 'INVALID_ARGUMENT', 'Request has too many tokens for this model.')), request).kind, 'context_length');
+    assert.equal(
+      mapGeminiError(
+        httpError(400, geminiError(400, 'INVALID_ARGUMENT', 'Request has too many tokens for this model.')),
+        request,
+      ).kind,
+      'context_length',
+    );
   });
 
   it('400 with ErrorInfo API_KEY_INVALID → auth (a wrong key is a 400 on Gemini)', () => {
-    assert.deepEqual(summary(fromFault(geminiFaults.apiKeyInvalid())), { kind: 'auth', status: 400, code: 'INVALID_ARGUMENT', retryAfterMs: undefined });
+    assert.deepEqual(summary(fromFault(geminiFaults.apiKeyInvalid())), {
+      kind: 'auth',
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+      retryAfterMs: undefined,
+    });
   });
 
   it('400 FAILED_PRECONDITION (region, billing) → permission', () => {
-    assert.deepEqual(summary(fromFault(geminiFaults.locationNotSupported())), { kind: 'permission', status: 400, code: 'FAILED_PRECONDITION', retryAfterMs: undefined });
+    assert.deepEqual(summary(fromFault(geminiFaults.locationNotSupported())), {
+      kind: 'permission',
+      status: 400,
+      code: 'FAILED_PRECONDITION',
+      retryAfterMs: undefined,
+    });
   });
 
   it('401 → auth, 403 → permission, 404 → not_found', () => {
-    assert.equal(mapGeminiError(httpError(401, geminiError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')), request).kind, 'auth');
-    assert.deepEqual(summary(fromFault(geminiFaults.permissionDenied())), { kind: 'permission', status: 403, code: 'PERMISSION_DENIED', retryAfterMs: undefined });
-    assert.deepEqual(summary(fromFault(geminiFaults.modelNotFound())), { kind: 'not_found', status: 404, code: 'NOT_FOUND', retryAfterMs: undefined });
+    assert.equal(
+      mapGeminiError(
+        httpError(401, geminiError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')),
+        request,
+      ).kind,
+      'auth',
+    );
+    assert.deepEqual(summary(fromFault(geminiFaults.permissionDenied())), {
+      kind: 'permission',
+      status: 403,
+      code: 'PERMISSION_DENIED',
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(summary(fromFault(geminiFaults.modelNotFound())), {
+      kind: 'not_found',
+      status: 404,
+      code: 'NOT_FOUND',
+      retryAfterMs: undefined,
+    });
   });
 
   it('429 → rate_limit with retryAfterMs from RetryInfo.retryDelay', () => {
-    assert.deepEqual(summary(fromFault(geminiFaults.rateLimited({ retryDelay: '58s' }))), { kind: 'rate_limit', status: 429, code: 'RESOURCE_EXHAUSTED', retryAfterMs: 58_000 });
+    assert.deepEqual(summary(fromFault(geminiFaults.rateLimited({ retryDelay: '58s' }))), {
+      kind: 'rate_limit',
+      status: 429,
+      code: 'RESOURCE_EXHAUSTED',
+      retryAfterMs: 58_000,
+    });
     assert.equal(fromFault(geminiFaults.rateLimited({ retryDelay: '1.5s' })).retryAfterMs, 1500);
   });
 
@@ -66,21 +111,52 @@ describe('mapGeminiError: HTTP statuses and details', () => {
   });
 
   it('429 with a per-day quota violation → quota_exhausted', () => {
-    assert.deepEqual(summary(fromFault(geminiFaults.dailyQuotaExhausted())), { kind: 'quota_exhausted', status: 429, code: 'RESOURCE_EXHAUSTED', retryAfterMs: 21_000 });
+    assert.deepEqual(summary(fromFault(geminiFaults.dailyQuotaExhausted())), {
+      kind: 'quota_exhausted',
+      status: 429,
+      code: 'RESOURCE_EXHAUSTED',
+      retryAfterMs: 21_000,
+    });
     const byMetric = geminiError(429, 'RESOURCE_EXHAUSTED', 'quota', [
-      { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_requests_per_model_per_day', quotaId: 'GenerateRequestsPerDayPerProjectPerModel' }] },
+      {
+        '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+        violations: [
+          {
+            quotaMetric: 'generativelanguage.googleapis.com/generate_requests_per_model_per_day',
+            quotaId: 'GenerateRequestsPerDayPerProjectPerModel',
+          },
+        ],
+      },
     ]);
     assert.equal(mapGeminiError(httpError(429, byMetric), request).kind, 'quota_exhausted');
   });
 
   it('500 → server, 503 → overloaded, 504 → timeout', () => {
-    assert.deepEqual(summary(fromFault(geminiFaults.internal())), { kind: 'server', status: 500, code: 'INTERNAL', retryAfterMs: undefined });
-    assert.deepEqual(summary(fromFault(geminiFaults.overloaded())), { kind: 'overloaded', status: 503, code: 'UNAVAILABLE', retryAfterMs: undefined });
-    assert.deepEqual(summary(fromFault(geminiFaults.deadlineExceeded())), { kind: 'timeout', status: 504, code: 'DEADLINE_EXCEEDED', retryAfterMs: undefined });
+    assert.deepEqual(summary(fromFault(geminiFaults.internal())), {
+      kind: 'server',
+      status: 500,
+      code: 'INTERNAL',
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(summary(fromFault(geminiFaults.overloaded())), {
+      kind: 'overloaded',
+      status: 503,
+      code: 'UNAVAILABLE',
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(summary(fromFault(geminiFaults.deadlineExceeded())), {
+      kind: 'timeout',
+      status: 504,
+      code: 'DEADLINE_EXCEEDED',
+      retryAfterMs: undefined,
+    });
   });
 
   it('a non-JSON error body (wrapped by the SDK with the status text) still maps by status, without a Gemini code', () => {
-    const failure = mapGeminiError(httpError(502, { error: { message: '<html>Bad Gateway</html>', code: 502, status: 'Bad Gateway' } }), request);
+    const failure = mapGeminiError(
+      httpError(502, { error: { message: '<html>Bad Gateway</html>', code: 502, status: 'Bad Gateway' } }),
+      request,
+    );
     assert.deepEqual(summary(failure), { kind: 'server', status: 502, code: undefined, retryAfterMs: undefined });
     assert.match(failure.message, /Bad Gateway/);
   });
@@ -88,11 +164,20 @@ describe('mapGeminiError: HTTP statuses and details', () => {
   it('an error event inside the stream ("got status: ...") is mapped by its status', () => {
     const body = geminiError(503, 'UNAVAILABLE', 'The model is overloaded.');
     const error = new ApiError({ message: `got status: UNAVAILABLE. ${JSON.stringify(body)}`, status: 503 });
-    assert.deepEqual(summary(mapGeminiError(error, { ...request, phase: 'stream' })), { kind: 'overloaded', status: 503, code: 'UNAVAILABLE', retryAfterMs: undefined });
+    assert.deepEqual(summary(mapGeminiError(error, { ...request, phase: 'stream' })), {
+      kind: 'overloaded',
+      status: 503,
+      code: 'UNAVAILABLE',
+      retryAfterMs: undefined,
+    });
   });
 
   it('never lets the key through, named or by pattern', () => {
-    const body = geminiError(403, 'PERMISSION_DENIED', `Permission denied: Consumer 'api_key:${KEY}' has been suspended. Other: AIzaSyOTHERkeyABCDEFGHIJKLMNOP`);
+    const body = geminiError(
+      403,
+      'PERMISSION_DENIED',
+      `Permission denied: Consumer 'api_key:${KEY}' has been suspended. Other: AIzaSyOTHERkeyABCDEFGHIJKLMNOP`,
+    );
     const failure = mapGeminiError(httpError(403, body), request);
     assert.ok(!failure.message.includes(KEY));
     assert.ok(!failure.message.includes('AIzaSyOTHER'));
@@ -112,24 +197,37 @@ describe('mapGeminiError: transport and parsing', () => {
   });
 
   it('fetch failures → network before the stream, stream_interrupted once it started', () => {
-    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+    });
     const before = mapGeminiError(refused, request);
     assert.deepEqual([before.kind, before.code], ['network', 'network_error']);
     assert.match(before.message, /ECONNREFUSED/);
-    const terminated = new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    const terminated = new TypeError('terminated', {
+      cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+    });
     assert.equal(mapGeminiError(terminated, { ...request, phase: 'stream' }).kind, 'stream_interrupted');
-    assert.equal(mapGeminiError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), request).kind, 'network');
+    assert.equal(
+      mapGeminiError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), request).kind,
+      'network',
+    );
   });
 
   it('malformed JSON → server with code malformed_response', () => {
-    for (const error of [new SyntaxError('Unexpected end of JSON input'), new Error('exception parsing stream chunk {"a". SyntaxError')]) {
+    for (const error of [
+      new SyntaxError('Unexpected end of JSON input'),
+      new Error('exception parsing stream chunk {"a". SyntaxError'),
+    ]) {
       const failure = mapGeminiError(error, { ...request, phase: 'stream' });
       assert.deepEqual([failure.kind, failure.code], ['server', 'malformed_response']);
     }
   });
 
   it('an SSE body ending inside an event → stream_interrupted', () => {
-    assert.equal(mapGeminiError(new Error('Incomplete JSON segment at the end'), { ...request, phase: 'stream' }).kind, 'stream_interrupted');
+    assert.equal(
+      mapGeminiError(new Error('Incomplete JSON segment at the end'), { ...request, phase: 'stream' }).kind,
+      'stream_interrupted',
+    );
   });
 
   it('passes UpstreamFailures through and classifies anything else', () => {

@@ -1,5 +1,5 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { FinishReason } from '@google/genai';
 import { mapFinishReason } from '../../providers/gemini/map-finish-reason.ts';
 

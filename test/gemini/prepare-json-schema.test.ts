@@ -1,5 +1,5 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { isEmptyObjectSchema, prepareJsonSchema } from '../../providers/gemini/prepare-json-schema.ts';
 import { isUpstreamFailure } from '../../providers/upstream-failure.ts';
 
@@ -26,7 +26,11 @@ describe('prepareJsonSchema', () => {
 
   it('drops $schema at every level', () => {
     assert.deepEqual(
-      prepareJsonSchema({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { a: { $schema: 'x', type: 'string' } } }),
+      prepareJsonSchema({
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        type: 'object',
+        properties: { a: { $schema: 'x', type: 'string' } },
+      }),
       { type: 'object', properties: { a: { type: 'string' } } },
     );
   });
@@ -62,13 +66,20 @@ describe('prepareJsonSchema', () => {
           home: { $ref: '#/$defs/Address', description: 'Home address' },
           work: { $ref: '#/definitions/Address' },
         },
-        $defs: { Address: { type: 'object', properties: { street: { type: 'string' }, country: { $ref: '#/$defs/Country' } } }, Country: { const: 'FR' } },
+        $defs: {
+          Address: { type: 'object', properties: { street: { type: 'string' }, country: { $ref: '#/$defs/Country' } } },
+          Country: { const: 'FR' },
+        },
         definitions: { Address: { type: 'object', properties: { zip: { type: 'string' } } } },
       }),
       {
         type: 'object',
         properties: {
-          home: { type: 'object', properties: { street: { type: 'string' }, country: { enum: ['FR'] } }, description: 'Home address' },
+          home: {
+            type: 'object',
+            properties: { street: { type: 'string' }, country: { enum: ['FR'] } },
+            description: 'Home address',
+          },
           work: { type: 'object', properties: { zip: { type: 'string' } } },
         },
       },
@@ -82,7 +93,10 @@ describe('prepareJsonSchema', () => {
       definitions: {
         Node: {
           type: 'object',
-          properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/definitions/Node', description: 'child', title: 'dropped' } } },
+          properties: {
+            name: { type: 'string' },
+            children: { type: 'array', items: { $ref: '#/definitions/Node', description: 'child', title: 'dropped' } },
+          },
         },
       },
     });
@@ -91,13 +105,19 @@ describe('prepareJsonSchema', () => {
       properties: {
         root: {
           type: 'object',
-          properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Node', description: 'child' } } },
+          properties: {
+            name: { type: 'string' },
+            children: { type: 'array', items: { $ref: '#/$defs/Node', description: 'child' } },
+          },
         },
       },
       $defs: {
         Node: {
           type: 'object',
-          properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Node', description: 'child' } } },
+          properties: {
+            name: { type: 'string' },
+            children: { type: 'array', items: { $ref: '#/$defs/Node', description: 'child' } },
+          },
         },
       },
     });
@@ -109,7 +129,12 @@ describe('prepareJsonSchema', () => {
   });
 
   it('does not mutate its input', () => {
-    const schema = { $schema: 'x', type: 'object', properties: { a: { const: 'b' }, c: { $ref: '#/$defs/C' } }, $defs: { C: { type: 'string' } } };
+    const schema = {
+      $schema: 'x',
+      type: 'object',
+      properties: { a: { const: 'b' }, c: { $ref: '#/$defs/C' } },
+      $defs: { C: { type: 'string' } },
+    };
     const snapshot = structuredClone(schema);
     prepareJsonSchema(schema);
     assert.deepEqual(schema, snapshot);
@@ -120,7 +145,10 @@ describe('isEmptyObjectSchema', () => {
   it('recognises the schemas of functions without arguments', () => {
     assert.equal(isEmptyObjectSchema({}), true);
     assert.equal(isEmptyObjectSchema({ type: 'object', properties: {} }), true);
-    assert.equal(isEmptyObjectSchema({ type: 'object', properties: {}, required: [], additionalProperties: false }), true);
+    assert.equal(
+      isEmptyObjectSchema({ type: 'object', properties: {}, required: [], additionalProperties: false }),
+      true,
+    );
     assert.equal(isEmptyObjectSchema({ type: 'object', properties: { a: { type: 'string' } } }), false);
     assert.equal(isEmptyObjectSchema({ type: 'object', anyOf: [{ properties: { a: {} } }] }), false);
   });
@@ -137,22 +165,34 @@ describe('prepareJsonSchema bounds', () => {
 
   it('refuses a chain of thousands of $defs (a stack overflow otherwise), naming the field', () => {
     const $defs: Record<string, unknown> = { d0: { type: 'string' } };
-    for (let i = 1; i <= 5000; i++) $defs[`d${i}`] = { type: 'object', properties: { next: { $ref: `#/$defs/d${i - 1}` } } };
+    for (let i = 1; i <= 5000; i++)
+      $defs[`d${i}`] = { type: 'object', properties: { next: { $ref: `#/$defs/d${i - 1}` } } };
     const schema = { type: 'object', $defs, properties: { root: { $ref: '#/$defs/d5000' } } };
-    assert.throws(() => prepareJsonSchema(schema, 'tools[0].function.parameters'), refusal('tools[0].function.parameters'));
+    assert.throws(
+      () => prepareJsonSchema(schema, 'tools[0].function.parameters'),
+      refusal('tools[0].function.parameters'),
+    );
   });
 
   it('refuses references that would expand to more than 100,000 nodes, without expanding them', () => {
     const $defs: Record<string, unknown> = { d0: { type: 'string' } };
-    for (let i = 1; i <= 30; i++) $defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] };
+    for (let i = 1; i <= 30; i++)
+      $defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] };
     const started = Date.now();
-    assert.throws(() => prepareJsonSchema({ $defs, $ref: '#/$defs/d30' }, 'response_format.json_schema.schema'), refusal('response_format.json_schema.schema'));
+    assert.throws(
+      () => prepareJsonSchema({ $defs, $ref: '#/$defs/d30' }, 'response_format.json_schema.schema'),
+      refusal('response_format.json_schema.schema'),
+    );
     assert.ok(Date.now() - started < 5000);
   });
 
   it('still inlines a moderately deep, shared schema', () => {
     const $defs: Record<string, unknown> = { d0: { type: 'string' } };
-    for (let i = 1; i <= 10; i++) $defs[`d${i}`] = { type: 'object', properties: { a: { $ref: `#/$defs/d${i - 1}` }, b: { $ref: `#/$defs/d${i - 1}` } } };
+    for (let i = 1; i <= 10; i++)
+      $defs[`d${i}`] = {
+        type: 'object',
+        properties: { a: { $ref: `#/$defs/d${i - 1}` }, b: { $ref: `#/$defs/d${i - 1}` } },
+      };
     const out = prepareJsonSchema({ $defs, $ref: '#/$defs/d10' });
     assert.equal(JSON.stringify(out).includes('$ref'), false);
   });

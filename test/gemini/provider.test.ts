@@ -1,10 +1,16 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { createGeminiProvider } from '../../providers/gemini/index.ts';
-import type { ChatCompletionChunk, ChatRequest, Provider, ProviderCall, ProviderResult } from '../../providers/types.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { geminiFaults, startGeminiMock } from '../mocks/gemini-mock.ts';
+import type {
+  ChatCompletionChunk,
+  ChatRequest,
+  Provider,
+  ProviderCall,
+  ProviderResult,
+} from '../../providers/types.ts';
 import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
+import { geminiFaults, startGeminiMock } from '../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../mocks/mock-upstream.ts';
 
 const KEY = 'AIzaSECRETgeminiKEY0123456789abcdefgh';
 const MODEL = 'gemini-2.5-flash';
@@ -13,7 +19,12 @@ const WEATHER_TOOL = {
   function: {
     name: 'get_weather',
     description: 'Weather for a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
   },
 };
 
@@ -43,8 +54,6 @@ async function stream(result: Promise<ProviderResult>) {
   if (value.type !== 'stream') throw new Error('unreachable');
   return value;
 }
-
-
 
 function requestBody(mock: MockUpstream, index = 0): Record<string, unknown> {
   const body = mock.requests[index]?.body;
@@ -83,7 +92,15 @@ describe('createGeminiProvider against the Gemini mock', () => {
 
   it('answers a JSON chat completion', async () => {
     const result = await json(
-      provider.chat(call({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], temperature: 0.2 })),
+      provider.chat(
+        call({
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'Hi' },
+          ],
+          temperature: 0.2,
+        }),
+      ),
     );
     const body = result.body;
     assert.match(body.id, /^chatcmpl-/);
@@ -91,7 +108,12 @@ describe('createGeminiProvider against the Gemini mock', () => {
     assert.equal(body.model, MODEL);
     assert.ok(Math.abs(body.created - Date.now() / 1000) < 5);
     assert.deepEqual(body.choices, [
-      { index: 0, message: { role: 'assistant', content: 'Hello from Gemini.', refusal: null }, logprobs: null, finish_reason: 'stop' },
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hello from Gemini.', refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
     ]);
     assert.deepEqual(body.usage, {
       prompt_tokens: 8,
@@ -107,9 +129,9 @@ describe('createGeminiProvider against the Gemini mock', () => {
     assert.equal(recorded?.headers['x-goog-api-key'], KEY);
     assert.ok(!recorded?.path.includes(KEY));
     const sent = requestBody(mock);
-    assert.deepEqual(sent['contents'], [{ role: 'user', parts: [{ text: 'Hi' }] }]);
-    assert.deepEqual(sent['systemInstruction'], { parts: [{ text: 'Be brief.' }] });
-    assert.deepEqual(sent['generationConfig'], { temperature: 0.2 });
+    assert.deepEqual(sent.contents, [{ role: 'user', parts: [{ text: 'Hi' }] }]);
+    assert.deepEqual(sent.systemInstruction, { parts: [{ text: 'Be brief.' }] });
+    assert.deepEqual(sent.generationConfig, { temperature: 0.2 });
   });
 
   it('streams OpenAI chunks: role, text deltas, finish, usage; one id; no [DONE]', async () => {
@@ -125,7 +147,17 @@ describe('createGeminiProvider against the Gemini mock', () => {
         [{ content: ' from' }, null, null],
         [{ content: ' Gemini.' }, null, null],
         [{}, 'stop', null],
-        [null, null, { prompt_tokens: 8, completion_tokens: 3, total_tokens: 11, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } }],
+        [
+          null,
+          null,
+          {
+            prompt_tokens: 8,
+            completion_tokens: 3,
+            total_tokens: 11,
+            prompt_tokens_details: { cached_tokens: 0 },
+            completion_tokens_details: { reasoning_tokens: 0 },
+          },
+        ],
       ],
     );
     assert.deepEqual(chunks.at(-1)?.choices, []);
@@ -134,7 +166,9 @@ describe('createGeminiProvider against the Gemini mock', () => {
 
   it('round-trips tool calls with stable ids: the follow-up reaches Gemini with the right names', async () => {
     mock.script = { text: [], toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
-    const first = await json(provider.chat(call({ messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [WEATHER_TOOL] })));
+    const first = await json(
+      provider.chat(call({ messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [WEATHER_TOOL] })),
+    );
     const choice = first.body.choices[0];
     assert.equal(choice?.finish_reason, 'tool_calls');
     assert.equal(choice?.message.content, null);
@@ -142,12 +176,18 @@ describe('createGeminiProvider against the Gemini mock', () => {
     assert.ok(toolCall && toolCall.type === 'function');
     assert.match(toolCall.id, /^call_[A-Za-z0-9]{24}$/);
     assert.deepEqual(toolCall.function, { name: 'get_weather', arguments: '{"city":"Paris"}' });
-    const declarations = (requestBody(mock)['tools'] as Array<{ functionDeclarations: unknown[] }>)[0]?.functionDeclarations;
+    const declarations = (requestBody(mock).tools as Array<{ functionDeclarations: unknown[] }>)[0]
+      ?.functionDeclarations;
     assert.deepEqual(declarations, [
       {
         name: 'get_weather',
         description: 'Weather for a city',
-        parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+        parametersJsonSchema: {
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+          additionalProperties: false,
+        },
       },
     ]);
 
@@ -165,7 +205,7 @@ describe('createGeminiProvider against the Gemini mock', () => {
       ),
     );
     assert.equal(second.body.choices[0]?.message.content, 'It is 21 degrees.');
-    assert.deepEqual(requestBody(mock, 1)['contents'], [
+    assert.deepEqual(requestBody(mock, 1).contents, [
       { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
       { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
       { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: '{"temp":21}' } } }] },
@@ -173,7 +213,13 @@ describe('createGeminiProvider against the Gemini mock', () => {
   });
 
   it('streams a tool call as one OpenAI tool_calls delta and finishes with tool_calls', async () => {
-    mock.script = { text: ['Checking.'], toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }, { name: 'get_weather', arguments: { city: 'Rome' } }] };
+    mock.script = {
+      text: ['Checking.'],
+      toolCalls: [
+        { name: 'get_weather', arguments: { city: 'Oslo' } },
+        { name: 'get_weather', arguments: { city: 'Rome' } },
+      ],
+    };
     const result = await stream(provider.chat(call({ stream: true, tools: [WEATHER_TOOL] })));
     const chunks = await collectChunks(result.chunks);
     const deltas = chunks.map((chunk) => chunk.choices[0]?.delta);
@@ -266,7 +312,10 @@ describe('createGeminiProvider against the Gemini mock', () => {
         KEY,
       );
       assert.deepEqual([failure.kind, failure.status, failure.code], ['overloaded', 503, 'UNAVAILABLE']);
-      assert.deepEqual(seen.map((chunk) => chunk.choices[0]?.delta), [{ role: 'assistant', content: '' }, { content: 'Hello' }]);
+      assert.deepEqual(
+        seen.map((chunk) => chunk.choices[0]?.delta),
+        [{ role: 'assistant', content: '' }, { content: 'Hello' }],
+      );
     });
 
     it('a connection dropped mid-stream → stream_interrupted', async () => {
@@ -310,8 +359,14 @@ describe('createGeminiProvider against the Gemini mock', () => {
 
   describe('before the network', () => {
     it('refuses unsupported parameters with unsupported_parameter and sends nothing', async () => {
-      const failure = await expectFailure(provider.chat(call({ modalities: ['text', 'audio'], audio: { format: 'mp3', voice: 'alloy' } })), KEY);
-      assert.deepEqual([failure.kind, failure.status, failure.code, failure.param], ['bad_request', 400, 'unsupported_parameter', 'audio']);
+      const failure = await expectFailure(
+        provider.chat(call({ modalities: ['text', 'audio'], audio: { format: 'mp3', voice: 'alloy' } })),
+        KEY,
+      );
+      assert.deepEqual(
+        [failure.kind, failure.status, failure.code, failure.param],
+        ['bad_request', 400, 'unsupported_parameter', 'audio'],
+      );
       assert.equal(mock.chatCalls, 0);
     });
 
@@ -319,13 +374,19 @@ describe('createGeminiProvider against the Gemini mock', () => {
       const controller = new AbortController();
       const reason = new Error('client went away');
       controller.abort(reason);
-      await assert.rejects(provider.chat(call({}, { signal: controller.signal })), (error: unknown) => error === reason);
+      await assert.rejects(
+        provider.chat(call({}, { signal: controller.signal })),
+        (error: unknown) => error === reason,
+      );
       assert.equal(mock.chatCalls, 0);
     });
 
     it('returns warnings for what Gemini cannot honour', async () => {
       const result = await json(provider.chat(call({ logit_bias: { '50256': -100 }, user: 'u-1' })));
-      assert.deepEqual(result.warnings.map((warning) => warning.param), ['logit_bias', 'user']);
+      assert.deepEqual(
+        result.warnings.map((warning) => warning.param),
+        ['logit_bias', 'user'],
+      );
     });
   });
 

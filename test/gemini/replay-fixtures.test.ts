@@ -2,16 +2,23 @@
  * Answers recorded from the real Gemini API, replayed through the whole gateway to the official `openai` SDK:
  * thought signatures out and back, tool calls without arguments, streamed function arguments, thought parts.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
-import { startHarness, type Harness } from '../helpers/harness.ts';
-import { fixtureNames, readFixture, SKIP_WITHOUT_FIXTURES, startReplayUpstream, type ReplayUpstream } from '../support/replay-upstream.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
+import {
+  fixtureNames,
+  type ReplayUpstream,
+  readFixture,
+  SKIP_WITHOUT_FIXTURES,
+  startReplayUpstream,
+} from '../support/replay-upstream.ts';
 
 const CONFIG = `
 routes:
@@ -28,17 +35,34 @@ const weather: ChatCompletionTool = {
   function: {
     name: 'weather',
     strict: true,
-    parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { location: { type: 'string' } },
+      required: ['location'],
+      additionalProperties: false,
+    },
   },
 };
 const screenTools: ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'read_theme', strict: true, parameters: { type: 'object', properties: {}, additionalProperties: false } } },
+  {
+    type: 'function',
+    function: {
+      name: 'read_theme',
+      strict: true,
+      parameters: { type: 'object', properties: {}, additionalProperties: false },
+    },
+  },
   {
     type: 'function',
     function: {
       name: 'read_screen',
       strict: true,
-      parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false },
+      parameters: {
+        type: 'object',
+        properties: { id: { type: 'string' } },
+        required: ['id'],
+        additionalProperties: false,
+      },
     },
   },
 ];
@@ -49,7 +73,9 @@ function signatureOf(value: object | undefined): unknown {
   const extra = value.extra_content;
   if (typeof extra !== 'object' || extra === null || !('google' in extra)) return undefined;
   const google = extra.google;
-  return typeof google === 'object' && google !== null && 'thought_signature' in google ? google.thought_signature : undefined;
+  return typeof google === 'object' && google !== null && 'thought_signature' in google
+    ? google.thought_signature
+    : undefined;
 }
 
 function reasoningOf(value: object | undefined): unknown {
@@ -60,7 +86,9 @@ function reasoningOf(value: object | undefined): unknown {
 function recordedSignature(file: string): string {
   const text = readFixture('google', file);
   const sources = file.endsWith('.json') ? [text] : text.trim().split('\n');
-  type Recorded = { candidates?: Array<{ content?: { parts?: Array<{ functionCall?: unknown; thoughtSignature?: string }> } }> };
+  type Recorded = {
+    candidates?: Array<{ content?: { parts?: Array<{ functionCall?: unknown; thoughtSignature?: string }> } }>;
+  };
   const parts = sources.flatMap((source) => (JSON.parse(source) as Recorded).candidates?.[0]?.content?.parts ?? []);
   const signature = parts.find((part) => part.functionCall !== undefined && part.thoughtSignature)?.thoughtSignature;
   assert.ok(signature, `${file} records a signature`);
@@ -72,11 +100,18 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
   let replay: ReplayUpstream;
   let client: OpenAI;
   const play = (name: string, kind: 'json' | 'chunks') =>
-    replay.play({ provider: 'google', [kind]: readFixture('google', `${name}.${kind === 'json' ? 'json' : 'chunks.txt'}`) });
+    replay.play({
+      provider: 'google',
+      [kind]: readFixture('google', `${name}.${kind === 'json' ? 'json' : 'chunks.txt'}`),
+    });
 
   before(async () => {
     replay = await startReplayUpstream();
-    h = await startHarness({ env: { GEMINI_BASE_URL: replay.url }, configText: CONFIG, without: ['openai', 'anthropic'] });
+    h = await startHarness({
+      env: { GEMINI_BASE_URL: replay.url },
+      configText: CONFIG,
+      without: ['openai', 'anthropic'],
+    });
     client = new OpenAI({ apiKey: 'unused', baseURL: h.baseURL, maxRetries: 0 });
   });
   after(async () => {
@@ -87,7 +122,11 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
   describe('thought signatures (google-tool-call-gemini3)', () => {
     it('JSON: the tool call carries extra_content.google.thought_signature exactly as recorded', async () => {
       play('google-tool-call-gemini3', 'json');
-      const completion = await client.chat.completions.parse({ model: 'replay-gemini-json', messages: user, tools: [weather] });
+      const completion = await client.chat.completions.parse({
+        model: 'replay-gemini-json',
+        messages: user,
+        tools: [weather],
+      });
       const call = completion.choices[0]?.message.tool_calls?.[0];
       assert.equal(call?.type, 'function');
       assert.deepEqual(call.function.parsed_arguments, { location: 'San Francisco' });
@@ -96,7 +135,12 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
 
     it('stream: the delta that opens the call carries it, and so does the JSON rebuilt from the stream', async () => {
       play('google-tool-call-gemini3', 'chunks');
-      const stream = await client.chat.completions.create({ model: 'replay-gemini', messages: user, tools: [weather], stream: true });
+      const stream = await client.chat.completions.create({
+        model: 'replay-gemini',
+        messages: user,
+        tools: [weather],
+        stream: true,
+      });
       const opening: object[] = [];
       for await (const chunk of stream) {
         for (const call of chunk.choices[0]?.delta.tool_calls ?? []) if (call.id) opening.push(call);
@@ -106,11 +150,18 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       assert.equal(signatureOf(opening[0]), expected);
 
       play('google-tool-call-gemini3', 'chunks');
-      const rebuilt = await client.chat.completions.create({ model: 'replay-gemini', messages: user, tools: [weather] });
+      const rebuilt = await client.chat.completions.create({
+        model: 'replay-gemini',
+        messages: user,
+        tools: [weather],
+      });
       assert.equal(signatureOf(rebuilt.choices[0]?.message.tool_calls?.[0]), expected);
     });
 
-    async function nextTurn(assistant: ChatCompletionMessageParam, callId: string): Promise<{ thoughtSignature?: string } | undefined> {
+    async function nextTurn(
+      assistant: ChatCompletionMessageParam,
+      callId: string,
+    ): Promise<{ thoughtSignature?: string } | undefined> {
       play('google-text', 'json');
       const request: ChatCompletionCreateParamsNonStreaming = {
         model: 'replay-gemini-json',
@@ -118,7 +169,10 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
         messages: [...user, assistant, { role: 'tool', tool_call_id: callId, content: '18°C, fog' }],
       };
       const { response } = await client.chat.completions.create(request).withResponse();
-      const contents = replay.requests[0]?.body['contents'] as Array<{ role: string; parts: Array<{ thoughtSignature?: string }> }>;
+      const contents = replay.requests[0]?.body.contents as Array<{
+        role: string;
+        parts: Array<{ thoughtSignature?: string }>;
+      }>;
       lastWarnings = response.headers.get('x-switchyard-warnings') ?? '';
       return contents.find((content) => content.role === 'model')?.parts[0];
     }
@@ -126,7 +180,11 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
 
     it('the next turn sends the signature back exactly, from extra_content or, when the client dropped it, from memory', async () => {
       play('google-tool-call-gemini3', 'json');
-      const first = await client.chat.completions.create({ model: 'replay-gemini-json', messages: user, tools: [weather] });
+      const first = await client.chat.completions.create({
+        model: 'replay-gemini-json',
+        messages: user,
+        tools: [weather],
+      });
       const message = first.choices[0]?.message;
       const call = message?.tool_calls?.[0];
       assert.ok(call && call.type === 'function');
@@ -136,25 +194,37 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       assert.equal(kept?.thoughtSignature, expected);
 
       // What most clients replay: only the OpenAI fields.
-      const dropped = { id: call.id, type: 'function' as const, function: { name: call.function.name, arguments: call.function.arguments } };
+      const dropped = {
+        id: call.id,
+        type: 'function' as const,
+        function: { name: call.function.name, arguments: call.function.arguments },
+      };
       const remembered = await nextTurn({ role: 'assistant', content: null, tool_calls: [dropped] }, call.id);
       assert.equal(remembered?.thoughtSignature, expected);
       assert.doesNotMatch(lastWarnings, /thought_signature/);
     });
 
     it("a call the gateway never answered gets Google's bypass value, and a warning says so", async () => {
-      const stranger = { id: 'call_fromAnotherProvider000000', type: 'function' as const, function: { name: 'weather', arguments: '{"location":"Oslo"}' } };
+      const stranger = {
+        id: 'call_fromAnotherProvider000000',
+        type: 'function' as const,
+        function: { name: 'weather', arguments: '{"location":"Oslo"}' },
+      };
       const part = await nextTurn({ role: 'assistant', content: null, tool_calls: [stranger] }, stranger.id);
       assert.equal(part?.thoughtSignature, 'skip_thought_signature_validator');
       assert.match(lastWarnings, /thought_signature/);
       // Counted where operators look: the request's log line names the bypass.
-      const line = h.logs.filter((entry) => entry['event'] === 'request').at(-1);
-      assert.match(String(line?.['warnings']), /thought_signature/);
+      const line = h.logs.filter((entry) => entry.event === 'request').at(-1);
+      assert.match(String(line?.warnings), /thought_signature/);
     });
   });
 
   describe('tool calls without arguments and streamed arguments (google-stream-no-args-tool-call)', () => {
-    const ask = { model: 'replay-gemini', messages: [{ role: 'user' as const, content: 'Read the theme, then screens A, B and C.' }], tools: screenTools };
+    const ask = {
+      model: 'replay-gemini',
+      messages: [{ role: 'user' as const, content: 'Read the theme, then screens A, B and C.' }],
+      tools: screenTools,
+    };
 
     it('stream().finalChatCompletion() parses every call: {} for read_theme, whole arguments for each read_screen', async () => {
       play('google-stream-no-args-tool-call', 'chunks');
@@ -162,9 +232,17 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       const calls = (completion.choices[0]?.message.tool_calls ?? []).map((call) =>
         call.type === 'function' ? [call.function.name, call.function.parsed_arguments] : [],
       );
-      assert.deepEqual(calls, [['read_theme', {}], ['read_screen', { id: 'A' }], ['read_screen', { id: 'B' }], ['read_screen', { id: 'C' }]]);
+      assert.deepEqual(calls, [
+        ['read_theme', {}],
+        ['read_screen', { id: 'A' }],
+        ['read_screen', { id: 'B' }],
+        ['read_screen', { id: 'C' }],
+      ]);
       assert.equal(completion.choices[0]?.finish_reason, 'tool_calls');
-      assert.equal(signatureOf(completion.choices[0]?.message.tool_calls?.[0]), recordedSignature('google-stream-no-args-tool-call.chunks.txt'));
+      assert.equal(
+        signatureOf(completion.choices[0]?.message.tool_calls?.[0]),
+        recordedSignature('google-stream-no-args-tool-call.chunks.txt'),
+      );
     });
 
     it('parse() on the JSON rebuilt from the stream gets the same calls', async () => {
@@ -183,7 +261,10 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       assert.equal(plain.choices[0]?.message.content, null);
 
       play('google-stream-no-args-tool-call', 'chunks');
-      const opted: ChatCompletionCreateParamsNonStreaming & { include_reasoning: boolean } = { ...ask, include_reasoning: true };
+      const opted: ChatCompletionCreateParamsNonStreaming & { include_reasoning: boolean } = {
+        ...ask,
+        include_reasoning: true,
+      };
       const withThoughts = await client.chat.completions.create(opted);
       assert.match(String(reasoningOf(withThoughts.choices[0]?.message)), /^\*\*Processing User Requests\*\*/);
       assert.equal(withThoughts.choices[0]?.message.content, null, 'thoughts never leak into content');
@@ -198,14 +279,18 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
     assert.ok(runs.length >= 15);
     for (const [name, kind] of runs) {
       play(name, kind);
-      const completion = kind === 'chunks'
-        ? await client.chat.completions.stream({ model: 'replay-gemini', messages: user }).finalChatCompletion()
-        : await client.chat.completions.create({ model: 'replay-gemini-json', messages: user });
+      const completion =
+        kind === 'chunks'
+          ? await client.chat.completions.stream({ model: 'replay-gemini', messages: user }).finalChatCompletion()
+          : await client.chat.completions.create({ model: 'replay-gemini-json', messages: user });
       assert.ok(completion.choices[0]?.finish_reason, `${name}: finish reason`);
       for (const call of completion.choices[0]?.message.tool_calls ?? []) {
         assert.ok(call.type === 'function' && call.function.name !== '', `${name}: a named function call`);
         const args: unknown = JSON.parse(call.function.arguments);
-        assert.ok(typeof args === 'object' && args !== null && !Array.isArray(args), `${name}: arguments are a JSON object`);
+        assert.ok(
+          typeof args === 'object' && args !== null && !Array.isArray(args),
+          `${name}: arguments are a JSON object`,
+        );
       }
     }
   });

@@ -1,9 +1,9 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { FinishReason } from '@google/genai';
-import { mintToolCallId, randomBase62, toolCallIdFor } from '../../providers/gemini/tool-call-ids.ts';
 import { convertRequest } from '../../providers/gemini/convert-request.ts';
 import { convertResponse } from '../../providers/gemini/convert-response.ts';
+import { mintToolCallId, randomBase62, toolCallIdFor } from '../../providers/gemini/tool-call-ids.ts';
 import type { ChatRequest } from '../../providers/types.ts';
 
 describe('tool-call ids', () => {
@@ -16,8 +16,14 @@ describe('tool-call ids', () => {
 
   it("uses Gemini's id when it sends one, and mints otherwise", () => {
     assert.equal(toolCallIdFor({ id: 'gemini-id-7', name: 'f' }), 'gemini-id-7');
-    assert.equal(toolCallIdFor({ name: 'f' }, () => 'call_minted'), 'call_minted');
-    assert.equal(toolCallIdFor({ id: '', name: 'f' }, () => 'call_minted'), 'call_minted');
+    assert.equal(
+      toolCallIdFor({ name: 'f' }, () => 'call_minted'),
+      'call_minted',
+    );
+    assert.equal(
+      toolCallIdFor({ id: '', name: 'f' }, () => 'call_minted'),
+      'call_minted',
+    );
   });
 
   it('stay stable across turns: ids handed out convert back to the right function names', () => {
@@ -29,7 +35,10 @@ describe('tool-call ids', () => {
             finishReason: FinishReason.STOP,
             content: {
               role: 'model',
-              parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { id: 'g-2', name: 'get_time', args: {} } }],
+              parts: [
+                { functionCall: { name: 'get_weather', args: { city: 'Paris' } } },
+                { functionCall: { id: 'g-2', name: 'get_time', args: {} } },
+              ],
             },
           },
         ],

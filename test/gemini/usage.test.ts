@@ -1,11 +1,17 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { convertUsage } from '../../providers/gemini/usage.ts';
 
 describe('convertUsage', () => {
   it('counts thinking inside completion tokens and reports it as reasoning tokens', () => {
     assert.deepEqual(
-      convertUsage({ promptTokenCount: 120, candidatesTokenCount: 30, thoughtsTokenCount: 50, cachedContentTokenCount: 64, totalTokenCount: 200 }),
+      convertUsage({
+        promptTokenCount: 120,
+        candidatesTokenCount: 30,
+        thoughtsTokenCount: 50,
+        cachedContentTokenCount: 64,
+        totalTokenCount: 200,
+      }),
       {
         prompt_tokens: 120,
         completion_tokens: 80,
@@ -17,7 +23,12 @@ describe('convertUsage', () => {
   });
 
   it('makes total prompt + completion even when Gemini totals differently', () => {
-    const usage = convertUsage({ promptTokenCount: 10, candidatesTokenCount: 5, toolUsePromptTokenCount: 7, totalTokenCount: 22 });
+    const usage = convertUsage({
+      promptTokenCount: 10,
+      candidatesTokenCount: 5,
+      toolUsePromptTokenCount: 7,
+      totalTokenCount: 22,
+    });
     assert.equal(usage.total_tokens, 15);
     assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
   });

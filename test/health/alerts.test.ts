@@ -9,7 +9,16 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import type { HealthAlert } from '../../src/health/alerts.ts';
 import type { BackgroundHealthMonitor, HealthMonitorOptions } from '../../src/health/health-monitor.ts';
-import { captureLogs, memoryKit, outcome, redisKit, serverError, testMonitor, type Backend, type StoreKit } from './helpers.ts';
+import {
+  type Backend,
+  captureLogs,
+  memoryKit,
+  outcome,
+  redisKit,
+  type StoreKit,
+  serverError,
+  testMonitor,
+} from './helpers.ts';
 
 type Mode = 'ok' | 'fail' | 'hang';
 
@@ -183,7 +192,10 @@ describe('health alert webhook failures', () => {
     const clock = new ManualClock();
     const logs = captureLogs();
     const store = (await memoryKit.open()).store();
-    const monitor = testMonitor(store, clock, { logger: logs.logger, webhookUrl: hook.url('/hook?token=hook-secret-123') });
+    const monitor = testMonitor(store, clock, {
+      logger: logs.logger,
+      webhookUrl: hook.url('/hook?token=hook-secret-123'),
+    });
     for (let i = 0; i < 5; i++) monitor.record(outcome(clock, serverError));
     await monitor.tick();
     assert.equal(monitor.get('openai').state, 'tripped');
@@ -214,7 +226,10 @@ describe('health alert webhook failures', () => {
     const clock = new ManualClock();
     const logs = captureLogs();
     const store = (await memoryKit.open()).store();
-    const monitor = testMonitor(store, clock, { logger: logs.logger, webhookUrl: 'http://127.0.0.1:1/hook?token=abc-secret' });
+    const monitor = testMonitor(store, clock, {
+      logger: logs.logger,
+      webhookUrl: 'http://127.0.0.1:1/hook?token=abc-secret',
+    });
     for (let i = 0; i < 5; i++) monitor.record(outcome(clock, serverError));
     await monitor.tick();
     assert.equal(logs.events('webhook_failed').length, 2);

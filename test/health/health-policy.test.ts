@@ -8,14 +8,25 @@ import { classifyOutcome } from '../../src/health/classify-outcome.ts';
 import { computeScore } from '../../src/health/compute-score.ts';
 import { decideTransition } from '../../src/health/decide-transition.ts';
 import { evaluateSignals } from '../../src/health/evaluate-signals.ts';
-import { DEFAULT_PROBE, DEFAULT_THRESHOLDS, resolveProbe, resolveThresholds, resolveWindows } from '../../src/health/health-options.ts';
-import { initialRecord, parseRecord, type HealthRecord } from '../../src/health/health-record.ts';
+import {
+  DEFAULT_PROBE,
+  DEFAULT_THRESHOLDS,
+  resolveProbe,
+  resolveThresholds,
+  resolveWindows,
+} from '../../src/health/health-options.ts';
+import { type HealthRecord, initialRecord, parseRecord } from '../../src/health/health-record.ts';
 import { healthReport } from '../../src/health/health-report.ts';
-import { LATENCY_BOUNDS_MS, LATENCY_BUCKET_COUNT, latencyBucket, percentileFromBuckets } from '../../src/health/latency-buckets.ts';
+import {
+  LATENCY_BOUNDS_MS,
+  LATENCY_BUCKET_COUNT,
+  latencyBucket,
+  percentileFromBuckets,
+} from '../../src/health/latency-buckets.ts';
 import { ProbeGate } from '../../src/health/probe-gate.ts';
 import { redactStoreError } from '../../src/health/redact-store-error.ts';
 import { modelSeriesId, parseSeriesId, providerSeriesId } from '../../src/health/series-id.ts';
-import { addSignals, countsToFields, emptyCounts, addField } from '../../src/health/slot-counts.ts';
+import { addField, addSignals, countsToFields, emptyCounts } from '../../src/health/slot-counts.ts';
 import type { Outcome } from '../../src/health/types.ts';
 import type { WindowSummary } from '../../src/health/window-summary.ts';
 
@@ -28,13 +39,27 @@ function windowOf(requests: number, fields: Partial<WindowSummary> = {}): Window
 
 describe('classifyOutcome', () => {
   it('counts provider faults as errors, client faults as requests only', () => {
-    for (const kind of ['rate_limit', 'overloaded', 'server', 'timeout', 'network', 'stream_interrupted', 'auth', 'permission', 'quota_exhausted'] as const) {
+    for (const kind of [
+      'rate_limit',
+      'overloaded',
+      'server',
+      'timeout',
+      'network',
+      'stream_interrupted',
+      'auth',
+      'permission',
+      'quota_exhausted',
+    ] as const) {
       assert.equal(classifyOutcome({ ...base, ok: false, kind }).class, 'provider_fault', kind);
     }
     for (const kind of ['bad_request', 'context_length', 'not_found', 'content_filter'] as const) {
       assert.equal(classifyOutcome({ ...base, ok: false, kind }).class, 'client_fault', kind);
     }
-    assert.equal(classifyOutcome({ ...base, ok: false }).class, 'provider_fault', 'unknown failures count against the provider');
+    assert.equal(
+      classifyOutcome({ ...base, ok: false }).class,
+      'provider_fault',
+      'unknown failures count against the provider',
+    );
     assert.equal(classifyOutcome(base).class, 'success');
   });
 
@@ -84,7 +109,17 @@ describe('latency buckets', () => {
 
   it('round-trips counts through store fields', () => {
     const counts = emptyCounts();
-    addSignals(counts, classifyOutcome({ ...base, ok: false, kind: 'overloaded', status: 529, retriesExhausted: true, latencyMs: 31_000 }));
+    addSignals(
+      counts,
+      classifyOutcome({
+        ...base,
+        ok: false,
+        kind: 'overloaded',
+        status: 529,
+        retriesExhausted: true,
+        latencyMs: 31_000,
+      }),
+    );
     const back = emptyCounts();
     for (const [field, value] of countsToFields(counts)) addField(back, field, value);
     addField(back, 'future-field', 3);
@@ -110,20 +145,37 @@ describe('evaluateSignals', () => {
     const long = (oldestSlot: number) => windowOf(600, { errors: 18, serverErrors: 18, oldestSlot });
     assert.deepEqual(eval_(windowOf(120, { errors: 3 }), long(newSlot)), []);
     const crossings = eval_(windowOf(120, { errors: 3 }), long(oldSlot));
-    assert.deepEqual(crossings.map((c) => c.signal), ['server_error_rate']);
+    assert.deepEqual(
+      crossings.map((c) => c.signal),
+      ['server_error_rate'],
+    );
     assert.equal(crossings[0]?.window, 'long');
     assert.equal(crossings[0]?.threshold, 0.02);
   });
 
   it('orders crossings most specific first and reports the fast trip by its count', () => {
-    const crossings = eval_(windowOf(100, { errors: 20, rateLimited: 20 }), windowOf(100, { errors: 20, rateLimited: 20 }), 7);
-    assert.deepEqual(crossings.map((c) => c.signal), ['fast_trip', 'rate_limit_rate', 'error_rate']);
+    const crossings = eval_(
+      windowOf(100, { errors: 20, rateLimited: 20 }),
+      windowOf(100, { errors: 20, rateLimited: 20 }),
+      7,
+    );
+    assert.deepEqual(
+      crossings.map((c) => c.signal),
+      ['fast_trip', 'rate_limit_rate', 'error_rate'],
+    );
     assert.deepEqual({ value: crossings[0]?.value, window: crossings[0]?.window }, { value: 7, window: 'consecutive' });
   });
 
   it('respects disabled signals and overrides', () => {
     const thresholds = resolveThresholds({ errorRate: { enabled: false }, fastTrip: { consecutiveFailures: 0 } });
-    const crossings = evaluateSignals({ short: windowOf(100, { errors: 10 }), long: windowOf(100, { errors: 10 }), consecutiveFailures: 50, now, slotMs, thresholds });
+    const crossings = evaluateSignals({
+      short: windowOf(100, { errors: 10 }),
+      long: windowOf(100, { errors: 10 }),
+      consecutiveFailures: 50,
+      now,
+      slotMs,
+      thresholds,
+    });
     assert.deepEqual(crossings, []);
   });
 });
@@ -131,7 +183,13 @@ describe('evaluateSignals', () => {
 describe('decideTransition', () => {
   const probe = DEFAULT_PROBE;
   const healthy = initialRecord('p', 0, probe.cooldownMs);
-  const crossing = { signal: 'error_rate' as const, value: 0.2, threshold: 0.05, window: 'short' as const, samples: 40 };
+  const crossing = {
+    signal: 'error_rate' as const,
+    value: 0.2,
+    threshold: 0.05,
+    window: 'short' as const,
+    samples: 40,
+  };
   const none = { ok: 0, failed: 0 };
 
   it('trips a healthy provider on a crossing, opening an incident', () => {
@@ -147,11 +205,21 @@ describe('decideTransition', () => {
   it('moves tripped to probing only after the cool-down', () => {
     const tripped: HealthRecord = { ...healthy, state: 'tripped', since: 1000, version: 1 };
     assert.equal(decideTransition({ record: tripped, now: 30_999, crossings: [], probes: none, probe }), undefined);
-    assert.equal(decideTransition({ record: tripped, now: 31_000, crossings: [], probes: none, probe })?.next.state, 'probing');
+    assert.equal(
+      decideTransition({ record: tripped, now: 31_000, crossings: [], probes: none, probe })?.next.state,
+      'probing',
+    );
   });
 
   it('re-trips after failed probes in a row, growing the cool-down up to the maximum', () => {
-    const probing: HealthRecord = { ...healthy, state: 'probing', since: 0, version: 2, cooldownMs: 30_000, probeSuccesses: 3 };
+    const probing: HealthRecord = {
+      ...healthy,
+      state: 'probing',
+      since: 0,
+      version: 2,
+      cooldownMs: 30_000,
+      probeSuccesses: 3,
+    };
     const one = decideTransition({ record: probing, now: 1, crossings: [], probes: { ok: 9, failed: 1 }, probe });
     assert.equal(one?.event, 'probe_progress', 'one failed probe after successes is not a re-trip');
     assert.equal(one?.next.probeFailStreak, 1);
@@ -164,18 +232,42 @@ describe('decideTransition', () => {
   });
 
   it('recovers after enough probe successes and the minimum time, with fresh windows', () => {
-    const probing: HealthRecord = { ...healthy, state: 'probing', since: 0, version: 2, cooldownMs: 60_000, incident: 'p@0' };
+    const probing: HealthRecord = {
+      ...healthy,
+      state: 'probing',
+      since: 0,
+      version: 2,
+      cooldownMs: 60_000,
+      incident: 'p@0',
+    };
     const early = decideTransition({ record: probing, now: 1000, crossings: [], probes: { ok: 5, failed: 0 }, probe });
     assert.equal(early?.event, 'probe_progress');
     assert.equal(early?.next.probeSuccesses, 5);
-    const later = decideTransition({ record: { ...probing, probeSuccesses: 5 }, now: 15_000, crossings: [], probes: none, probe });
+    const later = decideTransition({
+      record: { ...probing, probeSuccesses: 5 },
+      now: 15_000,
+      crossings: [],
+      probes: none,
+      probe,
+    });
     assert.equal(later?.event, 'recovered');
-    assert.deepEqual(later?.next, { provider: 'p', state: 'healthy', since: 15_000, version: 3, windowsFrom: 15_000, cooldownMs: probe.cooldownMs, probeSuccesses: 0 });
+    assert.deepEqual(later?.next, {
+      provider: 'p',
+      state: 'healthy',
+      since: 15_000,
+      version: 3,
+      windowsFrom: 15_000,
+      cooldownMs: probe.cooldownMs,
+      probeSuccesses: 0,
+    });
   });
 
   it('never moves a drained provider', () => {
     const drained: HealthRecord = { ...healthy, state: 'drained', version: 1 };
-    assert.equal(decideTransition({ record: drained, now: 1e12, crossings: [crossing], probes: { ok: 100, failed: 100 }, probe }), undefined);
+    assert.equal(
+      decideTransition({ record: drained, now: 1e12, crossings: [crossing], probes: { ok: 100, failed: 100 }, probe }),
+      undefined,
+    );
   });
 });
 
@@ -198,15 +290,28 @@ describe('score, probes, options, records, reports', () => {
 
   it('validates options with messages that name the field', () => {
     assert.throws(() => resolveThresholds({ errorRate: { above: 2 } }), /thresholds\.errorRate\.above/);
-    assert.throws(() => resolveThresholds({ p99Latency: { window: 'medium' as 'short' } }), /thresholds\.p99Latency\.window/);
+    assert.throws(
+      () => resolveThresholds({ p99Latency: { window: 'medium' as 'short' } }),
+      /thresholds\.p99Latency\.window/,
+    );
     assert.throws(() => resolveWindows({ shortMs: 15_000 }), /shortMs \(15000\) must be a positive multiple of slotMs/);
     assert.throws(() => resolveWindows({ shortMs: 600_000 }), /must not exceed longMs/);
     assert.throws(() => resolveProbe({ share: -1 }), /probe\.share/);
-    assert.equal(resolveThresholds({ errorRate: { above: 0.1 } }).errorRate.minSamples, 20, 'overrides merge per signal');
+    assert.equal(
+      resolveThresholds({ errorRate: { above: 0.1 } }).errorRate.minSamples,
+      20,
+      'overrides merge per signal',
+    );
   });
 
   it('reads back only well-formed records', () => {
-    const record: HealthRecord = { ...initialRecord('p', 5, 30_000), state: 'tripped', version: 3, reason: 'fast_trip', trigger: { signal: 'fast_trip', value: 5, threshold: 5, window: 'consecutive' } };
+    const record: HealthRecord = {
+      ...initialRecord('p', 5, 30_000),
+      state: 'tripped',
+      version: 3,
+      reason: 'fast_trip',
+      trigger: { signal: 'fast_trip', value: 5, threshold: 5, window: 'consecutive' },
+    };
     assert.deepEqual(parseRecord(JSON.parse(JSON.stringify(record))), record);
     assert.equal(parseRecord({ provider: 'p', state: 'exploded', since: 0, version: 1 }), undefined);
     assert.equal(parseRecord('nope'), undefined);
@@ -219,7 +324,10 @@ describe('score, probes, options, records, reports', () => {
   });
 
   it('redacts credentials from store errors', () => {
-    assert.equal(redactStoreError('connect to redis://user:hunter2@host:6379 failed'), 'connect to redis://[redacted]@host:6379 failed');
+    assert.equal(
+      redactStoreError('connect to redis://user:hunter2@host:6379 failed'),
+      'connect to redis://[redacted]@host:6379 failed',
+    );
     assert.equal(redactStoreError('WRONGPASS password=hunter2'), 'WRONGPASS password=[redacted]');
   });
 
@@ -231,9 +339,21 @@ describe('score, probes, options, records, reports', () => {
       store: { store: 'redis', degraded: true, lastError: 'down' },
       windows: { slotMs: 10_000, shortMs: 60_000, longMs: 300_000 },
       thresholds: DEFAULT_THRESHOLDS,
-      providers: [{ record: initialRecord('b', 0, 1), score: 0.9, short, long: windowOf(0), models: [{ model: 'x', short, long: short }] }, { record: initialRecord('a', 0, 1), score: 1, short: windowOf(0), long: windowOf(0), models: [] }],
+      providers: [
+        {
+          record: initialRecord('b', 0, 1),
+          score: 0.9,
+          short,
+          long: windowOf(0),
+          models: [{ model: 'x', short, long: short }],
+        },
+        { record: initialRecord('a', 0, 1), score: 1, short: windowOf(0), long: windowOf(0), models: [] },
+      ],
     });
-    assert.deepEqual(report.providers.map((p) => p.provider), ['a', 'b']);
+    assert.deepEqual(
+      report.providers.map((p) => p.provider),
+      ['a', 'b'],
+    );
     const b = report.providers[1];
     assert.equal(b?.short.errorRate, 0.1);
     assert.equal(b?.short.rateLimitRate, 0.1);

@@ -5,17 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import type { BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
-import type { HealthMonitorOptions } from '../../src/health/health-monitor.ts';
+import type { BackgroundHealthMonitor, HealthMonitorOptions } from '../../src/health/health-monitor.ts';
 import {
+  type Backend,
   captureLogs,
   drive,
   outcome,
   rateLimited,
+  type StoreKit,
   serverError,
   testMonitor,
-  type Backend,
-  type StoreKit,
 } from './helpers.ts';
 
 export function healthSuite(kit: StoreKit): void {
@@ -64,7 +63,12 @@ export function healthSuite(kit: StoreKit): void {
     it('trips on more than half of the short window failing', async () => {
       const monitor = open();
       // Alternating fail, fail, ok: never five in a row, but two thirds failing.
-      await drive(monitor, clock, { durationMs: 6_000, rps: 2, make: (i) => (i % 3 === 2 ? {} : serverError), tickMs: 1000 });
+      await drive(monitor, clock, {
+        durationMs: 6_000,
+        rps: 2,
+        make: (i) => (i % 3 === 2 ? {} : serverError),
+        tickMs: 1000,
+      });
       const health = monitor.get('openai');
       assert.equal(health.state, 'tripped');
       assert.equal(health.reason, 'fast_trip');
@@ -138,11 +142,19 @@ export function healthSuite(kit: StoreKit): void {
 
     it('trips on P99 latency above 30 s, but not on a slow median or a lone outlier', async () => {
       const slowMedian = open();
-      await drive(slowMedian, clock, { durationMs: 120_000, rps: 2, make: (i) => ({ latencyMs: i % 2 === 0 ? 20_000 : 25_000 }) });
+      await drive(slowMedian, clock, {
+        durationMs: 120_000,
+        rps: 2,
+        make: (i) => ({ latencyMs: i % 2 === 0 ? 20_000 : 25_000 }),
+      });
       assert.equal(slowMedian.get('openai').state, 'healthy', 'P50 of 20 s with P99 under 30 s must not trip');
 
       const outlier = open();
-      await drive(outlier, clock, { durationMs: 120_000, rps: 2, make: (i) => ({ provider: 'gemini', latencyMs: i === 100 ? 90_000 : 900 }) });
+      await drive(outlier, clock, {
+        durationMs: 120_000,
+        rps: 2,
+        make: (i) => ({ provider: 'gemini', latencyMs: i === 100 ? 90_000 : 900 }),
+      });
       assert.equal(outlier.get('gemini').state, 'healthy', 'one slow request in 240 is not a P99');
 
       const slowTail = open();
@@ -158,7 +170,11 @@ export function healthSuite(kit: StoreKit): void {
 
     it('uses time to first byte for latency when the attempt got that far', async () => {
       const monitor = open();
-      await drive(monitor, clock, { durationMs: 120_000, rps: 2, make: () => ({ latencyMs: 60_000, firstByteMs: 700 }) });
+      await drive(monitor, clock, {
+        durationMs: 120_000,
+        rps: 2,
+        make: () => ({ latencyMs: 60_000, firstByteMs: 700 }),
+      });
       assert.equal(monitor.get('openai').state, 'healthy', 'long streams with a quick first token are not slow');
       const report = monitor.report().providers.find((p) => p.provider === 'openai');
       assert.ok(report && report.long.p99Ms !== null && report.long.p99Ms <= 750);
@@ -166,14 +182,19 @@ export function healthSuite(kit: StoreKit): void {
 
     it('trips on retry exhaustion above 1 %', async () => {
       const fine = open();
-      await drive(fine, clock, { durationMs: 150_000, rps: 2, make: (i) => (i % 200 === 199 ? { ...serverError, retriesExhausted: true } : {}) });
+      await drive(fine, clock, {
+        durationMs: 150_000,
+        rps: 2,
+        make: (i) => (i % 200 === 199 ? { ...serverError, retriesExhausted: true } : {}),
+      });
       assert.equal(fine.get('openai').state, 'healthy', '0.5 % exhaustion is fine');
 
       const bad = open();
       await drive(bad, clock, {
         durationMs: 150_000,
         rps: 2,
-        make: (i) => (i % 50 === 49 ? { provider: 'gemini', ...serverError, retriesExhausted: true } : { provider: 'gemini' }),
+        make: (i) =>
+          i % 50 === 49 ? { provider: 'gemini', ...serverError, retriesExhausted: true } : { provider: 'gemini' },
         onTick: () => bad.get('gemini').state === 'tripped',
       });
       assert.equal(bad.get('gemini').state, 'tripped');
@@ -199,7 +220,10 @@ export function healthSuite(kit: StoreKit): void {
       await drive(monitor, clock, {
         durationMs: 60_000,
         rps: 2,
-        make: (i) => (i % 2 === 0 ? { ok: false, kind: 'bad_request', status: 400 } : { ok: false, kind: 'context_length', status: 400 }),
+        make: (i) =>
+          i % 2 === 0
+            ? { ok: false, kind: 'bad_request', status: 400 }
+            : { ok: false, kind: 'context_length', status: 400 },
       });
       assert.equal(monitor.get('openai').state, 'healthy');
       const report = monitor.report().providers.find((p) => p.provider === 'openai');
@@ -358,7 +382,10 @@ export function healthSuite(kit: StoreKit): void {
       assert.equal(openai.long.errors, 6);
       assert.equal(openai.long.rateLimitRate, 0.05);
       assert.ok(openai.long.p50Ms !== null && openai.long.p50Ms > 750 && openai.long.p50Ms <= 1000);
-      assert.deepEqual(openai.models.map((m) => m.model), ['gpt-a', 'gpt-b']);
+      assert.deepEqual(
+        openai.models.map((m) => m.model),
+        ['gpt-a', 'gpt-b'],
+      );
       assert.equal(openai.models[0]?.long.requests, 60);
       assert.ok(openai.score > 0.8 && openai.score < 1, String(openai.score));
       assert.doesNotThrow(() => JSON.stringify(report));
@@ -366,7 +393,14 @@ export function healthSuite(kit: StoreKit): void {
 
     it('never throws from record, even on garbage', () => {
       const monitor = open();
-      const garbage = { provider: 'openai', model: 'x', ok: false, latencyMs: Number.NaN, retriesExhausted: false, at: Number.NaN };
+      const garbage = {
+        provider: 'openai',
+        model: 'x',
+        ok: false,
+        latencyMs: Number.NaN,
+        retriesExhausted: false,
+        at: Number.NaN,
+      };
       assert.doesNotThrow(() => monitor.record(garbage));
       assert.equal(monitor.get('unknown-provider').state, 'healthy');
     });

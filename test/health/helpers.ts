@@ -3,13 +3,17 @@
  * give the same behavioural suite a memory or a Redis backend, and Redis housekeeping (unique prefixes,
  * SCAN + DEL cleanup, a private redis-server for outage tests).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import type { ManualClock } from '../../src/clock.ts';
 import type { HealthLogEntry } from '../../src/health/alerts.ts';
-import { createHealthMonitor, type BackgroundHealthMonitor, type HealthMonitorOptions } from '../../src/health/health-monitor.ts';
+import {
+  type BackgroundHealthMonitor,
+  createHealthMonitor,
+  type HealthMonitorOptions,
+} from '../../src/health/health-monitor.ts';
 import type { HealthStore } from '../../src/health/health-store.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
@@ -44,7 +48,7 @@ export async function drive(
     rps: number;
     make?: (i: number) => Partial<Outcome>;
     tickMs?: number;
-    onTick?: () => boolean | void;
+    onTick?: () => boolean | undefined;
   },
 ): Promise<void> {
   const list = Array.isArray(monitors) ? monitors : [monitors];
@@ -68,7 +72,11 @@ export async function drive(
 }
 
 /** A log sink that keeps every entry. */
-export function captureLogs(): { logger: (entry: HealthLogEntry) => void; entries: HealthLogEntry[]; events(name: string): HealthLogEntry[] } {
+export function captureLogs(): {
+  logger: (entry: HealthLogEntry) => void;
+  entries: HealthLogEntry[];
+  events(name: string): HealthLogEntry[];
+} {
   const entries: HealthLogEntry[] = [];
   return {
     logger: (entry) => entries.push(entry),
@@ -145,8 +153,19 @@ export async function scanKeys(redis: Redis, prefix: string): Promise<string[]> 
 }
 
 /** A monitor wired for deterministic tests: no timers, captured logs. */
-export function testMonitor(store: HealthStore, clock: ManualClock, options: HealthMonitorOptions = {}): BackgroundHealthMonitor {
-  return createHealthMonitor({ store, clock, backgroundTimers: false, logger: () => undefined, closeStore: false, ...options });
+export function testMonitor(
+  store: HealthStore,
+  clock: ManualClock,
+  options: HealthMonitorOptions = {},
+): BackgroundHealthMonitor {
+  return createHealthMonitor({
+    store,
+    clock,
+    backgroundTimers: false,
+    logger: () => undefined,
+    closeStore: false,
+    ...options,
+  });
 }
 
 export async function freePort(): Promise<number> {
@@ -175,9 +194,13 @@ export class LocalRedisServer {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.child = child;
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
@@ -198,7 +221,13 @@ export class LocalRedisServer {
   }
 
   private async ping(): Promise<boolean> {
-    const redis = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, disconnectTimeout: 10 });
+    const redis = new Redis(this.port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+      disconnectTimeout: 10,
+    });
     redis.on('error', () => undefined);
     try {
       await redis.connect();

@@ -8,10 +8,11 @@
  * probing only the requests `admitProbe` admits (as probes), while tripped none. Failures come from a seeded
  * generator, so each run is reproducible.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { createHealthMonitor, type BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
+import { type BackgroundHealthMonitor, createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { captureLogs, outcome, serverError } from './helpers.ts';
 
@@ -29,7 +30,12 @@ function seeded(seed: number): () => number {
 
 function open(clock: ManualClock) {
   const logs = captureLogs();
-  const monitor = createHealthMonitor({ store: createMemoryHealthStore(), clock, logger: logs.logger, backgroundTimers: false });
+  const monitor = createHealthMonitor({
+    store: createMemoryHealthStore(),
+    clock,
+    logger: logs.logger,
+    backgroundTimers: false,
+  });
   return { monitor, logs };
 }
 
@@ -95,10 +101,18 @@ describe('probe policy', () => {
   it('a provider still down re-trips after two failed probes, and its cool-down stops growing at 45 s', async () => {
     const clock = new ManualClock();
     const { monitor, logs } = open(clock);
-    const changes = await traffic(monitor, clock, { durationMs: 600_000, rps: 30, failRate: () => 1, random: seeded(1) });
+    const changes = await traffic(monitor, clock, {
+      durationMs: 600_000,
+      rps: 30,
+      failRate: () => 1,
+      random: seeded(1),
+    });
     const trips = changes.filter((c) => c.state === 'tripped');
     assert.equal(trips[0]?.reason, 'fast_trip');
-    assert.ok(trips.slice(1).every((c) => c.reason === 'probe_failed'), JSON.stringify(changes));
+    assert.ok(
+      trips.slice(1).every((c) => c.reason === 'probe_failed'),
+      JSON.stringify(changes),
+    );
     assert.ok(!changes.some((c) => c.state === 'healthy'));
     // Cool-downs: 30 s, then 45 s (capped) every time.
     const probings = changes.filter((c) => c.state === 'probing').map((c) => c.at);
@@ -112,7 +126,12 @@ describe('probe policy', () => {
   it('a provider failing 20 % of requests is not readmitted', async () => {
     const clock = new ManualClock();
     const { monitor } = open(clock);
-    const changes = await traffic(monitor, clock, { durationMs: 600_000, rps: 30, failRate: () => 0.2, random: seeded(7) });
+    const changes = await traffic(monitor, clock, {
+      durationMs: 600_000,
+      rps: 30,
+      failRate: () => 0.2,
+      random: seeded(7),
+    });
     const afterFirstTrip = changes.slice(changes.findIndex((c) => c.state === 'tripped'));
     assert.ok(afterFirstTrip.length > 0);
     assert.ok(!afterFirstTrip.some((c) => c.state === 'healthy'), JSON.stringify(changes));
@@ -134,9 +153,16 @@ describe('probe policy', () => {
         });
         const recovered = changes.find((c) => c.at >= healAt && c.state === 'healthy');
         assert.ok(recovered, `seed ${seed}: never recovered: ${JSON.stringify(changes.slice(-4))}`);
-        assert.ok(recovered.at - healAt <= 60_000, `seed ${seed}: recovered ${(recovered.at - healAt) / 1000} s after the heal`);
+        assert.ok(
+          recovered.at - healAt <= 60_000,
+          `seed ${seed}: recovered ${(recovered.at - healAt) / 1000} s after the heal`,
+        );
         const later = changes.filter((c) => c.at > recovered.at);
-        assert.deepEqual(later, [], `seed ${seed}: flapped after recovering at ${recovered.at - start}: ${JSON.stringify(monitor.report().providers[0]?.short)}`);
+        assert.deepEqual(
+          later,
+          [],
+          `seed ${seed}: flapped after recovering at ${recovered.at - start}: ${JSON.stringify(monitor.report().providers[0]?.short)}`,
+        );
       }
     });
   }

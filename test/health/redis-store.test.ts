@@ -8,8 +8,8 @@ import { after, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import { ManualClock, systemClock } from '../../src/clock.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
-import { createRedisHealthStore } from '../../src/health/redis-store.ts';
 import { createConfiguredHealthMonitor } from '../../src/health/redis-health-monitor.ts';
+import { createRedisHealthStore } from '../../src/health/redis-store.ts';
 import { emptyCounts } from '../../src/health/slot-counts.ts';
 import { deleteKeys, outcome, REDIS_URL, scanKeys, serverError, testMonitor, uniquePrefix } from './helpers.ts';
 
@@ -33,7 +33,17 @@ describe('redis health store', () => {
       // Let both connect and run a first cycle, as long-running instances would have.
       await new Promise((r) => setTimeout(r, 600));
       const start = performance.now();
-      for (let i = 0; i < 5; i++) a.record({ provider: 'openai', model: 'm', ok: false, kind: 'server', status: 500, latencyMs: 5, retriesExhausted: false, at: Date.now() });
+      for (let i = 0; i < 5; i++)
+        a.record({
+          provider: 'openai',
+          model: 'm',
+          ok: false,
+          kind: 'server',
+          status: 500,
+          latencyMs: 5,
+          retriesExhausted: false,
+          at: Date.now(),
+        });
       while (b.get('openai').state !== 'tripped' && performance.now() - start < 3000) {
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -63,14 +73,17 @@ describe('redis health store', () => {
       const writerTtl = await redis.pttl(writers[0] ?? '');
       assert.ok(writerTtl > 0 && writerTtl <= 320_000);
       const keys = all.filter((k) => !writers.includes(k)).sort();
-      assert.deepEqual(keys, [
-        `${prefix}{health}:alert:openai|threshold_crossed|fast_trip|openai@${clock.now()}`,
-        `${prefix}{health}:alert:openai|tripped|fast_trip|openai@${clock.now()}`,
-        `${prefix}{health}:series`,
-        `${prefix}{health}:state`,
-        `${prefix}{health}:w:openai`,
-        `${prefix}{health}:w:openai|gpt-4o`,
-      ].sort());
+      assert.deepEqual(
+        keys,
+        [
+          `${prefix}{health}:alert:openai|threshold_crossed|fast_trip|openai@${clock.now()}`,
+          `${prefix}{health}:alert:openai|tripped|fast_trip|openai@${clock.now()}`,
+          `${prefix}{health}:series`,
+          `${prefix}{health}:state`,
+          `${prefix}{health}:w:openai`,
+          `${prefix}{health}:w:openai|gpt-4o`,
+        ].sort(),
+      );
       const ttl = await redis.pttl(`${prefix}{health}:w:openai`);
       assert.ok(ttl > 300_000 && ttl <= 320_000, `window TTL ${ttl}`);
       assert.equal(await redis.pttl(`${prefix}{health}:state`), -1);
@@ -115,7 +128,15 @@ describe('redis health store', () => {
       counts.requests = 3;
       counts.errors = 1;
       const batch = new Map([['openai', new Map([[100, counts]])]]);
-      const request = { batch, now: 1_000_000, fromSlot: 71, toSlot: 100, ttlMs: 320_000, read: true, readModels: true };
+      const request = {
+        batch,
+        now: 1_000_000,
+        fromSlot: 71,
+        toSlot: 100,
+        ttlMs: 320_000,
+        read: true,
+        readModels: true,
+      };
       await store.sync({ ...request, writer: { id: 'w1', seq: 1 } });
       const again = await store.sync({ ...request, writer: { id: 'w1', seq: 1 } });
       assert.equal(again.series?.get('openai')?.get(100)?.requests, 3, 'the same seq is skipped');
@@ -148,7 +169,12 @@ describe('redis health store', () => {
     prefixes.push(`kp:${prefix}`);
     const client = new Redis(REDIS_URL, { keyPrefix: 'kp:' });
     const clock = new ManualClock();
-    const monitor = createHealthMonitor({ store: createRedisHealthStore({ redis: client, prefix }), clock, backgroundTimers: false, logger: () => undefined });
+    const monitor = createHealthMonitor({
+      store: createRedisHealthStore({ redis: client, prefix }),
+      clock,
+      backgroundTimers: false,
+      logger: () => undefined,
+    });
     try {
       for (let i = 0; i < 5; i++) monitor.record(outcome(clock, serverError));
       await monitor.tick();
@@ -158,7 +184,10 @@ describe('redis health store', () => {
       const plain = new Redis(REDIS_URL);
       const keys = await scanKeys(plain, `kp:${prefix}`);
       plain.disconnect();
-      assert.ok(keys.includes(`kp:${prefix}{health}:w:openai`) && keys.includes(`kp:${prefix}{health}:state`), keys.join(','));
+      assert.ok(
+        keys.includes(`kp:${prefix}{health}:w:openai`) && keys.includes(`kp:${prefix}{health}:state`),
+        keys.join(','),
+      );
       await monitor.close();
       assert.equal(await client.ping(), 'PONG', 'the store does not close a client it did not create');
     } finally {
@@ -169,7 +198,10 @@ describe('redis health store', () => {
   it('connects a lazyConnect client before its first flush instead of reporting degraded', async () => {
     const prefix = fresh();
     const url = new URL(REDIS_URL);
-    const store = createRedisHealthStore({ redis: { host: url.hostname, port: Number(url.port || 6379), lazyConnect: true }, prefix });
+    const store = createRedisHealthStore({
+      redis: { host: url.hostname, port: Number(url.port || 6379), lazyConnect: true },
+      prefix,
+    });
     const monitor = testMonitor(store, new ManualClock(), { closeStore: true });
     await monitor.tick();
     assert.equal(monitor.storeStatus().degraded, false);
@@ -178,7 +210,10 @@ describe('redis health store', () => {
 
   it('passes Cluster and Sentinel options through to ioredis, with fail-fast defaults', async () => {
     const cluster = createRedisHealthStore({
-      redis: { cluster: [{ host: '127.0.0.1', port: 7000 }], options: { lazyConnect: true, redisOptions: { password: 'p' } } },
+      redis: {
+        cluster: [{ host: '127.0.0.1', port: 7000 }],
+        options: { lazyConnect: true, redisOptions: { password: 'p' } },
+      },
     });
     assert.ok(cluster.client instanceof Cluster);
     assert.equal(cluster.client.options.enableOfflineQueue, false);

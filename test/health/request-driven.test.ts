@@ -27,14 +27,32 @@ function countingStore(): HealthStore & { syncs: number } {
 }
 
 function failure(provider: string, at: number) {
-  return { provider, model: 'm', ok: false, kind: 'server' as const, status: 500, latencyMs: 5, retriesExhausted: false, at };
+  return {
+    provider,
+    model: 'm',
+    ok: false,
+    kind: 'server' as const,
+    status: 500,
+    latencyMs: 5,
+    retriesExhausted: false,
+    at,
+  };
 }
 
 describe('request-driven health cycle', () => {
   it('trips from recorded outcomes without tick() or timers, and a second monitor on the store follows', async () => {
     const clock = new ManualClock(1_000_000);
     const store = countingStore();
-    const options = { store, clock, logger: quiet, backgroundTimers: false, driveOnRequests: true, flushIntervalMs: 1000, refreshIntervalMs: 1000, closeStore: false };
+    const options = {
+      store,
+      clock,
+      logger: quiet,
+      backgroundTimers: false,
+      driveOnRequests: true,
+      flushIntervalMs: 1000,
+      refreshIntervalMs: 1000,
+      closeStore: false,
+    };
     const a = createHealthMonitor(options);
     const b = createHealthMonitor(options);
     for (let i = 0; i < 6; i++) {
@@ -54,7 +72,15 @@ describe('request-driven health cycle', () => {
   it('does no store call while nothing is due', async () => {
     const clock = new ManualClock(1_000_000);
     const store = countingStore();
-    const monitor = createHealthMonitor({ store, clock, logger: quiet, backgroundTimers: false, driveOnRequests: true, flushIntervalMs: 1000, refreshIntervalMs: 1000 });
+    const monitor = createHealthMonitor({
+      store,
+      clock,
+      logger: quiet,
+      backgroundTimers: false,
+      driveOnRequests: true,
+      flushIntervalMs: 1000,
+      refreshIntervalMs: 1000,
+    });
     monitor.get('openai');
     await monitor.idle();
     const after = store.syncs;

@@ -2,24 +2,24 @@
  * Starts the three loopback mock providers and a real gateway in front of them (on a real loopback port, so
  * official client SDKs can talk to it), with a memory logger to assert on log lines.
  */
-import { createServer, type AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { loadConfig } from '../../src/config/parse-config-file.ts';
+import { type AddressInfo, createServer } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import type { HttpTransport } from '../../providers/shared/http-transport.ts';
+import type { CacheStore } from '../../src/cache/cache-store.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import type { Env } from '../../src/config/load-config.ts';
-import { systemClock, type Clock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';
+import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
 import { createMemoryLogger } from '../../src/telemetry/logger.ts';
-import { startOpenAIMock } from '../mocks/openai-mock.ts';
+import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
+import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import type { HttpTransport } from '../../providers/shared/http-transport.ts';
+import { startOpenAIMock } from '../mocks/openai-mock.ts';
 import { createTestHealth } from './test-health.ts';
-import type { CacheStore } from '../../src/cache/cache-store.ts';
-import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
-import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
-import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
 
 /** The admin key of harnesses started with `telemetry`. */
 export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
@@ -78,7 +78,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const without = new Set(options.without ?? []);
   const env: Env = {
     ...(without.has('openai') ? {} : { OPENAI_API_KEY: SECRET_KEYS.openai, OPENAI_BASE_URL: `${openai.url}/v1` }),
-    ...(without.has('anthropic') ? {} : { ANTHROPIC_API_KEY: SECRET_KEYS.anthropic, ANTHROPIC_BASE_URL: anthropic.url }),
+    ...(without.has('anthropic')
+      ? {}
+      : { ANTHROPIC_API_KEY: SECRET_KEYS.anthropic, ANTHROPIC_BASE_URL: anthropic.url }),
     ...(without.has('gemini') ? {} : { GEMINI_API_KEY: SECRET_KEYS.gemini, GEMINI_BASE_URL: gemini.url }),
     ...(options.telemetry ? { SWITCHYARD_ADMIN_KEY: ADMIN_KEY } : {}),
     ...options.env,
@@ -88,7 +90,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = createMemoryLogger();
   const dashboard = options.telemetry ? createDashboardRecorder(() => clock.now()) : undefined;
   const metrics = options.telemetry ? createPromMetrics({ knownModels: config.routes.keys() }) : undefined;
-  const testHealth = options.health ? undefined : createTestHealth(clock, [], dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
+  const testHealth = options.health
+    ? undefined
+    : createTestHealth(clock, [], dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
   const health = options.health ?? testHealth!;
   const extraSinks = typeof options.telemetry === 'object' ? (options.telemetry.sinks ?? []) : [];
   const gateway = createGateway({
@@ -101,10 +105,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(dashboard && metrics
-      ? { dashboard, metrics, telemetry: [metrics.sink, ...extraSinks], ...(testHealth ? { healthReport: () => testHealth.report() } : {}) }
+      ? {
+          dashboard,
+          metrics,
+          telemetry: [metrics.sink, ...extraSinks],
+          ...(testHealth ? { healthReport: () => testHealth.report() } : {}),
+        }
       : {}),
   });
-  metrics?.observe({ health: gateway.deps.health, pools: gateway.deps.pools, budget: gateway.deps.budget, ...(testHealth ? { report: () => testHealth.report() } : {}) });
+  metrics?.observe({
+    health: gateway.deps.health,
+    pools: gateway.deps.pools,
+    budget: gateway.deps.budget,
+    ...(testHealth ? { report: () => testHealth.report() } : {}),
+  });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -169,7 +183,9 @@ export function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateChatRequest } from '../../src/http/validate-request.ts';
+import { test } from 'node:test';
 import { bearerToken, createKeyChecker } from '../../src/http/auth.ts';
+import { validateChatRequest } from '../../src/http/validate-request.ts';
 
 test('validation names the bad field with an OpenAI-style error', () => {
   const cases: Array<[unknown, string | null, string]> = [
@@ -13,8 +13,16 @@ test('validation names the bad field with an OpenAI-style error', () => {
     [{ model: 'm', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', 'tool_call_id'],
     [{ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 3 }, 'temperature', '0 to 2'],
     [{ model: 'm', messages: [{ role: 'user', content: 'hi' }], n: 0 }, 'n', 'integer'],
-    [{ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } }, 'stream_options', 'stream'],
-    [{ model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: {} }] }, 'tools[0]', 'function'],
+    [
+      { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } },
+      'stream_options',
+      'stream',
+    ],
+    [
+      { model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: {} }] },
+      'tools[0]',
+      'function',
+    ],
   ];
   for (const [body, param, text] of cases) {
     const result = validateChatRequest(body);
@@ -29,7 +37,11 @@ test('validation names the bad field with an OpenAI-style error', () => {
 });
 
 test('valid requests pass with unknown fields kept', () => {
-  const result = validateChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], some_new_field: { a: 1 } });
+  const result = validateChatRequest({
+    model: 'gpt-4o',
+    messages: [{ role: 'user', content: 'hi' }],
+    some_new_field: { a: 1 },
+  });
   assert.equal(result.ok, true);
   if (result.ok) assert.deepEqual(result.request.some_new_field, { a: 1 });
 });
@@ -48,14 +60,48 @@ test('bodies using every translated shape pass: validation is not stricter than 
     model: 'gpt-4o',
     messages: [
       { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
-      { role: 'user', name: 'ann', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA', detail: 'low' } }, { type: 'file', file: { file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' } }, { type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }, { type: 'some_future_part' }] },
-      { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }, { id: 'call_2', type: 'custom', custom: { name: 'g', input: 'x' } }] },
+      {
+        role: 'user',
+        name: 'ann',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AA', detail: 'low' } },
+          { type: 'file', file: { file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' } },
+          { type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } },
+          { type: 'some_future_part' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        refusal: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+          { id: 'call_2', type: 'custom', custom: { name: 'g', input: 'x' } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '42' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'It is 42.' }, { type: 'refusal', refusal: 'No more.' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'It is 42.' },
+          { type: 'refusal', refusal: 'No more.' },
+        ],
+      },
       { role: 'user', content: 'Thanks' },
     ],
-    tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: {} }, strict: true } }, { type: 'custom', custom: { name: 'g' } }, { type: 'future_tool' }],
-    tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'f' } }] } },
+    tools: [
+      {
+        type: 'function',
+        function: { name: 'f', description: 'd', parameters: { type: 'object', properties: {} }, strict: true },
+      },
+      { type: 'custom', custom: { name: 'g' } },
+      { type: 'future_tool' },
+    ],
+    tool_choice: {
+      type: 'allowed_tools',
+      allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'f' } }] },
+    },
     response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: null } },
     stream: true,
     stream_options: { include_usage: true },
@@ -77,7 +123,9 @@ test('bodies using every translated shape pass: validation is not stricter than 
 });
 
 test('nesting is bounded without recursion, naming the top-level field', () => {
-  const deep = JSON.parse(`{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`) as unknown;
+  const deep = JSON.parse(
+    `{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+  ) as unknown;
   const result = validateChatRequest(deep);
   assert.equal(result.ok, false);
   if (!result.ok) {

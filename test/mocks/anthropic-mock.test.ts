@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Anthropic, { APIError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { MockUpstream } from './mock-upstream.ts';
 import { anthropicError, anthropicFaults, jsonFragments, startAnthropicMock } from './anthropic-mock.ts';
+import type { MockUpstream } from './mock-upstream.ts';
 
 const TOOLS = [
   {
@@ -50,19 +50,27 @@ describe('anthropic mock, read by @anthropic-ai/sdk', () => {
 
     const recorded = mock.requests[0];
     assert.equal(recorded?.path, '/v1/messages');
-    assert.equal(recorded?.headers['authorization'], 'Bearer sk-ant-mock-key');
+    assert.equal(recorded?.headers.authorization, 'Bearer sk-ant-mock-key');
     assert.equal(recorded?.headers['anthropic-version'], '2026-10-21');
   });
 
   it('reports cached prompt tokens apart from input_tokens', async () => {
     mock.script = { text: ['ok'], usage: { input: 100, output: 2, cached: 60 } };
-    const message = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     assert.equal(message.usage.input_tokens, 40);
     assert.equal(message.usage.cache_read_input_tokens, 60);
   });
 
   it('streams the full event sequence, which MessageStream accumulates into the final message', async () => {
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
+    const stream = client.messages.stream({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     const texts: string[] = [];
     stream.on('text', (text) => texts.push(text));
     const message = await stream.finalMessage();
@@ -120,8 +128,15 @@ describe('anthropic mock, read by @anthropic-ai/sdk', () => {
 
   it('leaves tool calls out when the request offers no tools', async () => {
     mock.script = { text: ['Sunny.'], toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
-    const message = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
-    assert.deepEqual(message.content.map((block) => block.type), ['text']);
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    assert.deepEqual(
+      message.content.map((block) => block.type),
+      ['text'],
+    );
     assert.equal(message.stop_reason, 'end_turn');
   });
 
@@ -142,12 +157,19 @@ describe('anthropic mock, read by @anthropic-ai/sdk', () => {
     assert.equal(fragments[0], '');
     assert.ok(fragments.length >= 3);
     assert.deepEqual(JSON.parse(fragments.join('')), { city: 'Paris' });
-    const toolStart = events.find((event) => event.type === 'content_block_start' && event.content_block.type === 'tool_use');
+    const toolStart = events.find(
+      (event) => event.type === 'content_block_start' && event.content_block.type === 'tool_use',
+    );
     assert.equal(toolStart?.type === 'content_block_start' ? toolStart.index : -1, 1);
 
     mock.script = { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] };
     const final = await client.messages
-      .stream({ model: 'claude-sonnet-4-6', max_tokens: 100, tools: TOOLS, messages: [{ role: 'user', content: 'Oslo?' }] })
+      .stream({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 100,
+        tools: TOOLS,
+        messages: [{ role: 'user', content: 'Oslo?' }],
+      })
       .finalMessage();
     assert.equal(final.stop_reason, 'tool_use');
     const block = final.content[0];
@@ -162,10 +184,17 @@ describe('anthropic mock, read by @anthropic-ai/sdk', () => {
   });
 
   it('fails with the status and envelope the SDK maps to its error classes', async () => {
-    const request = { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user' as const, content: 'Hi' }] };
+    const request = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 10,
+      messages: [{ role: 'user' as const, content: 'Hi' }],
+    };
 
     mock.failNext(anthropicFaults.overloaded(3));
-    const overloaded = await client.messages.create(request).then(() => undefined, (error: unknown) => error);
+    const overloaded = await client.messages.create(request).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(overloaded instanceof OverloadedError);
     assert.equal(overloaded.status, 529);
     assert.equal(overloaded.type, 'overloaded_error');
@@ -173,14 +202,20 @@ describe('anthropic mock, read by @anthropic-ai/sdk', () => {
     assert.match(overloaded.requestID ?? '', /^req_/);
 
     mock.failNext(anthropicFaults.rateLimited(7));
-    const limited = await client.messages.create(request).then(() => undefined, (error: unknown) => error);
+    const limited = await client.messages.create(request).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(limited instanceof RateLimitError);
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get('retry-after'), '7');
     assert.equal(limited.headers.get('anthropic-ratelimit-requests-remaining'), '0');
 
     mock.failNext(anthropicFaults.spendLimit());
-    const spend = await client.messages.create(request).then(() => undefined, (error: unknown) => error);
+    const spend = await client.messages.create(request).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(spend instanceof RateLimitError);
     assert.equal(spend.errorCode, 'enforced_spend_limit_reached');
     assert.equal(spend.headers.get('retry-after'), null);
@@ -203,7 +238,10 @@ describe('anthropic mock, read by @anthropic-ai/sdk', () => {
     const seen: string[] = [];
     const failure = await (async () => {
       for await (const event of stream) seen.push(event.type);
-    })().then(() => undefined, (error: unknown) => error);
+    })().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(failure instanceof APIError);
     assert.equal(failure.status, undefined);
     assert.equal(failure.type, 'overloaded_error');

@@ -25,7 +25,7 @@
  *   `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`, resets in
  *   RFC 3339, `retry-after` in seconds on 429).
  */
-import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script, readRecord } from './mock-upstream.ts';
+import { type Fault, MockUpstream, type ProviderWire, readRecord, type Script, sseFrame } from './mock-upstream.ts';
 
 export const ANTHROPIC_MOCK_DEFAULT_SCRIPT: Script = {
   text: ['Hello', ' from', ' Claude.'],
@@ -61,7 +61,10 @@ export const anthropicFaults = {
     return statusFault(401, anthropicError(401, 'authentication_error', 'invalid x-api-key'));
   },
   billing(): Fault {
-    return statusFault(402, anthropicError(402, 'billing_error', 'Your organization has an unpaid balance; billing is on hold.'));
+    return statusFault(
+      402,
+      anthropicError(402, 'billing_error', 'Your organization has an unpaid balance; billing is on hold.'),
+    );
   },
   creditBalanceTooLow(): Fault {
     return statusFault(
@@ -74,19 +77,30 @@ export const anthropicFaults = {
     );
   },
   permission(): Fault {
-    return statusFault(403, anthropicError(403, 'permission_error', 'Your API key does not have permission to use the specified resource.'));
+    return statusFault(
+      403,
+      anthropicError(403, 'permission_error', 'Your API key does not have permission to use the specified resource.'),
+    );
   },
   modelNotFound(model = 'claude-nonexistent'): Fault {
     return statusFault(404, anthropicError(404, 'not_found_error', `model: ${model}`));
   },
   promptTooLong(): Fault {
-    return statusFault(400, anthropicError(400, 'invalid_request_error', 'prompt is too long: 215473 tokens > 200000 maximum'));
+    return statusFault(
+      400,
+      anthropicError(400, 'invalid_request_error', 'prompt is too long: 215473 tokens > 200000 maximum'),
+    );
   },
-  badRequest(message = 'messages: roles must alternate between "user" and "assistant", but found multiple "user" roles in a row'): Fault {
+  badRequest(
+    message = 'messages: roles must alternate between "user" and "assistant", but found multiple "user" roles in a row',
+  ): Fault {
     return statusFault(400, anthropicError(400, 'invalid_request_error', message));
   },
   requestTooLarge(): Fault {
-    return statusFault(413, anthropicError(413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes.'));
+    return statusFault(
+      413,
+      anthropicError(413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes.'),
+    );
   },
   /** 429 "wait": `retry-after` in seconds and the exhausted budget in the rate-limit headers. */
   rateLimited(retryAfterSeconds = 7): Fault {
@@ -121,7 +135,9 @@ export const anthropicFaults = {
   /** 529: Anthropic-wide overload. */
   overloaded(retryAfterSeconds?: number): Fault {
     const body = anthropicError(529, 'overloaded_error', 'Overloaded');
-    return retryAfterSeconds === undefined ? statusFault(529, body) : statusFault(529, body, { 'retry-after': String(retryAfterSeconds) });
+    return retryAfterSeconds === undefined
+      ? statusFault(529, body)
+      : statusFault(529, body, { 'retry-after': String(retryAfterSeconds) });
   },
   /** After `afterEvents` frames, an in-stream `event: error` overloaded_error, then the stream ends. */
   streamOverloaded(afterEvents = 3): Fault {
@@ -142,7 +158,8 @@ export const anthropicWire: ProviderWire = {
   name: 'anthropic',
 
   match(method, path, body) {
-    if (method === 'POST' && path.split('?')[0] === '/v1/messages') return { stream: readRecord(body)?.['stream'] === true };
+    if (method === 'POST' && path.split('?')[0] === '/v1/messages')
+      return { stream: readRecord(body)?.stream === true };
     return undefined;
   },
 
@@ -158,7 +175,10 @@ export const anthropicWire: ProviderWire = {
   },
 
   malformedFrame() {
-    return sseFrame('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"tru', 'content_block_delta');
+    return sseFrame(
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"tru',
+      'content_block_delta',
+    );
   },
 
   notFoundBody(path) {
@@ -174,7 +194,12 @@ interface Answer {
   toolUses: Array<{ id: string; name: string; input: Record<string, unknown> }>;
   stopReason: string;
   stopSequence: string | null;
-  usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number };
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_input_tokens: number;
+  };
 }
 
 const NATIVE_STOP: Readonly<Record<NonNullable<Script['finish']>, string>> = {
@@ -186,19 +211,19 @@ const NATIVE_STOP: Readonly<Record<NonNullable<Script['finish']>, string>> = {
 
 function buildAnswer(script: Script, body: Record<string, unknown>): Answer {
   // Tool calls only make sense when the request offered tools, as with the real API.
-  const offeredTools = Array.isArray(body['tools']) && body['tools'].length > 0;
+  const offeredTools = Array.isArray(body.tools) && body.tools.length > 0;
   const toolUses = offeredTools
     ? (script.toolCalls ?? []).map((call) => ({ id: mintId('toolu_'), name: call.name, input: call.arguments }))
     : [];
   const stopReason = script.nativeFinish ?? NATIVE_STOP[script.finish ?? (toolUses.length > 0 ? 'tool_calls' : 'stop')];
-  const stopSequences = body['stop_sequences'];
+  const stopSequences = body.stop_sequences;
   const firstStop = Array.isArray(stopSequences) && typeof stopSequences[0] === 'string' ? stopSequences[0] : null;
   // The neutral script counts the whole prompt with `cached` as part of it (OpenAI's view); Anthropic's
   // input_tokens excludes cache reads, which are reported apart.
   const cached = script.usage?.cached ?? 0;
   return {
     id: mintId('msg_'),
-    model: typeof body['model'] === 'string' ? body['model'] : 'claude-sonnet-4-6',
+    model: typeof body.model === 'string' ? body.model : 'claude-sonnet-4-6',
     text: script.text ?? [],
     toolUses,
     stopReason,
@@ -232,7 +257,12 @@ function toolUseBlock(tool: Answer['toolUses'][number], input: Record<string, un
   return { type: 'tool_use', id: tool.id, name: tool.name, input, caller: { type: 'direct' } };
 }
 
-function messageEnvelope(answer: Answer, content: unknown[], stopReason: string | null, usage: Record<string, unknown>) {
+function messageEnvelope(
+  answer: Answer,
+  content: unknown[],
+  stopReason: string | null,
+  usage: Record<string, unknown>,
+) {
   return {
     id: answer.id,
     type: 'message',
@@ -257,7 +287,8 @@ function renderMessage(answer: Answer): unknown {
 
 function renderEvents(answer: Answer): string[] {
   const frames: string[] = [];
-  const emit = (type: string, data: Record<string, unknown>) => frames.push(sseFrame(JSON.stringify({ type, ...data }), type));
+  const emit = (type: string, data: Record<string, unknown>) =>
+    frames.push(sseFrame(JSON.stringify({ type, ...data }), type));
 
   // message_start: empty content, input usage known, output counted so far (1), stop_reason still null.
   emit('message_start', {
@@ -324,4 +355,3 @@ function mintId(prefix: string): string {
   for (const byte of bytes) out += ID_ALPHABET[byte % ID_ALPHABET.length];
   return out;
 }
-

@@ -1,12 +1,14 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApiError, GoogleGenAI } from '@google/genai';
-import type { MockUpstream } from './mock-upstream.ts';
 import { geminiError, geminiFaults, startGeminiMock } from './gemini-mock.ts';
+import type { MockUpstream } from './mock-upstream.ts';
 
 const KEY = 'AIzaMOCKgeminiKEY0123456789abcdefghijk';
 const WEATHER_TOOL = {
-  functionDeclarations: [{ name: 'get_weather', parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } } } }],
+  functionDeclarations: [
+    { name: 'get_weather', parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } } } },
+  ],
 };
 
 describe('gemini mock, driven by @google/genai', () => {
@@ -34,7 +36,11 @@ describe('gemini mock, driven by @google/genai', () => {
     assert.equal(response.modelVersion, 'gemini-2.5-flash');
     assert.ok(response.responseId);
     assert.deepEqual(
-      { prompt: response.usageMetadata?.promptTokenCount, candidates: response.usageMetadata?.candidatesTokenCount, total: response.usageMetadata?.totalTokenCount },
+      {
+        prompt: response.usageMetadata?.promptTokenCount,
+        candidates: response.usageMetadata?.candidatesTokenCount,
+        total: response.usageMetadata?.totalTokenCount,
+      },
       { prompt: 8, candidates: 3, total: 11 },
     );
     assert.equal(mock.requests[0]?.path, '/v1beta/models/gemini-2.5-flash:generateContent');
@@ -50,12 +56,25 @@ describe('gemini mock, driven by @google/genai', () => {
 
   it('streams text split across SSE chunks with cumulative usage and the finish reason on the last', async () => {
     const chunks = [];
-    for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Hi', config: { automaticContinuation: false } })) {
+    for await (const chunk of await ai.models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: 'Hi',
+      config: { automaticContinuation: false },
+    })) {
       chunks.push(chunk);
     }
-    assert.deepEqual(chunks.map((chunk) => chunk.text), ['Hello', ' from', ' Gemini.']);
-    assert.deepEqual(chunks.map((chunk) => chunk.candidates?.[0]?.finishReason), [undefined, undefined, 'STOP']);
-    assert.deepEqual(chunks.map((chunk) => chunk.usageMetadata?.candidatesTokenCount), [1, 2, 3]);
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.text),
+      ['Hello', ' from', ' Gemini.'],
+    );
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.candidates?.[0]?.finishReason),
+      [undefined, undefined, 'STOP'],
+    );
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.usageMetadata?.candidatesTokenCount),
+      [1, 2, 3],
+    );
     assert.ok(chunks.every((chunk) => chunk.usageMetadata?.promptTokenCount === 8));
     assert.equal(new Set(chunks.map((chunk) => chunk.responseId)).size, 1);
     assert.equal(mock.requests[0]?.path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
@@ -64,13 +83,21 @@ describe('gemini mock, driven by @google/genai', () => {
   it('renders function calls whole, without ids, only when the request declares tools', async () => {
     const script = { text: [], toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
     mock.script = script;
-    const withTools = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Weather?', config: { tools: [WEATHER_TOOL] } });
+    const withTools = await ai.models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: 'Weather?',
+      config: { tools: [WEATHER_TOOL] },
+    });
     assert.deepEqual(withTools.functionCalls, [{ name: 'get_weather', args: { city: 'Paris' } }]);
     assert.equal(withTools.candidates?.[0]?.finishReason, 'STOP');
 
     mock.script = script;
     const chunks = [];
-    for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Weather?', config: { tools: [WEATHER_TOOL], automaticContinuation: false } })) {
+    for await (const chunk of await ai.models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: 'Weather?',
+      config: { tools: [WEATHER_TOOL], automaticContinuation: false },
+    })) {
       chunks.push(chunk);
     }
     assert.equal(chunks.length, 1);
@@ -83,11 +110,20 @@ describe('gemini mock, driven by @google/genai', () => {
 
   it('maps the neutral finish to Gemini reasons and sends native ones verbatim', async () => {
     mock.script = { text: ['cut'], finish: 'length' };
-    assert.equal((await ai.models.generateContent({ model: 'm', contents: 'x' })).candidates?.[0]?.finishReason, 'MAX_TOKENS');
+    assert.equal(
+      (await ai.models.generateContent({ model: 'm', contents: 'x' })).candidates?.[0]?.finishReason,
+      'MAX_TOKENS',
+    );
     mock.script = { text: ['no'], finish: 'content_filter' };
-    assert.equal((await ai.models.generateContent({ model: 'm', contents: 'x' })).candidates?.[0]?.finishReason, 'SAFETY');
+    assert.equal(
+      (await ai.models.generateContent({ model: 'm', contents: 'x' })).candidates?.[0]?.finishReason,
+      'SAFETY',
+    );
     mock.script = { text: ['?'], nativeFinish: 'MALFORMED_FUNCTION_CALL' };
-    assert.equal((await ai.models.generateContent({ model: 'm', contents: 'x' })).candidates?.[0]?.finishReason, 'MALFORMED_FUNCTION_CALL');
+    assert.equal(
+      (await ai.models.generateContent({ model: 'm', contents: 'x' })).candidates?.[0]?.finishReason,
+      'MALFORMED_FUNCTION_CALL',
+    );
   });
 
   it('reports cached tokens', async () => {
@@ -113,7 +149,9 @@ describe('gemini mock, driven by @google/genai', () => {
   });
 
   it('builds the exact error envelope', () => {
-    assert.deepEqual(geminiError(503, 'UNAVAILABLE', 'busy'), { error: { code: 503, message: 'busy', status: 'UNAVAILABLE' } });
+    assert.deepEqual(geminiError(503, 'UNAVAILABLE', 'busy'), {
+      error: { code: 503, message: 'busy', status: 'UNAVAILABLE' },
+    });
     assert.deepEqual(geminiError(429, 'RESOURCE_EXHAUSTED', 'slow down', [{ '@type': 'x' }]), {
       error: { code: 429, message: 'slow down', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'x' }] },
     });
@@ -123,7 +161,11 @@ describe('gemini mock, driven by @google/genai', () => {
     mock.failNext(geminiFaults.streamError(1));
     const texts: Array<string | undefined> = [];
     const error = await (async () => {
-      for await (const chunk of await ai.models.generateContentStream({ model: 'm', contents: 'x', config: { automaticContinuation: false } })) {
+      for await (const chunk of await ai.models.generateContentStream({
+        model: 'm',
+        contents: 'x',
+        config: { automaticContinuation: false },
+      })) {
         texts.push(chunk.text);
       }
     })().catch((caught: unknown) => caught);
@@ -134,7 +176,10 @@ describe('gemini mock, driven by @google/genai', () => {
 
   it('serves the v1 surface too and 404s unknown paths with the envelope', async () => {
     const v1 = new GoogleGenAI({ apiKey: KEY, vertexai: false, httpOptions: { baseUrl: mock.url, apiVersion: 'v1' } });
-    assert.equal((await v1.models.generateContent({ model: 'gemini-2.5-flash', contents: 'x' })).text, 'Hello from Gemini.');
+    assert.equal(
+      (await v1.models.generateContent({ model: 'gemini-2.5-flash', contents: 'x' })).text,
+      'Hello from Gemini.',
+    );
     const response = await fetch(`${mock.url}/v1beta/models/m:countTokens`, { method: 'POST', body: '{}' });
     assert.equal(response.status, 404);
     assert.equal(((await response.json()) as { error: { status: string } }).error.status, 'NOT_FOUND');

@@ -27,7 +27,15 @@
  *   (https://github.com/google-gemini/gemini-cli/issues/8437: QuotaFailure with per-minute and per-day quotaIds).
  * Gemini separates SSE events with "\r\n\r\n"; "\n\n" is used here, which the SDK splits the same way.
  */
-import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script, readRecord, randomToken } from './mock-upstream.ts';
+import {
+  type Fault,
+  MockUpstream,
+  type ProviderWire,
+  randomToken,
+  readRecord,
+  type Script,
+  sseFrame,
+} from './mock-upstream.ts';
 
 export const GEMINI_MOCK_DEFAULT_SCRIPT: Script = {
   text: ['Hello', ' from', ' Gemini.'],
@@ -67,11 +75,18 @@ export const geminiFaults = {
   /** 429 on a per-minute quota, with RetryInfo (and optionally a Retry-After header, which Gemini rarely sends). */
   rateLimited(options: { retryDelay?: string; retryAfterSeconds?: number; model?: string } = {}): Fault {
     const details: unknown[] = [
-      quotaFailure('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', 'generate_content_free_tier_requests', options.model, '10'),
+      quotaFailure(
+        'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+        'generate_content_free_tier_requests',
+        options.model,
+        '10',
+      ),
       help(),
     ];
-    if (options.retryDelay !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: options.retryDelay });
-    const headers = options.retryAfterSeconds !== undefined ? { 'retry-after': String(options.retryAfterSeconds) } : undefined;
+    if (options.retryDelay !== undefined)
+      details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: options.retryDelay });
+    const headers =
+      options.retryAfterSeconds !== undefined ? { 'retry-after': String(options.retryAfterSeconds) } : undefined;
     return statusFault(429, geminiError(429, 'RESOURCE_EXHAUSTED', RATE_LIMIT_MESSAGE, details), headers);
   },
   /** 429 on the per-day quota (next to a per-minute one, as captured): waiting seconds does not help. */
@@ -79,8 +94,18 @@ export const geminiFaults = {
     return statusFault(
       429,
       geminiError(429, 'RESOURCE_EXHAUSTED', RATE_LIMIT_MESSAGE, [
-        quotaFailure('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', 'generate_content_free_tier_requests', model, '10'),
-        quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier', 'generate_content_free_tier_requests', model, '250'),
+        quotaFailure(
+          'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+          'generate_content_free_tier_requests',
+          model,
+          '10',
+        ),
+        quotaFailure(
+          'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+          'generate_content_free_tier_requests',
+          model,
+          '250',
+        ),
         help(),
         { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '21s' },
       ]),
@@ -89,10 +114,16 @@ export const geminiFaults = {
   contextTooLong(): Fault {
     return statusFault(
       400,
-      geminiError(400, 'INVALID_ARGUMENT', 'The input token count (1290234) exceeds the maximum number of tokens allowed (1048576).'),
+      geminiError(
+        400,
+        'INVALID_ARGUMENT',
+        'The input token count (1290234) exceeds the maximum number of tokens allowed (1048576).',
+      ),
     );
   },
-  badRequest(message = 'Invalid JSON payload received. Unknown name "foo" at \'generation_config\': Cannot find field.'): Fault {
+  badRequest(
+    message = 'Invalid JSON payload received. Unknown name "foo" at \'generation_config\': Cannot find field.',
+  ): Fault {
     return statusFault(400, geminiError(400, 'INVALID_ARGUMENT', message));
   },
   /** Free tier not available in the caller's region. */
@@ -103,17 +134,28 @@ export const geminiFaults = {
   permissionDenied(echoKey?: string): Fault {
     const message = echoKey
       ? `Permission denied: Consumer 'api_key:${echoKey}' has been suspended.`
-      : 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.';
+      : "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.";
     return statusFault(403, geminiError(403, 'PERMISSION_DENIED', message));
   },
   modelNotFound(model = 'gemini-nonexistent'): Fault {
     return statusFault(
       404,
-      geminiError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`),
+      geminiError(
+        404,
+        'NOT_FOUND',
+        `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
+      ),
     );
   },
   internal(): Fault {
-    return statusFault(500, geminiError(500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting'));
+    return statusFault(
+      500,
+      geminiError(
+        500,
+        'INTERNAL',
+        'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+      ),
+    );
   },
   overloaded(): Fault {
     return statusFault(503, geminiError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'));
@@ -122,7 +164,10 @@ export const geminiFaults = {
     return statusFault(504, geminiError(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.'));
   },
   /** After `afterEvents` frames, an in-stream error event (default 503 UNAVAILABLE). */
-  streamError(afterEvents = 1, error: unknown = geminiError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.')): Fault {
+  streamError(
+    afterEvents = 1,
+    error: unknown = geminiError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
+  ): Fault {
     return { kind: 'stream-error', afterEvents, error };
   },
 };
@@ -148,7 +193,9 @@ function quotaFailure(quotaId: string, metric: string, model = 'gemini-2.5-flash
 function help(): unknown {
   return {
     '@type': 'type.googleapis.com/google.rpc.Help',
-    links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }],
+    links: [
+      { description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' },
+    ],
   };
 }
 
@@ -202,7 +249,9 @@ const NATIVE_FINISH: Record<NonNullable<Script['finish']>, string> = {
 };
 
 function answerOf(script: Script, body: unknown, model: string): Answer {
-  const functionCalls = requestHasTools(body) ? (script.toolCalls ?? []).map((call) => ({ name: call.name, args: call.arguments })) : [];
+  const functionCalls = requestHasTools(body)
+    ? (script.toolCalls ?? []).map((call) => ({ name: call.name, args: call.arguments }))
+    : [];
   const text = script.text ?? [];
   return {
     model,
@@ -215,8 +264,8 @@ function answerOf(script: Script, body: unknown, model: string): Answer {
 }
 
 function requestHasTools(body: unknown): boolean {
-  const tools = readRecord(body)?.['tools'];
-  return Array.isArray(tools) && tools.some((tool) => Array.isArray(readRecord(tool)?.['functionDeclarations']));
+  const tools = readRecord(body)?.tools;
+  return Array.isArray(tools) && tools.some((tool) => Array.isArray(readRecord(tool)?.functionDeclarations));
 }
 
 function usageMetadata(usage: Answer['usage'], output: number): Record<string, unknown> {
@@ -227,17 +276,17 @@ function usageMetadata(usage: Answer['usage'], output: number): Record<string, u
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: usage.input }],
   };
   if (usage.cached !== undefined) {
-    metadata['cachedContentTokenCount'] = usage.cached;
-    metadata['cacheTokensDetails'] = [{ modality: 'TEXT', tokenCount: usage.cached }];
+    metadata.cachedContentTokenCount = usage.cached;
+    metadata.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: usage.cached }];
   }
   return metadata;
 }
 
 function candidate(parts: unknown[], finishReason: string | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (parts.length > 0) out['content'] = { parts, role: 'model' };
-  if (finishReason !== undefined) out['finishReason'] = finishReason;
-  out['index'] = 0;
+  if (parts.length > 0) out.content = { parts, role: 'model' };
+  if (finishReason !== undefined) out.finishReason = finishReason;
+  out.index = 0;
   return out;
 }
 
@@ -277,5 +326,3 @@ function renderFrames(answer: Answer): string[] {
     );
   });
 }
-
-

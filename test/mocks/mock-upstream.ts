@@ -51,7 +51,12 @@ export interface MockTiming {
 
 /** A rendered answer: a JSON body, or SSE frames (each a complete `event:`/`data:` block ending in a blank line). */
 export type Rendered =
-  | { json: unknown; headers?: Record<string, string>; /** Default 200. */ status?: number; /** The body as written, when not `JSON.stringify(json)`. */ text?: string }
+  | {
+      json: unknown;
+      headers?: Record<string, string> /** Default 200. */;
+      status?: number /** The body as written, when not `JSON.stringify(json)`. */;
+      text?: string;
+    }
   | { sse: string[]; headers?: Record<string, string> };
 
 export interface ProviderWire {
@@ -250,7 +255,13 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>, written?: string): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+  written?: string,
+): void {
   const text = written ?? JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -271,7 +282,9 @@ export function sseFrame(data: string, event?: string): string {
 
 /** `value` as a plain object, or undefined. */
 export function readRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -85,7 +85,7 @@ describe('OpenAI mock', () => {
     assert.equal(mock.chatCalls, 1);
     const recorded = mock.requests[0];
     assert.equal(recorded?.path, '/v1/chat/completions');
-    assert.equal(recorded?.headers['authorization'], 'Bearer sk-test-mock-key');
+    assert.equal(recorded?.headers.authorization, 'Bearer sk-test-mock-key');
   });
 
   it('reports cached prompt tokens and a scripted finish', async () => {
@@ -96,7 +96,9 @@ describe('OpenAI mock', () => {
   });
 
   it('streams role, content deltas and a finish chunk, then [DONE]', async () => {
-    const chunks = await collect(await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }));
+    const chunks = await collect(
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }),
+    );
     assert.equal(chunks.length, 5);
     const ids = new Set(chunks.map((chunk) => chunk.id));
     assert.equal(ids.size, 1, 'every chunk carries the same id');
@@ -174,7 +176,9 @@ describe('OpenAI mock', () => {
         { name: 'get_time', arguments: { zone: 'Europe/Paris' } },
       ],
     };
-    const chunks = await collect(await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }));
+    const chunks = await collect(
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }),
+    );
     const first = chunks[0]?.choices[0]?.delta;
     // A tool-only answer: the role chunk carries the first call, with content null.
     assert.equal(first?.role, 'assistant');

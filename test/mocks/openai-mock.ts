@@ -18,7 +18,15 @@
  *   that the SDK turns into an `APIError` (node_modules/openai/src/core/streaming.ts, `if (data && data.error)`);
  * - the error-codes guide, https://platform.openai.com/docs/guides/error-codes, for the canned errors.
  */
-import { MockUpstream, sseFrame, type Fault, type ProviderWire, type Script, readRecord, randomToken } from './mock-upstream.ts';
+import {
+  type Fault,
+  MockUpstream,
+  type ProviderWire,
+  randomToken,
+  readRecord,
+  type Script,
+  sseFrame,
+} from './mock-upstream.ts';
 
 export const OPENAI_MOCK_DEFAULT_SCRIPT: Script = {
   text: ['Hello', ' from', ' OpenAI.'],
@@ -87,7 +95,9 @@ export const openaiFaults = {
     );
   },
   /** 429 "wait": rate_limit_exceeded with `retry-after` (seconds) and optionally `retry-after-ms`. */
-  rateLimited(options: { retryAfterSeconds?: number; retryAfterMs?: number; headers?: Record<string, string> } = {}): Fault {
+  rateLimited(
+    options: { retryAfterSeconds?: number; retryAfterMs?: number; headers?: Record<string, string> } = {},
+  ): Fault {
     const headers: Record<string, string> = {
       'x-ratelimit-limit-requests': '500',
       'x-ratelimit-remaining-requests': '0',
@@ -161,13 +171,23 @@ export const openaiFaults = {
   serverError(): Fault {
     return statusFault(
       500,
-      openaiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null),
+      openaiError(
+        500,
+        'The server had an error while processing your request. Sorry about that!',
+        'server_error',
+        null,
+      ),
     );
   },
   overloaded(): Fault {
     return statusFault(
       503,
-      openaiError(503, 'The server is overloaded, please try again later.', 'service_unavailable_error', 'server_is_overloaded'),
+      openaiError(
+        503,
+        'The server is overloaded, please try again later.',
+        'service_unavailable_error',
+        'server_is_overloaded',
+      ),
     );
   },
   /** After `afterEvents` frames, an in-stream `server_error` event. */
@@ -175,7 +195,12 @@ export const openaiFaults = {
     return {
       kind: 'stream-error',
       afterEvents,
-      error: openaiError(200, 'The server had an error while processing your request. Sorry about that!', 'server_error', null),
+      error: openaiError(
+        200,
+        'The server had an error while processing your request. Sorry about that!',
+        'server_error',
+        null,
+      ),
     };
   },
 };
@@ -189,7 +214,7 @@ export const openaiWire: ProviderWire = {
 
   match(method, path, body) {
     const route = path.split('?')[0];
-    if (method === 'POST' && route === '/v1/chat/completions') return { stream: readRecord(body)?.['stream'] === true };
+    if (method === 'POST' && route === '/v1/chat/completions') return { stream: readRecord(body)?.stream === true };
     if (method === 'GET' && route === '/v1/models') return { stream: false };
     return undefined;
   },
@@ -197,18 +222,21 @@ export const openaiWire: ProviderWire = {
   render(script, request) {
     if (request.path.split('?')[0] === '/v1/models') return { json: modelList(), headers: responseHeaders() };
     const context = completionContext(request.body);
-    if (request.stream && context.model === UNSTREAMABLE_MODEL) return { json: streamRefusal(), status: 400, headers: responseHeaders() };
+    if (request.stream && context.model === UNSTREAMABLE_MODEL)
+      return { json: streamRefusal(), status: 400, headers: responseHeaders() };
     if (!request.stream) return { json: renderCompletion(script, context), headers: responseHeaders() };
     return { sse: renderChunks(script, context), headers: responseHeaders() };
   },
 
   streamErrorFrame(error) {
-    const envelope = readRecord(error)?.['error'] !== undefined ? error : { error };
+    const envelope = readRecord(error)?.error !== undefined ? error : { error };
     return sseFrame(JSON.stringify(envelope));
   },
 
   malformedFrame() {
-    return sseFrame('{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"tru');
+    return sseFrame(
+      '{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"tru',
+    );
   },
 
   notFoundBody(path) {
@@ -227,14 +255,14 @@ interface CompletionContext {
 
 function completionContext(body: unknown): CompletionContext {
   const request = readRecord(body) ?? {};
-  const streamOptions = readRecord(request['stream_options']) ?? {};
+  const streamOptions = readRecord(request.stream_options) ?? {};
   return {
     id: `chatcmpl-${randomToken(29)}`,
     created: Math.floor(Date.now() / 1000),
-    model: typeof request['model'] === 'string' ? request['model'] : 'gpt-4o-mini',
+    model: typeof request.model === 'string' ? request.model : 'gpt-4o-mini',
     fingerprint: 'fp_0ba0d124f1',
-    includeUsage: streamOptions['include_usage'] === true,
-    obfuscate: streamOptions['include_obfuscation'] !== false,
+    includeUsage: streamOptions.include_usage === true,
+    obfuscate: streamOptions.include_obfuscation !== false,
   };
 }
 
@@ -252,7 +280,10 @@ function finishReason(script: Script): string {
 }
 
 function usageOf(script: Script): Record<string, unknown> {
-  const usage = script.usage ?? { input: 10, output: (script.text?.length ?? 0) + (script.toolCalls?.length ?? 0) * 10 };
+  const usage = script.usage ?? {
+    input: 10,
+    output: (script.text?.length ?? 0) + (script.toolCalls?.length ?? 0) * 10,
+  };
   return {
     prompt_tokens: usage.input,
     completion_tokens: usage.output,
@@ -290,13 +321,13 @@ function renderCompletion(script: Script, context: CompletionContext): Record<st
     refusal: null,
   };
   if (toolCalls.length > 0) {
-    message['tool_calls'] = toolCalls.map((call) => ({
+    message.tool_calls = toolCalls.map((call) => ({
       id: call.id,
       type: 'function',
       function: { name: call.name, arguments: call.arguments },
     }));
   }
-  message['annotations'] = [];
+  message.annotations = [];
   return {
     id: context.id,
     object: 'chat.completion',
@@ -326,9 +357,9 @@ function renderChunks(script: Script, context: CompletionContext): string[] {
       system_fingerprint: context.fingerprint,
       choices,
     };
-    if (context.includeUsage) body['usage'] = null;
+    if (context.includeUsage) body.usage = null;
     Object.assign(body, extra);
-    if (context.obfuscate) body['obfuscation'] = randomToken(3 + Math.floor(Math.random() * 10));
+    if (context.obfuscate) body.obfuscation = randomToken(3 + Math.floor(Math.random() * 10));
     return sseFrame(JSON.stringify(body));
   };
   const delta = (value: Record<string, unknown>, finish: string | null = null): string =>
@@ -377,8 +408,6 @@ function modelList(): Record<string, unknown> {
     data: MODELS.map((id) => ({ id, object: 'model', created: 1721172741, owned_by: 'system' })),
   };
 }
-
-
 
 function randomHex(length: number): string {
   let out = '';

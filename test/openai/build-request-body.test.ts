@@ -36,7 +36,13 @@ describe('buildJsonBody', () => {
       x_vendor_flag: { nested: [1, 2] },
     };
     const body = buildJsonBody(callWith(request));
-    assert.deepEqual(body, { model: 'gpt-4o-mini', messages, stream: false, temperature: 0.2, x_vendor_flag: { nested: [1, 2] } });
+    assert.deepEqual(body, {
+      model: 'gpt-4o-mini',
+      messages,
+      stream: false,
+      temperature: 0.2,
+      x_vendor_flag: { nested: [1, 2] },
+    });
     assert.equal(request.model, 'my-alias', 'the client request is not mutated');
     assert.equal(request.stream, true);
   });
@@ -63,16 +69,28 @@ describe('buildStreamingBody', () => {
 
   it('removes include_usage when routing does not want the usage chunk', () => {
     const withOther = buildStreamingBody(
-      callWith({ model: 'alias', messages, stream: true, stream_options: { include_usage: true, include_obfuscation: false } }, { stream: true }),
+      callWith(
+        { model: 'alias', messages, stream: true, stream_options: { include_usage: true, include_obfuscation: false } },
+        { stream: true },
+      ),
     );
     assert.deepEqual(withOther.stream_options, { include_obfuscation: false });
-    const alone = buildStreamingBody(callWith({ model: 'alias', messages, stream: true, stream_options: { include_usage: true } }, { stream: true }));
+    const alone = buildStreamingBody(
+      callWith({ model: 'alias', messages, stream: true, stream_options: { include_usage: true } }, { stream: true }),
+    );
     assert.equal('stream_options' in alone, false);
   });
 
   it('keeps unknown stream options', () => {
     const body = buildStreamingBody(
-      callWith({ model: 'alias', messages, stream_options: { include_usage: false, x_chunk_size: 4 } as ChatRequest['stream_options'] }, { stream: true, includeUsage: true }),
+      callWith(
+        {
+          model: 'alias',
+          messages,
+          stream_options: { include_usage: false, x_chunk_size: 4 } as ChatRequest['stream_options'],
+        },
+        { stream: true, includeUsage: true },
+      ),
     );
     assert.deepEqual(body.stream_options, { include_usage: true, x_chunk_size: 4 });
   });

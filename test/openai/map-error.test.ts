@@ -18,7 +18,12 @@ function httpError(
 
 /** An in-stream error event, as core/streaming.ts throws it: no status, the 200's headers. */
 function streamError(error: { message?: string; type?: string; code?: string | null }): APIError {
-  return new APIError(undefined, error, undefined, new Headers({ 'x-ratelimit-remaining-requests': '10', 'x-ratelimit-reset-requests': '1s' }));
+  return new APIError(
+    undefined,
+    error,
+    undefined,
+    new Headers({ 'x-ratelimit-remaining-requests': '10', 'x-ratelimit-reset-requests': '1s' }),
+  );
 }
 
 function map(error: unknown, phase: 'request' | 'stream' = 'request', now?: number): UpstreamFailure {
@@ -27,7 +32,13 @@ function map(error: unknown, phase: 'request' | 'stream' = 'request', now?: numb
 
 /** Every way a failure could be shown or logged. */
 function renderings(failure: UpstreamFailure): string {
-  return [failure.message, String(failure), JSON.stringify(failure), inspect(failure, { depth: 10 }), failure.stack ?? ''].join('\n');
+  return [
+    failure.message,
+    String(failure),
+    JSON.stringify(failure),
+    inspect(failure, { depth: 10 }),
+    failure.stack ?? '',
+  ].join('\n');
 }
 
 describe('mapOpenAIError: HTTP statuses and codes', () => {
@@ -83,21 +94,35 @@ describe('mapOpenAIError: HTTP statuses and codes', () => {
   });
 
   it('401 without a code is auth too, and its message is not passed on either', () => {
-    const failure = map(httpError(401, { message: `You didn't provide an API key. Bearer ${KEY}`, type: 'invalid_request_error' }));
+    const failure = map(
+      httpError(401, { message: `You didn't provide an API key. Bearer ${KEY}`, type: 'invalid_request_error' }),
+    );
     assert.equal(failure.kind, 'auth');
     assert.equal(failure.message, "OpenAI rejected the gateway's API key");
     assert.equal(renderings(failure).includes(KEY), false);
   });
 
   it('403 → permission', () => {
-    const failure = map(httpError(403, { message: 'Country, region, or territory not supported', type: 'request_forbidden', code: 'unsupported_country_region_territory' }));
+    const failure = map(
+      httpError(403, {
+        message: 'Country, region, or territory not supported',
+        type: 'request_forbidden',
+        code: 'unsupported_country_region_territory',
+      }),
+    );
     assert.equal(failure.kind, 'permission');
     assert.equal(failure.status, 403);
     assert.equal(failure.code, 'unsupported_country_region_territory');
   });
 
   it('404 model_not_found → not_found', () => {
-    const failure = map(httpError(404, { message: 'The model `gpt-9` does not exist or you do not have access to it.', type: 'invalid_request_error', code: 'model_not_found' }));
+    const failure = map(
+      httpError(404, {
+        message: 'The model `gpt-9` does not exist or you do not have access to it.',
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+      }),
+    );
     assert.equal(failure.kind, 'not_found');
     assert.equal(failure.code, 'model_not_found');
     assert.match(failure.message, /gpt-9/);
@@ -108,11 +133,22 @@ describe('mapOpenAIError: HTTP statuses and codes', () => {
   });
 
   it('500 and 502 → server, 503 → overloaded, 504 → timeout', () => {
-    const server = map(httpError(500, { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error' }));
+    const server = map(
+      httpError(500, {
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+      }),
+    );
     assert.equal(server.kind, 'server');
     assert.equal(server.code, 'server_error', 'the type stands in for a missing code');
     assert.equal(map(httpError(502, { message: 'Bad gateway', type: 'server_error' })).kind, 'server');
-    const overloaded = map(httpError(503, { message: 'The server is overloaded', type: 'service_unavailable_error', code: 'server_is_overloaded' }));
+    const overloaded = map(
+      httpError(503, {
+        message: 'The server is overloaded',
+        type: 'service_unavailable_error',
+        code: 'server_is_overloaded',
+      }),
+    );
     assert.equal(overloaded.kind, 'overloaded');
     assert.equal(overloaded.status, 503);
     assert.equal(map(httpError(504, { message: 'Gateway timeout', type: 'server_error' })).kind, 'timeout');
@@ -125,13 +161,19 @@ describe('mapOpenAIError: HTTP statuses and codes', () => {
   });
 
   it('503 with retry-after keeps it', () => {
-    const failure = map(httpError(503, { message: 'overloaded', type: 'service_unavailable_error' }, { 'retry-after': '3' }));
+    const failure = map(
+      httpError(503, { message: 'overloaded', type: 'service_unavailable_error' }, { 'retry-after': '3' }),
+    );
     assert.equal(failure.retryAfterMs, 3000);
   });
 });
 
 describe('mapOpenAIError: 429', () => {
-  const rateLimited = { message: 'Rate limit reached for gpt-4o-mini on requests per min (RPM)', type: 'requests', code: 'rate_limit_exceeded' };
+  const rateLimited = {
+    message: 'Rate limit reached for gpt-4o-mini on requests per min (RPM)',
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+  };
 
   it('rate_limit_exceeded → rate_limit; retry-after-ms wins over retry-after', () => {
     const failure = map(httpError(429, rateLimited, { 'retry-after': '2', 'retry-after-ms': '1500' }));
@@ -147,7 +189,11 @@ describe('mapOpenAIError: 429', () => {
 
   it('retry-after as an HTTP-date', () => {
     const now = Date.UTC(2026, 10, 1, 12, 0, 0);
-    const failure = map(httpError(429, rateLimited, { 'retry-after': new Date(now + 30_000).toUTCString() }), 'request', now);
+    const failure = map(
+      httpError(429, rateLimited, { 'retry-after': new Date(now + 30_000).toUTCString() }),
+      'request',
+      now,
+    );
     assert.equal(failure.retryAfterMs, 30_000);
   });
 
@@ -162,18 +208,24 @@ describe('mapOpenAIError: 429', () => {
     );
     assert.equal(requestsExhausted.retryAfterMs, 120);
     const tokensExhausted = map(
-      httpError(429, { ...rateLimited, type: 'tokens' }, {
-        'x-ratelimit-remaining-requests': '40',
-        'x-ratelimit-reset-requests': '1s',
-        'x-ratelimit-remaining-tokens': '0',
-        'x-ratelimit-reset-tokens': '1m30s',
-      }),
+      httpError(
+        429,
+        { ...rateLimited, type: 'tokens' },
+        {
+          'x-ratelimit-remaining-requests': '40',
+          'x-ratelimit-reset-requests': '1s',
+          'x-ratelimit-remaining-tokens': '0',
+          'x-ratelimit-reset-tokens': '1m30s',
+        },
+      ),
     );
     assert.equal(tokensExhausted.retryAfterMs, 90_000);
   });
 
   it('without retry-after and no budget visibly exhausted, takes the longer reset', () => {
-    const failure = map(httpError(429, rateLimited, { 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-reset-tokens': '12ms' }));
+    const failure = map(
+      httpError(429, rateLimited, { 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-reset-tokens': '12ms' }),
+    );
     assert.equal(failure.retryAfterMs, 2000);
   });
 
@@ -183,7 +235,15 @@ describe('mapOpenAIError: 429', () => {
 
   it('insufficient_quota → quota_exhausted, never rate_limit, and no wait even if a retry-after came', () => {
     const failure = map(
-      httpError(429, { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' }, { 'retry-after': '20' }),
+      httpError(
+        429,
+        {
+          message: 'You exceeded your current quota, please check your plan and billing details.',
+          type: 'insufficient_quota',
+          code: 'insufficient_quota',
+        },
+        { 'retry-after': '20' },
+      ),
     );
     assert.equal(failure.kind, 'quota_exhausted');
     assert.equal(failure.code, 'insufficient_quota');
@@ -191,7 +251,11 @@ describe('mapOpenAIError: 429', () => {
   });
 
   it('billing codes under the insufficient_quota type are quota_exhausted too', () => {
-    for (const code of ['credit_balance_exhausted', 'project_spend_limit_exceeded', 'organization_spend_limit_exceeded']) {
+    for (const code of [
+      'credit_balance_exhausted',
+      'project_spend_limit_exceeded',
+      'organization_spend_limit_exceeded',
+    ]) {
       const failure = map(httpError(429, { message: 'quota', type: 'insufficient_quota', code }));
       assert.equal(failure.kind, 'quota_exhausted', code);
       assert.equal(failure.code, code);
@@ -246,7 +310,14 @@ describe('mapOpenAIError: transport, parsing and streams', () => {
 
 describe('mapOpenAIError: in-stream error events', () => {
   it('server_error → server, without status and without a retry hint from the 200’s headers', () => {
-    const failure = map(streamError({ message: 'The server had an error while processing your request.', type: 'server_error', code: null }), 'stream');
+    const failure = map(
+      streamError({
+        message: 'The server had an error while processing your request.',
+        type: 'server_error',
+        code: null,
+      }),
+      'stream',
+    );
     assert.equal(failure.kind, 'server');
     assert.equal(failure.status, undefined);
     assert.equal(failure.code, 'server_error');
@@ -255,14 +326,28 @@ describe('mapOpenAIError: in-stream error events', () => {
   });
 
   it('overloaded → overloaded', () => {
-    assert.equal(map(streamError({ message: 'busy', type: 'service_unavailable_error', code: 'server_is_overloaded' }), 'stream').kind, 'overloaded');
+    assert.equal(
+      map(streamError({ message: 'busy', type: 'service_unavailable_error', code: 'server_is_overloaded' }), 'stream')
+        .kind,
+      'overloaded',
+    );
     assert.equal(map(streamError({ message: 'busy', type: 'overloaded_error' }), 'stream').kind, 'overloaded');
   });
 
   it('codes keep their meaning inside a stream', () => {
-    assert.equal(map(streamError({ message: 'slow', type: 'tokens', code: 'rate_limit_exceeded' }), 'stream').kind, 'rate_limit');
-    assert.equal(map(streamError({ message: 'quota', type: 'insufficient_quota', code: 'insufficient_quota' }), 'stream').kind, 'quota_exhausted');
-    assert.equal(map(streamError({ message: 'long', type: 'invalid_request_error', code: 'context_length_exceeded' }), 'stream').kind, 'context_length');
+    assert.equal(
+      map(streamError({ message: 'slow', type: 'tokens', code: 'rate_limit_exceeded' }), 'stream').kind,
+      'rate_limit',
+    );
+    assert.equal(
+      map(streamError({ message: 'quota', type: 'insufficient_quota', code: 'insufficient_quota' }), 'stream').kind,
+      'quota_exhausted',
+    );
+    assert.equal(
+      map(streamError({ message: 'long', type: 'invalid_request_error', code: 'context_length_exceeded' }), 'stream')
+        .kind,
+      'context_length',
+    );
     assert.equal(map(streamError({ message: 'bad', type: 'invalid_request_error' }), 'stream').kind, 'bad_request');
   });
 
@@ -273,7 +358,14 @@ describe('mapOpenAIError: in-stream error events', () => {
   });
 
   it('an auth error inside a stream is not passed on either', () => {
-    const failure = map(streamError({ message: 'Incorrect API key provided: sk-proj-****abcd', type: 'invalid_request_error', code: 'invalid_api_key' }), 'stream');
+    const failure = map(
+      streamError({
+        message: 'Incorrect API key provided: sk-proj-****abcd',
+        type: 'invalid_request_error',
+        code: 'invalid_api_key',
+      }),
+      'stream',
+    );
     assert.equal(failure.kind, 'auth');
     assert.equal(renderings(failure).includes('abcd'), false);
   });
@@ -281,7 +373,9 @@ describe('mapOpenAIError: in-stream error events', () => {
 
 describe('mapOpenAIError: redaction', () => {
   it('removes the configured key and anything key-shaped from every message', () => {
-    const failure = map(httpError(400, { message: `Bad value near ${KEY} and sk-other-0123456789`, type: 'invalid_request_error' }));
+    const failure = map(
+      httpError(400, { message: `Bad value near ${KEY} and sk-other-0123456789`, type: 'invalid_request_error' }),
+    );
     assert.equal(failure.kind, 'bad_request');
     assert.equal(failure.message.includes(KEY), false);
     assert.equal(failure.message.includes('sk-other'), false);
@@ -289,9 +383,12 @@ describe('mapOpenAIError: redaction', () => {
   });
 
   it('redacts a key that does not look like one, when it is the configured key', () => {
-    const failure = mapOpenAIError(httpError(400, { message: 'key was local-llm-key-42', type: 'invalid_request_error' }), {
-      secrets: ['local-llm-key-42'],
-    });
+    const failure = mapOpenAIError(
+      httpError(400, { message: 'key was local-llm-key-42', type: 'invalid_request_error' }),
+      {
+        secrets: ['local-llm-key-42'],
+      },
+    );
     assert.equal(failure.message, 'key was [redacted]');
   });
 
@@ -305,7 +402,10 @@ describe('mapOpenAIError: redaction', () => {
 
 describe('mapErrorBody', () => {
   it('maps an error envelope found in a 200 body', () => {
-    const failure = mapErrorBody({ error: { message: 'upstream model crashed', type: 'server_error', code: null } }, { secrets: [KEY] });
+    const failure = mapErrorBody(
+      { error: { message: 'upstream model crashed', type: 'server_error', code: null } },
+      { secrets: [KEY] },
+    );
     assert.equal(failure.kind, 'server');
     assert.equal(failure.code, 'server_error');
     assert.equal(failure.message, 'upstream model crashed');

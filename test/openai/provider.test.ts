@@ -5,10 +5,16 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { createOpenAIProvider } from '../../providers/openai/index.ts';
-import type { ChatCompletionChunk, ChatRequest, Provider, ProviderCall, ProviderResult } from '../../providers/types.ts';
+import type {
+  ChatCompletionChunk,
+  ChatRequest,
+  Provider,
+  ProviderCall,
+  ProviderResult,
+} from '../../providers/types.ts';
+import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { OPENAI_MOCK_RATE_LIMIT_HEADERS, openaiError, openaiFaults, startOpenAIMock } from '../mocks/openai-mock.ts';
-import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
 
 const API_KEY = 'sk-proj-TESTKEYabcdefghijklmnop1234';
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
@@ -21,7 +27,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function makeCall(overrides: Partial<ProviderCall> = {}, request: ChatRequest = { model: 'client-alias', messages }): ProviderCall {
+function makeCall(
+  overrides: Partial<ProviderCall> = {},
+  request: ChatRequest = { model: 'client-alias', messages },
+): ProviderCall {
   return {
     request: deepFreeze(request),
     model: 'gpt-4o-mini',
@@ -44,8 +53,6 @@ function asStream(result: ProviderResult) {
   assert.ok(result.type === 'stream');
   return result;
 }
-
-
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const start = Date.now();
@@ -99,7 +106,7 @@ describe('createOpenAIProvider', () => {
       });
       assert.equal(request.model, 'client-alias');
       const headers = mock.requests[0]?.headers ?? {};
-      assert.equal(headers['authorization'], `Bearer ${API_KEY}`);
+      assert.equal(headers.authorization, `Bearer ${API_KEY}`);
       assert.equal(mock.requests[0]?.path, '/v1/chat/completions');
     });
 
@@ -140,7 +147,11 @@ describe('createOpenAIProvider', () => {
     });
 
     it('has no snapshot when the upstream sends no rate-limit headers', async () => {
-      mock.failNext({ kind: 'status', status: 200, body: { id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] } });
+      mock.failNext({
+        kind: 'status',
+        status: 200,
+        body: { id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] },
+      });
       const result = asJson(await provider.chat(makeCall()));
       assert.equal(result.rateLimit, undefined);
     });
@@ -192,14 +203,25 @@ describe('createOpenAIProvider', () => {
       const failure = await expectFailure(provider.chat(makeCall()));
       assert.equal(failure.kind, 'auth');
       assert.equal(failure.status, 401);
-      const shown = [failure.message, String(failure), JSON.stringify(failure), inspect(failure, { depth: 10 }), failure.stack].join('\n');
+      const shown = [
+        failure.message,
+        String(failure),
+        JSON.stringify(failure),
+        inspect(failure, { depth: 10 }),
+        failure.stack,
+      ].join('\n');
       for (const trace of [API_KEY, '****1234', 'sk-proj', 'Incorrect API key']) {
         assert.equal(shown.includes(trace), false, `found ${trace}`);
       }
     });
 
     it('400 with param, 404 model_not_found, 500, 503', async () => {
-      mock.failNext(openaiFaults.badParam('top_p'), openaiFaults.modelNotFound(), openaiFaults.serverError(), openaiFaults.overloaded());
+      mock.failNext(
+        openaiFaults.badParam('top_p'),
+        openaiFaults.modelNotFound(),
+        openaiFaults.serverError(),
+        openaiFaults.overloaded(),
+      );
       const bad = await expectFailure(provider.chat(makeCall()));
       assert.deepEqual([bad.kind, bad.param, bad.code], ['bad_request', 'top_p', 'decimal_above_max_value']);
       const missing = await expectFailure(provider.chat(makeCall()));
@@ -221,7 +243,10 @@ describe('createOpenAIProvider', () => {
       const reason = new Error('attempt timed out');
       const controller = new AbortController();
       setTimeout(() => controller.abort(reason), 150);
-      await assert.rejects(provider.chat(makeCall({ signal: controller.signal })), (error: unknown) => error === reason);
+      await assert.rejects(
+        provider.chat(makeCall({ signal: controller.signal })),
+        (error: unknown) => error === reason,
+      );
       assert.ok(Date.now() - started < 2000);
       await waitFor(() => mock.inFlight === 0);
     });
@@ -247,16 +272,21 @@ describe('createOpenAIProvider', () => {
       assert.equal(typeof chunks[0]?.obfuscation, 'string', 'fields are passed on untouched');
       assert.deepEqual(result.rateLimit?.remainingRequests, 9999);
       const body = requestBody(mock);
-      assert.equal(body['stream'], true);
-      assert.equal(body['model'], 'gpt-4o-mini');
+      assert.equal(body.stream, true);
+      assert.equal(body.model, 'gpt-4o-mini');
       assert.equal('stream_options' in body, false);
     });
 
     it('include_usage: asked upstream when routing wants it, giving a final usage chunk', async () => {
-      const request: ChatRequest = { model: 'alias', messages, stream: true, stream_options: { include_obfuscation: false } };
+      const request: ChatRequest = {
+        model: 'alias',
+        messages,
+        stream: true,
+        stream_options: { include_obfuscation: false },
+      };
       const result = asStream(await provider.chat(makeCall({ stream: true, includeUsage: true }, request)));
       const chunks = await collectChunks(result.chunks);
-      assert.deepEqual(requestBody(mock)['stream_options'], { include_obfuscation: false, include_usage: true });
+      assert.deepEqual(requestBody(mock).stream_options, { include_obfuscation: false, include_usage: true });
       assert.deepEqual(request.stream_options, { include_obfuscation: false });
       const last = chunks.at(-1);
       assert.deepEqual(last?.choices, []);
@@ -266,16 +296,21 @@ describe('createOpenAIProvider', () => {
 
     it('include_usage: not asked when routing does not want it, even if the client did', async () => {
       const request: ChatRequest = { model: 'alias', messages, stream: true, stream_options: { include_usage: true } };
-      const chunks = await collectChunks(asStream(await provider.chat(makeCall({ stream: true, includeUsage: false }, request))).chunks);
+      const chunks = await collectChunks(
+        asStream(await provider.chat(makeCall({ stream: true, includeUsage: false }, request))).chunks,
+      );
       assert.equal('stream_options' in requestBody(mock), false);
-      assert.equal(chunks.some((chunk) => chunk.choices.length === 0), false);
+      assert.equal(
+        chunks.some((chunk) => chunk.choices.length === 0),
+        false,
+      );
     });
 
     it('a JSON call for a streaming client request sends stream: false', async () => {
       const request: ChatRequest = { model: 'alias', messages, stream: true, stream_options: { include_usage: true } };
       asJson(await provider.chat(makeCall({ stream: false }, request)));
       const body = requestBody(mock);
-      assert.equal(body['stream'], false);
+      assert.equal(body.stream, false);
       assert.equal('stream_options' in body, false);
     });
 
@@ -411,7 +446,10 @@ describe('createOpenAIProvider', () => {
       const controller = new AbortController();
       const reason = new Error('too late');
       controller.abort(reason);
-      await assert.rejects(provider.chat(makeCall({ signal: controller.signal, stream: true })), (error: unknown) => error === reason);
+      await assert.rejects(
+        provider.chat(makeCall({ signal: controller.signal, stream: true })),
+        (error: unknown) => error === reason,
+      );
       assert.equal(mock.chatCalls, 0);
     });
   });

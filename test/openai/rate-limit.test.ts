@@ -51,12 +51,21 @@ describe('parseOpenAIRateLimit', () => {
 
 describe('resetAfterRateLimit', () => {
   it('picks the reset of the exhausted budget', () => {
-    assert.equal(resetAfterRateLimit({ remainingRequests: 0, resetRequestsMs: 500, remainingTokens: 10, resetTokensMs: 60_000 }), 500);
-    assert.equal(resetAfterRateLimit({ remainingRequests: 3, resetRequestsMs: 500, remainingTokens: 0, resetTokensMs: 60_000 }), 60_000);
+    assert.equal(
+      resetAfterRateLimit({ remainingRequests: 0, resetRequestsMs: 500, remainingTokens: 10, resetTokensMs: 60_000 }),
+      500,
+    );
+    assert.equal(
+      resetAfterRateLimit({ remainingRequests: 3, resetRequestsMs: 500, remainingTokens: 0, resetTokensMs: 60_000 }),
+      60_000,
+    );
   });
 
   it('both exhausted: the later reset', () => {
-    assert.equal(resetAfterRateLimit({ remainingRequests: 0, resetRequestsMs: 500, remainingTokens: 0, resetTokensMs: 800 }), 800);
+    assert.equal(
+      resetAfterRateLimit({ remainingRequests: 0, resetRequestsMs: 500, remainingTokens: 0, resetTokensMs: 800 }),
+      800,
+    );
   });
 
   it('nothing visibly exhausted: the longer known reset; nothing known: undefined', () => {

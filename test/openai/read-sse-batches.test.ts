@@ -19,7 +19,8 @@ async function read(parts: Array<string | Uint8Array>): Promise<RawSseBatch[]> {
 
 const text = (batches: RawSseBatch[]) => batches.map((batch) => decoder.decode(batch.bytes)).join('');
 
-const role = 'data: {"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n';
+const role =
+  'data: {"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n';
 const token = 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hé"},"finish_reason":null}]}\n\n';
 const finish = 'data: {"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n';
 const usage = 'data: {"id":"c","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
@@ -34,14 +35,21 @@ describe('readSseBatches', () => {
       assert.equal(text(batches), stream, `cut at ${cut}`);
       assert.equal(batches.filter((batch) => batch.token).length, 1);
       assert.ok(batches.some((batch) => batch.finish));
-      assert.deepEqual(batches.find((batch) => batch.usage)?.usage, { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+      assert.deepEqual(batches.find((batch) => batch.usage)?.usage, {
+        prompt_tokens: 3,
+        completion_tokens: 2,
+        total_tokens: 5,
+      });
       assert.equal(batches.at(-1)?.done, true);
     }
   });
 
   it('the role-only opening event is not the commit point; the first content is', async () => {
     const batches = await read([role, token, finish, done]);
-    assert.deepEqual(batches.map((batch) => batch.token), [false, true, false, false]);
+    assert.deepEqual(
+      batches.map((batch) => batch.token),
+      [false, true, false, false],
+    );
   });
 
   it('CRLF line ends are relayed as they came', async () => {
@@ -49,7 +57,7 @@ describe('readSseBatches', () => {
     assert.equal(text(await read([stream.slice(0, 50), stream.slice(50)])), stream);
   });
 
-  it('nothing after the upstream\'s [DONE] is relayed', async () => {
+  it("nothing after the upstream's [DONE] is relayed", async () => {
     assert.equal(text(await read([`${token}${finish}${done}data: {"late":true}\n\n`])), `${token}${finish}${done}`);
   });
 
@@ -58,15 +66,20 @@ describe('readSseBatches', () => {
     const seen: RawSseBatch[] = [];
     await assert.rejects(
       async () => {
-        for await (const batch of readSseBatches(pieces([role, token, error]), { secrets: ['sk-secret'] })) seen.push(batch);
+        for await (const batch of readSseBatches(pieces([role, token, error]), { secrets: ['sk-secret'] }))
+          seen.push(batch);
       },
-      (failure: unknown) => isUpstreamFailure(failure) && failure.kind === 'server' && !failure.message.includes('sk-secret'),
+      (failure: unknown) =>
+        isUpstreamFailure(failure) && failure.kind === 'server' && !failure.message.includes('sk-secret'),
     );
     assert.equal(text(seen), `${role}${token}`);
   });
 
   it('an event that is not JSON is a malformed response', async () => {
-    await assert.rejects(read([role, 'data: {"choices":[{"delta":{"content":"tru\n\n']), (failure: unknown) => isUpstreamFailure(failure) && failure.code === 'malformed_response');
+    await assert.rejects(
+      read([role, 'data: {"choices":[{"delta":{"content":"tru\n\n']),
+      (failure: unknown) => isUpstreamFailure(failure) && failure.code === 'malformed_response',
+    );
   });
 
   it('a last event without its blank line is still relayed, completed', async () => {

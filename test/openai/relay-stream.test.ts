@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mapOpenAIError } from '../../providers/openai/map-error.ts';
-import { relayStream, type CancellableSource } from '../../providers/openai/relay-stream.ts';
+import { type CancellableSource, relayStream } from '../../providers/openai/relay-stream.ts';
 import type { ChatCompletionChunk } from '../../providers/types.ts';
 import { isUpstreamFailure } from '../../providers/upstream-failure.ts';
 
-function chunk(content: string | null, finish: ChatCompletionChunk.Choice['finish_reason'] = null): ChatCompletionChunk {
+function chunk(
+  content: string | null,
+  finish: ChatCompletionChunk.Choice['finish_reason'] = null,
+): ChatCompletionChunk {
   return {
     id: 'chatcmpl-x',
     object: 'chat.completion.chunk',
@@ -16,7 +19,10 @@ function chunk(content: string | null, finish: ChatCompletionChunk.Choice['finis
 }
 
 /** A stand-in for the SDK's Stream: yields the given chunks, then optionally throws. */
-function fakeSource(chunks: ChatCompletionChunk[], failure?: unknown): CancellableSource<ChatCompletionChunk> & { started: boolean } {
+function fakeSource(
+  chunks: ChatCompletionChunk[],
+  failure?: unknown,
+): CancellableSource<ChatCompletionChunk> & { started: boolean } {
   const controller = new AbortController();
   const source = {
     controller,
@@ -47,7 +53,7 @@ describe('relayStream', () => {
     const chunks = [chunk('a'), chunk('b'), chunk(null, 'stop')];
     const seen = await drain(relayStream(fakeSource(chunks), options()));
     assert.equal(seen.length, 3);
-    seen.forEach((item, i) => assert.equal(item, chunks[i]));
+    for (const [i, item] of seen.entries()) assert.equal(item, chunks[i]);
   });
 
   it('a stream that ends cleanly without any finish_reason was truncated', async () => {
@@ -57,20 +63,28 @@ describe('relayStream', () => {
       async () => {
         for await (const item of relay) seen.push(item);
       },
-      (error: unknown) => isUpstreamFailure(error) && error.kind === 'stream_interrupted' && error.code === 'missing_finish_reason',
+      (error: unknown) =>
+        isUpstreamFailure(error) && error.kind === 'stream_interrupted' && error.code === 'missing_finish_reason',
     );
     assert.equal(seen.length, 2);
   });
 
   it('a usage chunk after the finish chunk is fine', async () => {
-    const usage: ChatCompletionChunk = { ...chunk(null), choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    const usage: ChatCompletionChunk = {
+      ...chunk(null),
+      choices: [],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    };
     const seen = await drain(relayStream(fakeSource([chunk('a', null), chunk(null, 'stop'), usage]), options()));
     assert.equal(seen.length, 3);
   });
 
   it('errors from the source become UpstreamFailures and abort the request', async () => {
     const source = fakeSource([chunk('a')], new TypeError('terminated'));
-    await assert.rejects(drain(relayStream(source, options())), (error: unknown) => isUpstreamFailure(error) && error.kind === 'stream_interrupted');
+    await assert.rejects(
+      drain(relayStream(source, options())),
+      (error: unknown) => isUpstreamFailure(error) && error.kind === 'stream_interrupted',
+    );
     assert.equal(source.controller.signal.aborted, true);
   });
 

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
+import { test } from 'node:test';
+import type { ChatCompletionChunk } from '../../providers/types.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { IdleWatch } from '../../src/routing/idle-watch.ts';
-import type { ChatCompletionChunk } from '../../providers/types.ts';
 
 function pendingIterator(): AsyncIterator<ChatCompletionChunk> & { resolve: () => void } {
   let release: (() => void) | undefined;

@@ -1,13 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Provider } from '../../providers/types.ts';
+import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { DEFAULT_POLICY } from '../../src/config/policy.ts';
+import { KeyPool } from '../../src/limits/key-pool.ts';
 import { backoffDelay } from '../../src/routing/backoff.ts';
 import { CLASSIFICATION, classify, reasonCode } from '../../src/routing/classify.ts';
 import { RetryBudget } from '../../src/routing/retry-budget.ts';
-import { KeyPool } from '../../src/limits/key-pool.ts';
-import { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import type { Provider } from '../../providers/types.ts';
 
 test('backoff: full jitter under an exponential ceiling, capped, and never shorter than Retry-After', () => {
   const top = () => 0.999999;
@@ -31,11 +31,24 @@ test('classification table covers every failure kind and never retries client er
   for (const kind of ['overloaded', 'server', 'timeout', 'network', 'stream_interrupted'] as const) {
     assert.equal(CLASSIFICATION[kind].action, 'retry', kind);
   }
-  const unsupported = new UpstreamFailure({ provider: 'anthropic', kind: 'bad_request', status: 400, code: 'unsupported_parameter', param: 'n', message: 'n > 1' });
+  const unsupported = new UpstreamFailure({
+    provider: 'anthropic',
+    kind: 'bad_request',
+    status: 400,
+    code: 'unsupported_parameter',
+    param: 'n',
+    message: 'n > 1',
+  });
   assert.equal(classify(unsupported).action, 'failover', 'a target that cannot serve is skipped, not returned');
   assert.equal(reasonCode(unsupported), 'anthropic:unsupported_n');
-  assert.equal(reasonCode(new UpstreamFailure({ provider: 'openai', kind: 'server', status: 500, message: 'x' })), 'openai:server_500');
-  assert.equal(reasonCode(new UpstreamFailure({ provider: 'openai', kind: 'timeout', code: 'first_token_timeout', message: 'x' })), 'openai:first_token_timeout');
+  assert.equal(
+    reasonCode(new UpstreamFailure({ provider: 'openai', kind: 'server', status: 500, message: 'x' })),
+    'openai:server_500',
+  );
+  assert.equal(
+    reasonCode(new UpstreamFailure({ provider: 'openai', kind: 'timeout', code: 'first_token_timeout', message: 'x' })),
+    'openai:first_token_timeout',
+  );
 });
 
 test('retry budget: at most the ratio of recent requests, with a floor, refilled as the window slides', () => {
@@ -56,9 +69,26 @@ test('retry budget: at most the ratio of recent requests, with a floor, refilled
 
 test('key pool rotates, skips bad and exhausted keys, and brings them back after their pause', () => {
   const clock = new ManualClock();
-  const fake = { name: 'openai', defaultModel: 'm', chat: async () => { throw new Error('unused'); } } satisfies Provider;
-  const pool = new KeyPool('openai', [{ id: 'openai#1', provider: fake }, { id: 'openai#2', provider: fake }, { id: 'openai#3', provider: fake }], clock);
-  assert.deepEqual([pool.next()?.id, pool.next()?.id, pool.next()?.id, pool.next()?.id], ['openai#1', 'openai#2', 'openai#3', 'openai#1']);
+  const fake = {
+    name: 'openai',
+    defaultModel: 'm',
+    chat: async () => {
+      throw new Error('unused');
+    },
+  } satisfies Provider;
+  const pool = new KeyPool(
+    'openai',
+    [
+      { id: 'openai#1', provider: fake },
+      { id: 'openai#2', provider: fake },
+      { id: 'openai#3', provider: fake },
+    ],
+    clock,
+  );
+  assert.deepEqual(
+    [pool.next()?.id, pool.next()?.id, pool.next()?.id, pool.next()?.id],
+    ['openai#1', 'openai#2', 'openai#3', 'openai#1'],
+  );
   pool.mark('openai#2', 'bad');
   pool.mark('openai#3', 'exhausted', 30_000);
   assert.deepEqual([pool.next()?.id, pool.next()?.id], ['openai#1', 'openai#1']);

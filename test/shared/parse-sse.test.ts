@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { parseSse, type SseMessage } from '../../providers/shared/parse-sse.ts';
 
 function bodyOf(pieces: string[]): ReadableStream<Uint8Array> {
@@ -19,11 +19,12 @@ async function collect(pieces: string[]): Promise<SseMessage[]> {
 }
 
 test('data lines, event names, comments and multi-line data', async () => {
-  assert.deepEqual(await collect([': ping\n\nevent: message_start\ndata: {"a":1}\n\ndata: line one\ndata: line two\n\ndata: [DONE]\n\n']), [
-    { event: 'message_start', data: '{"a":1}' },
-    { data: 'line one\nline two' },
-    { data: '[DONE]' },
-  ]);
+  assert.deepEqual(
+    await collect([
+      ': ping\n\nevent: message_start\ndata: {"a":1}\n\ndata: line one\ndata: line two\n\ndata: [DONE]\n\n',
+    ]),
+    [{ event: 'message_start', data: '{"a":1}' }, { data: 'line one\nline two' }, { data: '[DONE]' }],
+  );
 });
 
 test('messages split anywhere across network reads, with CRLF line ends split between reads', async () => {

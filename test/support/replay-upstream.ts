@@ -53,7 +53,7 @@ export async function startReplayUpstream(): Promise<ReplayUpstream> {
       const body: Record<string, unknown> = raw ? JSON.parse(raw) : {};
       const path = req.url ?? '/';
       requests.push({ path, body });
-      const streamed = body['stream'] === true || path.includes(':streamGenerateContent');
+      const streamed = body.stream === true || path.includes(':streamGenerateContent');
       const source = streamed ? recording?.chunks : recording?.json;
       if (!recording || source === undefined) {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"no recording for this call"}');
@@ -66,7 +66,8 @@ export async function startReplayUpstream(): Promise<ReplayUpstream> {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const line of source.trimEnd().split('\n')) {
         if (line.trim() === '') continue;
-        const type = recording.provider === 'anthropic' ? String((JSON.parse(line) as { type?: unknown }).type) : undefined;
+        const type =
+          recording.provider === 'anthropic' ? String((JSON.parse(line) as { type?: unknown }).type) : undefined;
         res.write(type === undefined ? `data: ${line}\n\n` : `event: ${type}\ndata: ${line}\n\n`);
       }
       res.end();
@@ -87,4 +88,3 @@ export async function startReplayUpstream(): Promise<ReplayUpstream> {
     },
   };
 }
-

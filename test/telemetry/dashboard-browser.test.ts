@@ -4,21 +4,32 @@
  * OpenAI mock starts failing — shows OpenAI tripped, the reason, the signal over its threshold and the alert.
  * Skips only when no browser binary exists outside CI; in CI (.ci/run installs chromium) a missing browser fails.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ADMIN_KEY, assertNoSecrets, startHarness, type Harness } from '../helpers/harness.ts';
+import { after, before, describe, test } from 'node:test';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ADMIN_KEY, assertNoSecrets, type Harness, startHarness } from '../helpers/harness.ts';
 import { openaiFaults } from '../mocks/openai-mock.ts';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
 const browserPath = CANDIDATES.find((path): path is string => Boolean(path) && existsSync(path!));
 const inCI = Boolean(process.env.CI || process.env.SWITCHYARD_REQUIRE_BROWSER);
-const skip = !browserPath && !inCI ? 'no Chromium binary found (apt-get install -y chromium, or set CHROMIUM_PATH); .ci/run installs it' : false;
+const skip =
+  !browserPath && !inCI
+    ? 'no Chromium binary found (apt-get install -y chromium, or set CHROMIUM_PATH); .ci/run installs it'
+    : false;
 // With SWITCHYARD_UPDATE_SCREENSHOT=1 the screenshot replaces docs/dashboard.png (the README's); otherwise it goes to a temp dir.
-const screenshotPath = process.env.SWITCHYARD_UPDATE_SCREENSHOT ? new URL('../../docs/dashboard.png', import.meta.url).pathname : join(tmpdir(), `switchyard-dashboard-${process.pid}.png`);
+const screenshotPath = process.env.SWITCHYARD_UPDATE_SCREENSHOT
+  ? new URL('../../docs/dashboard.png', import.meta.url).pathname
+  : join(tmpdir(), `switchyard-dashboard-${process.pid}.png`);
 
 let h: Harness;
 let context: BrowserContext | undefined;
@@ -43,7 +54,15 @@ describe('dashboard in headless Chromium', { skip }, () => {
       executablePath: browserPath,
       headless: true,
       viewport: { width: 1440, height: 960 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   after(async () => {

@@ -3,15 +3,16 @@
  * and with OTEL_EXPORTER_OTLP_ENDPOINT set, OTLP/HTTP JSON traces at a loopback collector — one server span per
  * request, one client span per attempt with the GenAI attributes, and the failover as a span event.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startOpenAIMock, openaiFaults } from '../mocks/openai-mock.ts';
+import { after, before, describe, test } from 'node:test';
+import { assertNoSecrets, eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { assertNoSecrets, eventually, SECRET_KEYS, freePort } from '../helpers/harness.ts';
+import { openaiFaults, startOpenAIMock } from '../mocks/openai-mock.ts';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 
@@ -29,7 +30,14 @@ interface Span {
 let openai: MockUpstream;
 let anthropic: MockUpstream;
 let collector: Server;
-const posts: Array<{ path: string; contentType: string; auth: string; body: { resourceSpans: Array<{ resource: { attributes: Span['attributes'] }; scopeSpans: Array<{ spans: Span[] }> }> } }> = [];
+const posts: Array<{
+  path: string;
+  contentType: string;
+  auth: string;
+  body: {
+    resourceSpans: Array<{ resource: { attributes: Span['attributes'] }; scopeSpans: Array<{ spans: Span[] }> }>;
+  };
+}> = [];
 let child: ChildProcess;
 let url = '';
 let output = '';
@@ -46,7 +54,12 @@ before(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      posts.push({ path: req.url ?? '', contentType: String(req.headers['content-type']), auth: String(req.headers['x-collector-token']), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      posts.push({
+        path: req.url ?? '',
+        contentType: String(req.headers['content-type']),
+        auth: String(req.headers['x-collector-token']),
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -111,26 +124,39 @@ describe('node entry telemetry', () => {
     const answer = await chat();
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('x-switchyard-provider'), 'anthropic');
-    await eventually(() => spans().some((s) => s.kind === 2 && attr(s, 'gen_ai.provider.name') === 'anthropic'), 5000, 'the failover trace at the collector');
+    await eventually(
+      () => spans().some((s) => s.kind === 2 && attr(s, 'gen_ai.provider.name') === 'anthropic'),
+      5000,
+      'the failover trace at the collector',
+    );
     const post = posts.at(-1)!;
     assert.equal(post.path, '/v1/traces');
     assert.equal(post.contentType, 'application/json');
     assert.equal(post.auth, 't0ken');
-    assert.deepEqual(post.body.resourceSpans[0]!.resource.attributes[0], { key: 'service.name', value: { stringValue: 'switchyard-test' } });
+    assert.deepEqual(post.body.resourceSpans[0]!.resource.attributes[0], {
+      key: 'service.name',
+      value: { stringValue: 'switchyard-test' },
+    });
     const root = spans().find((s) => s.kind === 2 && attr(s, 'gen_ai.provider.name') === 'anthropic')!;
     assert.equal(attr(root, 'gen_ai.operation.name'), 'chat');
     assert.equal(attr(root, 'gen_ai.request.model'), 'gpt-4o-mini');
     assert.equal(attr(root, 'http.response.status_code'), '200');
     assert.ok(Number(attr(root, 'gen_ai.usage.input_tokens')) > 0);
     const children = spans().filter((s) => s.parentSpanId === root.spanId);
-    assert.deepEqual(children.map((s) => [attr(s, 'gen_ai.provider.name'), attr(s, 'switchyard.decision')]), [
-      ['openai', 'retry'],
-      ['openai', 'failover'],
-      ['anthropic', 'served'],
-    ]);
+    assert.deepEqual(
+      children.map((s) => [attr(s, 'gen_ai.provider.name'), attr(s, 'switchyard.decision')]),
+      [
+        ['openai', 'retry'],
+        ['openai', 'failover'],
+        ['anthropic', 'served'],
+      ],
+    );
     assert.ok(children.every((s) => s.traceId === root.traceId));
     const failover = root.events!.find((e) => e.name === 'switchyard.failover')!;
-    assert.match(String(Object.values(failover.attributes.find((a) => a.key === 'switchyard.explanation')!.value)[0]), /failed over to anthropic because openai:server_500/);
+    assert.match(
+      String(Object.values(failover.attributes.find((a) => a.key === 'switchyard.explanation')!.value)[0]),
+      /failed over to anthropic because openai:server_500/,
+    );
     assertNoSecrets(JSON.stringify(posts), 'the traces');
   });
 });

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/parse-config-file.ts';
-import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { formatSlackAlert } from '../../src/health/format-slack-alert.ts';
+import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { outcome, rateLimited, serverError, testMonitor } from '../health/helpers.ts';
 
 let server: Server;
@@ -44,7 +44,10 @@ describe('Slack alerts', () => {
       const texts = bodies.map((b) => (b as { text: string }).text);
       assert.equal(bodies.length, 2);
       for (const body of bodies) assert.deepEqual(Object.keys(body as object), ['text']);
-      assert.match(texts[1]!, /^:red_circle: \*openai\* tripped on consecutive failures: 5 against a threshold of 5 failures in a row\. Now tripped, at \d{4}-/);
+      assert.match(
+        texts[1]!,
+        /^:red_circle: \*openai\* tripped on consecutive failures: 5 against a threshold of 5 failures in a row\. Now tripped, at \d{4}-/,
+      );
 
       const other = testMonitor(createMemoryHealthStore(), clock, {
         webhookUrl: url,
@@ -52,11 +55,15 @@ describe('Slack alerts', () => {
         thresholds: { fastTrip: { enabled: false } },
       });
       bodies.length = 0;
-      for (let i = 0; i < 30; i++) other.record(outcome(clock, { provider: 'anthropic', ...(i % 4 === 0 ? rateLimited : {}) }));
+      for (let i = 0; i < 30; i++)
+        other.record(outcome(clock, { provider: 'anthropic', ...(i % 4 === 0 ? rateLimited : {}) }));
       await other.tick();
       const tripped = bodies.map((b) => (b as { text: string }).text).find((t) => t.startsWith(':red_circle:'));
       assert.ok(tripped, 'a trip was posted');
-      assert.match(tripped, /\*anthropic\* tripped on (429 rate|error rate): 26\.7 % against a threshold of (10\.0|5\.0) % \(short window\)/);
+      assert.match(
+        tripped,
+        /\*anthropic\* tripped on (429 rate|error rate): 26\.7 % against a threshold of (10\.0|5\.0) % \(short window\)/,
+      );
       await other.close();
     } finally {
       await monitor.close();
@@ -65,23 +72,49 @@ describe('Slack alerts', () => {
 
   it('words recoveries and operator actions without numbers', () => {
     assert.equal(
-      formatSlackAlert({ event: 'recovered', provider: 'gemini', signal: 'error_rate', value: null, threshold: null, window: null, state: 'healthy', at: Date.UTC(2026, 0, 1), incident: null }).text,
+      formatSlackAlert({
+        event: 'recovered',
+        provider: 'gemini',
+        signal: 'error_rate',
+        value: null,
+        threshold: null,
+        window: null,
+        state: 'healthy',
+        at: Date.UTC(2026, 0, 1),
+        incident: null,
+      }).text,
       ':large_green_circle: *gemini* recovered after error rate. Now healthy, at 2026-01-01T00:00:00.000Z.',
     );
     assert.equal(
-      formatSlackAlert({ event: 'drained', provider: 'openai', signal: 'manual', value: null, threshold: null, window: null, state: 'drained', at: Date.UTC(2026, 0, 1), incident: null }).text,
+      formatSlackAlert({
+        event: 'drained',
+        provider: 'openai',
+        signal: 'manual',
+        value: null,
+        threshold: null,
+        window: null,
+        state: 'drained',
+        at: Date.UTC(2026, 0, 1),
+        incident: null,
+      }).text,
       ':no_entry: *openai* was drained by an operator. Now drained, at 2026-01-01T00:00:00.000Z.',
     );
   });
 
   it('is chosen with health.webhook.format or SWITCHYARD_ALERT_WEBHOOK_FORMAT, and a wrong value names the field', () => {
-    const file = { text: 'health:\n  webhook:\n    url: https://hooks.slack.com/services/T/B/X\n    format: slack\n', path: 'c.yaml' };
+    const file = {
+      text: 'health:\n  webhook:\n    url: https://hooks.slack.com/services/T/B/X\n    format: slack\n',
+      path: 'c.yaml',
+    };
     const config = loadConfig({}, file);
     assert.equal(config.health.webhookFormat, 'slack');
     assert.equal(config.health.webhookUrl, 'https://hooks.slack.com/services/T/B/X');
     assert.equal(loadConfig({}).health.webhookFormat, 'json');
     assert.equal(loadConfig({ SWITCHYARD_ALERT_WEBHOOK_FORMAT: 'slack' }).health.webhookFormat, 'slack');
     assert.throws(() => loadConfig({ SWITCHYARD_ALERT_WEBHOOK_FORMAT: 'teams' }), /SWITCHYARD_ALERT_WEBHOOK_FORMAT/);
-    assert.throws(() => loadConfig({}, { text: 'health:\n  webhook:\n    format: teams\n', path: 'c.yaml' }), /health\.webhook\.format/);
+    assert.throws(
+      () => loadConfig({}, { text: 'health:\n  webhook:\n    format: teams\n', path: 'c.yaml' }),
+      /health\.webhook\.format/,
+    );
   });
 });

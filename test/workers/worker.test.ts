@@ -5,28 +5,35 @@
  * isolate and by a replaced one, configuration errors, the documented settings, and client aborts
  * cancelling the upstream call at once.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startOpenAIMock, openaiError } from '../mocks/openai-mock.ts';
+import { assertNoSecrets, SECRET_KEYS } from '../helpers/harness.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { Fault, MockUpstream } from '../mocks/mock-upstream.ts';
-import { SECRET_KEYS, assertNoSecrets } from '../helpers/harness.ts';
-import { bundleWorker, startWorkerd, type RunningWorkerd, type WorkerBundle } from '../support/workerd.ts';
+import { openaiError, startOpenAIMock } from '../mocks/openai-mock.ts';
+import { bundleWorker, type RunningWorkerd, startWorkerd, type WorkerBundle } from '../support/workerd.ts';
 
 const GATEWAY_KEY = 'sy-test-gateway-key';
 const ADMIN_KEY = 'sy-test-admin-key';
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 /** Short cool-down and few probes, so recovery happens within the test. */
-const FAST_HEALTH = JSON.stringify({ health: { probe: { cooldownMs: 3000, share: 1, successesToRecover: 1, minProbeMs: 0 } } });
+const FAST_HEALTH = JSON.stringify({
+  health: { probe: { cooldownMs: 3000, share: 1, successesToRecover: 1, minProbeMs: 0 } },
+});
 
-const SERVER_ERROR: Fault = { kind: 'status', status: 500, body: openaiError(500, 'The server had an error.', 'server_error', null) };
+const SERVER_ERROR: Fault = {
+  kind: 'status',
+  status: 500,
+  body: openaiError(500, 'The server had an error.', 'server_error', null),
+};
 
 let bundle: WorkerBundle;
 let openai: MockUpstream;
@@ -45,7 +52,11 @@ function providerEnv(): Record<string, string> {
 }
 
 function authed(body: unknown = CHAT): RequestInit {
-  return { method: 'POST', headers: { authorization: `Bearer ${GATEWAY_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  return {
+    method: 'POST',
+    headers: { authorization: `Bearer ${GATEWAY_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
 }
 
 async function stateOf(fetcher: (path: string) => Promise<Response>, provider: string): Promise<string | undefined> {
@@ -76,7 +87,12 @@ describe('Worker inside workerd, two isolates sharing the Durable Object', { tim
   const get = (path: string, init?: RequestInit) => fetch(`${worker.url}${path}`, init);
 
   before(async () => {
-    const env = { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_CONFIG_YAML: FAST_HEALTH };
+    const env = {
+      ...providerEnv(),
+      GATEWAY_API_KEYS: GATEWAY_KEY,
+      SWITCHYARD_ADMIN_KEY: ADMIN_KEY,
+      SWITCHYARD_CONFIG_YAML: FAST_HEALTH,
+    };
     worker = await startWorkerd(bundle, { env, second: true });
   });
   after(async () => worker?.close());
@@ -86,21 +102,42 @@ describe('Worker inside workerd, two isolates sharing the Durable Object', { tim
     assert.equal(response.status, 200);
     const text = await response.text();
     assertNoSecrets(text, '/health');
-    const body = JSON.parse(text) as { store: { type: string }; warnings?: string[]; providers: Array<{ name: string; configured: boolean }> };
+    const body = JSON.parse(text) as {
+      store: { type: string };
+      warnings?: string[];
+      providers: Array<{ name: string; configured: boolean }>;
+    };
     assert.equal(body.store.type, 'durable');
     assert.equal(body.warnings, undefined);
-    assert.deepEqual(body.providers.map((p) => [p.name, p.configured]), [['openai', true], ['anthropic', true], ['gemini', true]]);
+    assert.deepEqual(
+      body.providers.map((p) => [p.name, p.configured]),
+      [
+        ['openai', true],
+        ['anthropic', true],
+        ['gemini', true],
+      ],
+    );
   });
 
   test('auth: no key or a wrong key is a 401 in OpenAI format; the right key gets an answer from OpenAI', async () => {
     openai.reset();
-    const none = await get('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CHAT) });
+    const none = await get('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(CHAT),
+    });
     assert.equal(none.status, 401);
     assert.equal(typeof ((await none.json()) as { error: { message: string } }).error.message, 'string');
-    const wrong = await get('/v1/chat/completions', { ...authed(), headers: { authorization: 'Bearer nope', 'content-type': 'application/json' } });
+    const wrong = await get('/v1/chat/completions', {
+      ...authed(),
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+    });
     assert.equal(wrong.status, 401);
     const client = new OpenAI({ apiKey: GATEWAY_KEY, baseURL: `${worker.url}/v1`, maxRetries: 0 });
-    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     assert.equal(completion.choices[0]?.message.content, 'Hello from OpenAI.');
     assert.equal(openai.chatCalls, 1);
   });
@@ -170,10 +207,16 @@ describe('Worker inside workerd, two isolates sharing the Durable Object', { tim
   });
 
   test('drain through the admin API of one isolate is seen by the other', async () => {
-    const drain = await get('/admin/providers/gemini/drain', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const drain = await get('/admin/providers/gemini/drain', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     assert.equal(drain.status, 200);
     await until('isolate b sees gemini drained', async () => (await stateOf(worker.fetchB, 'gemini')) === 'drained');
-    const restore = await worker.fetchB('/admin/providers/gemini/restore', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const restore = await worker.fetchB('/admin/providers/gemini/restore', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     assert.equal(restore.status, 200);
     await until('isolate a sees gemini restored', async () => (await stateOf(get, 'gemini')) === 'healthy');
   });
@@ -183,7 +226,10 @@ describe('Worker inside workerd, two isolates sharing the Durable Object', { tim
     openai.script = { text: ['one', ' two', ' three', ' four'] };
     openai.timing = { firstByteDelayMs: 0, chunkDelayMs: 1500 };
     const controller = new AbortController();
-    const response = await get('/v1/chat/completions', { ...authed({ ...CHAT, stream: true }), signal: controller.signal });
+    const response = await get('/v1/chat/completions', {
+      ...authed({ ...CHAT, stream: true }),
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     await reader.read();
     const abortedAt = Date.now();
@@ -205,23 +251,36 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
     openai.reset();
     const worker = await startWorkerd(bundle, { env: providerEnv() });
     try {
-      const chat = await fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CHAT) });
+      const chat = await fetch(`${worker.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(CHAT),
+      });
       assert.equal(chat.status, 401);
       const body = (await chat.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, 'gateway_keys_not_configured');
       assert.match(body.error.message, /GATEWAY_API_KEYS/);
       assert.equal(openai.chatCalls, 0);
       const health = (await (await fetch(`${worker.url}/health`)).json()) as { warnings?: string[] };
-      assert.ok(health.warnings?.some((w) => w.includes('GATEWAY_API_KEYS')), JSON.stringify(health.warnings));
+      assert.ok(
+        health.warnings?.some((w) => w.includes('GATEWAY_API_KEYS')),
+        JSON.stringify(health.warnings),
+      );
     } finally {
       await worker.close();
     }
   });
 
   test('an invalid variable: every request, /health included, is an OpenAI-format 500 naming it, logged once', async () => {
-    const worker = await startWorkerd(bundle, { env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS: '50' } });
+    const worker = await startWorkerd(bundle, {
+      env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS: '50' },
+    });
     try {
-      for (const [path, init] of [['/health', undefined], ['/v1/chat/completions', authed()], ['/v1/models', undefined]] as const) {
+      for (const [path, init] of [
+        ['/health', undefined],
+        ['/v1/chat/completions', authed()],
+        ['/v1/models', undefined],
+      ] as const) {
         const response = await fetch(`${worker.url}${path}`, init);
         assert.equal(response.status, 500, path);
         const body = (await response.json()) as { error: { message: string; type: string; code: string } };
@@ -237,9 +296,15 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
   });
 
   test('without the Durable Object binding: memory store and a warning in /health', async () => {
-    const worker = await startWorkerd(bundle, { env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY }, durable: false });
+    const worker = await startWorkerd(bundle, {
+      env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY },
+      durable: false,
+    });
     try {
-      const health = (await (await fetch(`${worker.url}/health`)).json()) as { store: { type: string }; warnings?: string[] };
+      const health = (await (await fetch(`${worker.url}/health`)).json()) as {
+        store: { type: string };
+        warnings?: string[];
+      };
       assert.equal(health.store.type, 'memory');
       assert.ok(health.warnings?.some((w) => w.includes('SWITCHYARD_STATE')));
     } finally {
@@ -260,10 +325,19 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
     const worker = await startWorkerd(bundle, {
-      env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_LOG_LEVEL: 'error', SWITCHYARD_ALERT_WEBHOOK_URL: hookUrl },
+      env: {
+        ...providerEnv(),
+        GATEWAY_API_KEYS: GATEWAY_KEY,
+        SWITCHYARD_ADMIN_KEY: ADMIN_KEY,
+        SWITCHYARD_LOG_LEVEL: 'error',
+        SWITCHYARD_ALERT_WEBHOOK_URL: hookUrl,
+      },
     });
     try {
-      const drain = await fetch(`${worker.url}/admin/providers/openai/drain`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const drain = await fetch(`${worker.url}/admin/providers/openai/drain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
       assert.equal(drain.status, 200);
       await until('the drain alert delivered to the webhook', async () => alerts.length > 0, 5000);
       assert.equal((alerts[0] as { event: string; provider: string }).event, 'drained');
@@ -280,12 +354,18 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
     const env = { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY };
     try {
       const first = await startWorkerd(bundle, { env, persistDir });
-      const drain = await fetch(`${first.url}/admin/providers/anthropic/drain`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const drain = await fetch(`${first.url}/admin/providers/anthropic/drain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
       assert.equal(drain.status, 200);
       await first.close();
       const second = await startWorkerd(bundle, { env, persistDir });
       try {
-        await until('the new isolate reads anthropic drained', async () => (await stateOf((p) => fetch(`${second.url}${p}`), 'anthropic')) === 'drained');
+        await until(
+          'the new isolate reads anthropic drained',
+          async () => (await stateOf((p) => fetch(`${second.url}${p}`), 'anthropic')) === 'drained',
+        );
       } finally {
         await second.close();
       }

@@ -22,7 +22,12 @@ export interface OtlpTracerOptions {
   now?: () => number;
 }
 
-type AttributeValue = { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean } | { arrayValue: { values: Array<{ stringValue: string }> } };
+type AttributeValue =
+  | { stringValue: string }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { boolValue: boolean }
+  | { arrayValue: { values: Array<{ stringValue: string }> } };
 interface Attribute {
   key: string;
   value: AttributeValue;
@@ -69,7 +74,12 @@ export function createOtlpTracer(options: OtlpTracerOptions): OtlpTracer {
       ],
     };
     try {
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
+      });
       await response.body?.cancel().catch(() => undefined);
       if (!response.ok) options.onError?.(`collector answered ${response.status}`);
     } catch (error) {
@@ -121,13 +131,29 @@ export function requestSpans(event: RequestEvent, endMs: number): OtlpSpan[] {
       str('gen_ai.request.model', event.model.slice(0, 256)),
       ...(event.provider ? [str('gen_ai.provider.name', event.provider)] : []),
       ...(event.servedModel ? [str('gen_ai.response.model', event.servedModel)] : []),
-      ...(event.usage ? [int('gen_ai.usage.input_tokens', event.usage.prompt_tokens), int('gen_ai.usage.output_tokens', event.usage.completion_tokens)] : []),
+      ...(event.usage
+        ? [
+            int('gen_ai.usage.input_tokens', event.usage.prompt_tokens),
+            int('gen_ai.usage.output_tokens', event.usage.completion_tokens),
+          ]
+        : []),
       int('http.response.status_code', event.status),
       { key: 'switchyard.stream', value: { boolValue: event.stream } },
       int('switchyard.attempts', event.attempts.length),
-      ...(event.fallbackReasons.length ? [{ key: 'switchyard.fallback_reasons', value: { arrayValue: { values: event.fallbackReasons.map((r) => ({ stringValue: r })) } } }] : []),
-      ...(event.firstByteMs !== undefined ? [{ key: 'switchyard.time_to_first_token_ms', value: { doubleValue: event.firstByteMs } }] : []),
-      ...(event.overheadMs !== undefined ? [{ key: 'switchyard.overhead_ms', value: { doubleValue: event.overheadMs } }] : []),
+      ...(event.fallbackReasons.length
+        ? [
+            {
+              key: 'switchyard.fallback_reasons',
+              value: { arrayValue: { values: event.fallbackReasons.map((r) => ({ stringValue: r })) } },
+            },
+          ]
+        : []),
+      ...(event.firstByteMs !== undefined
+        ? [{ key: 'switchyard.time_to_first_token_ms', value: { doubleValue: event.firstByteMs } }]
+        : []),
+      ...(event.overheadMs !== undefined
+        ? [{ key: 'switchyard.overhead_ms', value: { doubleValue: event.overheadMs } }]
+        : []),
       ...(failed ? [str('error.type', event.code ?? String(event.status))] : []),
     ],
     events: [],
@@ -137,7 +163,15 @@ export function requestSpans(event: RequestEvent, endMs: number): OtlpSpan[] {
   let cursor = startMs;
   event.attempts.forEach((attempt, index) => {
     const next = event.attempts[index + 1];
-    const decision = attempt.ok ? 'served' : !next ? 'gave_up' : next.provider !== attempt.provider ? 'failover' : next.key === attempt.key ? 'retry' : 'next_key';
+    const decision = attempt.ok
+      ? 'served'
+      : !next
+        ? 'gave_up'
+        : next.provider !== attempt.provider
+          ? 'failover'
+          : next.key === attempt.key
+            ? 'retry'
+            : 'next_key';
     const attemptEnd = Math.min(endMs, cursor + attempt.ms);
     spans.push({
       traceId,
@@ -158,15 +192,34 @@ export function requestSpans(event: RequestEvent, endMs: number): OtlpSpan[] {
       status: attempt.ok ? { code: STATUS_OK } : { code: STATUS_ERROR, message: attempt.reason ?? 'failed' },
     });
     if (!attempt.ok) {
-      const words = decision === 'failover' ? `failed over to ${next!.provider} because ${attempt.reason ?? 'it failed'}` : decision === 'retry' ? `retried after ${attempt.reason ?? 'a failure'}` : decision === 'next_key' ? `switched key after ${attempt.reason ?? 'a failure'}` : `gave up after ${attempt.reason ?? 'a failure'}`;
-      root.events!.push({ name: `switchyard.${decision}`, timeUnixNano: nanos(attemptEnd), attributes: [str('switchyard.provider', attempt.provider), str('switchyard.reason', attempt.reason ?? 'unknown'), str('switchyard.explanation', words)] });
+      const words =
+        decision === 'failover'
+          ? `failed over to ${next!.provider} because ${attempt.reason ?? 'it failed'}`
+          : decision === 'retry'
+            ? `retried after ${attempt.reason ?? 'a failure'}`
+            : decision === 'next_key'
+              ? `switched key after ${attempt.reason ?? 'a failure'}`
+              : `gave up after ${attempt.reason ?? 'a failure'}`;
+      root.events!.push({
+        name: `switchyard.${decision}`,
+        timeUnixNano: nanos(attemptEnd),
+        attributes: [
+          str('switchyard.provider', attempt.provider),
+          str('switchyard.reason', attempt.reason ?? 'unknown'),
+          str('switchyard.explanation', words),
+        ],
+      });
     }
     cursor = attemptEnd;
   });
   for (const reason of event.fallbackReasons) {
     // Decisions that are not an attempt's own failure: skipped because unhealthy, skipped a wait, budget...
     if (/:(unhealthy|skip_wait|retry_budget|wait_exceeds_deadline|no_usable_key)$|^context_fallback:/.test(reason)) {
-      root.events!.push({ name: 'switchyard.decision', timeUnixNano: nanos(endMs), attributes: [str('switchyard.reason', reason)] });
+      root.events!.push({
+        name: 'switchyard.decision',
+        timeUnixNano: nanos(endMs),
+        attributes: [str('switchyard.reason', reason)],
+      });
     }
   }
   return spans;
