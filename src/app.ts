@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ChatRequest } from '../providers/types.ts';
 import type { ResponseCache } from './cache/serve-cached.ts';
 import type { GatewayConfig } from './config/load-config.ts';
 import { GatewayError } from './gateway-error.ts';
@@ -14,6 +15,7 @@ import { createChatHandler } from './http/chat-handler.ts';
 import { requireJson } from './http/require-json.ts';
 import { newRequestId } from './http/response-headers.ts';
 import type { KeyPool } from './limits/key-pool.ts';
+import type { Limits } from './limits/limits.ts';
 import type { EngineDeps } from './routing/execute.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
@@ -40,6 +42,10 @@ export interface AppDeps extends EngineDeps {
   dashboard?: DashboardRecorder;
   /** The exact-match response cache; without it every request goes to routing. */
   cache?: ResponseCache;
+  /** Client-side budgets per key, the wait queue (README "Rate limits and queueing"). */
+  limits: Limits;
+  /** Tokens a request is charged against TPM budgets (prompt plus output budget). */
+  countTokens: (request: ChatRequest, provider: string, model: string) => number;
 }
 
 const NO_GATEWAY_KEYS =
@@ -95,6 +101,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/health', function health(c) {
     const store = deps.health.storeStatus();
+    const budgets = deps.limits.status();
     const providers = deps.knownProviders.map((name) => {
       const pool = deps.pools.get(name);
       if (!pool) return { name, configured: false };
@@ -105,12 +112,13 @@ export function createApp(deps: AppDeps): Hono {
         state: health.state,
         score: Math.round(health.score * 1000) / 1000,
         ...(health.reason ? { reason: health.reason } : {}),
-        keys: pool.status().map(({ id, state }) => ({ id, state })),
+        keys: pool.status().map(({ id, state }) => ({ id, state, limits: deps.limits.keyStatus(id, name) })),
       };
     });
     return c.json({
-      status: store.degraded ? 'degraded' : 'ok',
+      status: store.degraded || budgets.degraded ? 'degraded' : 'ok',
       store: { type: store.store, degraded: store.degraded },
+      budgets,
       providers,
       ...(notices.length ? { warnings: notices } : {}),
     });
@@ -179,7 +187,13 @@ function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
     return c.json({
       providers: deps.health.all(),
       store: deps.health.storeStatus(),
-      keys: Object.fromEntries([...deps.pools].map(([name, pool]) => [name, pool.status()])),
+      keys: Object.fromEntries(
+        [...deps.pools].map(([name, pool]) => [
+          name,
+          pool.status().map((key) => ({ ...key, limits: deps.limits.keyStatus(key.id, name) })),
+        ]),
+      ),
+      budgets: deps.limits.status(),
       ...(deps.healthReport ? { report: deps.healthReport() } : {}),
     });
   });

@@ -19,6 +19,8 @@ import type { HealthStore } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import { clientErrorResponse } from './http/client-error-response.ts';
+import type { BudgetStore } from './limits/budget-store.ts';
+import type { RedisBudgetConnection } from './limits/redis-budget-store.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import type { Logger } from './telemetry/logger.ts';
 import { createLogger } from './telemetry/logger.ts';
@@ -150,6 +152,14 @@ async function buildCacheStore(config: GatewayConfig, logger: Logger): Promise<C
   });
 }
 
+/** Budgets are fleet-wide with Redis (the health store's connection settings and prefix); else per process. */
+async function buildBudgetStore(config: GatewayConfig): Promise<BudgetStore | undefined> {
+  const redis = (config.redisOptions as RedisBudgetConnection | undefined) ?? config.redisUrl;
+  if (!redis) return undefined;
+  const { createRedisBudgetStore } = await import('./limits/redis-budget-store.ts');
+  return createRedisBudgetStore({ redis, prefix: config.health.redisPrefix });
+}
+
 async function main(): Promise<void> {
   let config: GatewayConfig;
   let logger: Logger;
@@ -166,6 +176,7 @@ async function main(): Promise<void> {
     refuseToStart(error);
   }
   const cacheStore = await buildCacheStore(config, logger);
+  const budgetStore = await buildBudgetStore(config);
   let parts: GatewayParts;
   try {
     parts = buildGatewayParts({
@@ -174,6 +185,7 @@ async function main(): Promise<void> {
       logger,
       store,
       cacheStore,
+      ...(budgetStore ? { budgetStore } : {}),
       transport: undiciTransport,
       drive: 'timers',
       telemetry: [...(telemetry.metrics ? [telemetry.metrics.sink] : []), ...(tracing ? [tracing] : [])],
@@ -221,6 +233,7 @@ async function main(): Promise<void> {
         ),
         routes: [...config.routes.keys()],
         health_store: health.storeStatus().store,
+        budgets: gateway.limits.status().store,
         cache:
           config.cache.enabled || [...config.routes.values()].some((route) => route.cache.enabled)
             ? cacheStore.kind
@@ -251,7 +264,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {
-      void Promise.allSettled([health.close(), cacheStore.close()]).finally(() => {
+      void Promise.allSettled([health.close(), cacheStore.close(), gateway.limits.close()]).finally(() => {
         logger.log('info', 'stopped', {});
         process.exit(0);
       });

@@ -22,14 +22,14 @@ export interface QueueSettings {
   maxWaitMs: number;
   /** Requests waiting at most; the next one gets 429 at once. */
   maxLength: number;
+  /** The longest a request waits for its first target's budget before it spills over to the next target. */
+  preferredWaitMs: number;
 }
-
-export const DEFAULT_QUEUE: QueueSettings = { maxWaitMs: 10_000, maxLength: 1000 };
 
 export interface LimitsOptions {
   /** Limits per configured provider (providers without any are unlimited, except for what they say). */
   providers: ReadonlyMap<string, ProviderLimits>;
-  queue?: QueueSettings;
+  queue: QueueSettings;
   clock: Clock;
   /** With a store, budgets are shared by every instance on it; without, kept in this process. */
   store?: BudgetStore;
@@ -59,7 +59,7 @@ export class Limits {
   constructor(options: LimitsOptions) {
     this.clock = options.clock;
     this.providers = options.providers;
-    this.settings = options.queue ?? DEFAULT_QUEUE;
+    this.settings = options.queue;
     this.queue = new WaitQueue(options.clock, this.settings.maxLength);
     const store = options.store;
     if (store) {

@@ -147,6 +147,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await health.close();
       await gateway.cacheStore.close();
+      await gateway.limits.close();
       if (!shared) await Promise.all(mocks.map((mock) => mock.close()));
     },
   };
