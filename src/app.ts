@@ -15,7 +15,7 @@ import { createChatHandler } from './http/chat-handler.ts';
 import { requireJson } from './http/require-json.ts';
 import { newRequestId } from './http/response-headers.ts';
 import type { KeyPool } from './limits/key-pool.ts';
-import type { Limits } from './limits/limits.ts';
+import type { KeyLimitsStatus, Limits } from './limits/limits.ts';
 import type { EngineDeps } from './routing/execute.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
@@ -112,7 +112,10 @@ export function createApp(deps: AppDeps): Hono {
         state: health.state,
         score: Math.round(health.score * 1000) / 1000,
         ...(health.reason ? { reason: health.reason } : {}),
-        keys: pool.status().map(({ id, state }) => ({ id, state, limits: deps.limits.keyStatus(id, name) })),
+        keys: pool.status().map(({ id, state }) => {
+          const limits = deps.limits.keyStatus(id, name);
+          return limitsWorthShowing(limits) ? { id, state, limits } : { id, state };
+        }),
       };
     });
     return c.json({
@@ -167,6 +170,17 @@ export function createApp(deps: AppDeps): Hono {
 
   if (config.adminKey) mountAdmin(app, deps, config.adminKey);
   return app;
+}
+
+/** A key without budgets, learned limits or traffic shows no limits in `/health` (`/admin/health` shows all). */
+function limitsWorthShowing(limits: KeyLimitsStatus): boolean {
+  return (
+    limits.inFlight > 0 ||
+    limits.waiting > 0 ||
+    limits.maxConcurrency !== undefined ||
+    limits.budgets !== undefined ||
+    limits.learned !== undefined
+  );
 }
 
 function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {

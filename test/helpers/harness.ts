@@ -11,6 +11,7 @@ import type { Env } from '../../src/config/load-config.ts';
 import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';
+import type { BudgetStore } from '../../src/limits/budget-store.ts';
 import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
 import { createMemoryLogger } from '../../src/telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
@@ -68,6 +69,8 @@ export interface HarnessOptions {
   providers?: GatewayOptions['providers'];
   /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
   transport?: HttpTransport;
+  /** Fleet-wide budgets (a Redis budget store); closed with the harness. */
+  budgetStore?: BudgetStore;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -104,6 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.providers ? { providers: options.providers } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
     ...(dashboard && metrics
       ? {
           dashboard,
