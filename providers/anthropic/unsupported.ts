@@ -10,7 +10,7 @@ export const PROVIDER_NAME = 'anthropic';
 export function unsupportedParameter(param: string, message: string): UpstreamFailure {
   return new UpstreamFailure({
     provider: PROVIDER_NAME,
-    kind: 'bad_request',
+    kind: 'cannot_serve',
     status: 400,
     code: 'unsupported_parameter',
     param,

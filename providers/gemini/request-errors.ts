@@ -11,7 +11,7 @@ import { UpstreamFailure } from '../upstream-failure.ts';
 export function unsupportedParameter(param: string, message: string): UpstreamFailure {
   return new UpstreamFailure({
     provider: 'gemini',
-    kind: 'bad_request',
+    kind: 'cannot_serve',
     status: 400,
     code: 'unsupported_parameter',
     param,

@@ -75,6 +75,21 @@ describe('mapOpenAIError: HTTP statuses and codes', () => {
     assert.equal(failure.param, 'messages');
   });
 
+  it('400 unsupported_parameter → cannot_serve: the request is fine, this model cannot take it', () => {
+    const failure = map(
+      httpError(400, {
+        message: "Unsupported parameter: 'temperature' is not supported with this model.",
+        type: 'invalid_request_error',
+        code: 'unsupported_parameter',
+        param: 'temperature',
+      }),
+    );
+    assert.deepEqual(
+      [failure.kind, failure.status, failure.code, failure.param],
+      ['cannot_serve', 400, 'unsupported_parameter', 'temperature'],
+    );
+  });
+
   it('401 invalid_api_key → auth, with a safe message and no trace of the key, whole or masked', () => {
     const failure = map(
       httpError(401, {
