@@ -4,7 +4,6 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { ChatRequest } from '../providers/types.ts';
 import type { ResponseCache } from './cache/serve-cached.ts';
 import type { GatewayConfig } from './config/load-config.ts';
 import { GatewayError } from './gateway-error.ts';
@@ -15,7 +14,7 @@ import { createChatHandler } from './http/chat-handler.ts';
 import { requireJson } from './http/require-json.ts';
 import { newRequestId } from './http/response-headers.ts';
 import type { KeyPool } from './limits/key-pool.ts';
-import type { KeyLimitsStatus, Limits } from './limits/limits.ts';
+import type { KeyLimitsStatus } from './limits/limits.ts';
 import type { EngineDeps } from './routing/execute.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
@@ -42,10 +41,6 @@ export interface AppDeps extends EngineDeps {
   dashboard?: DashboardRecorder;
   /** The exact-match response cache; without it every request goes to routing. */
   cache?: ResponseCache;
-  /** Client-side budgets per key, the wait queue (README "Rate limits and queueing"). */
-  limits: Limits;
-  /** Tokens a request is charged against TPM budgets (prompt plus output budget). */
-  countTokens: (request: ChatRequest, provider: string, model: string) => number;
 }
 
 const NO_GATEWAY_KEYS =

@@ -161,8 +161,10 @@ export class KeyBudgets {
     record.learned = learnFromRateLimit(record.learned, retryAfterMs, now);
   }
 
-  inFlightOf(id: string): number {
-    return this.inFlight.get(id);
+  /** Forgets spent budgets and what providers said (requests in flight keep their slots). */
+  forget(): void {
+    this.rates.clear();
+    this.records.clear();
   }
 
   /** The rate budgets, in-flight count and learned records of one key (for `/health`). */

@@ -62,6 +62,11 @@ export class LeaseSync {
     if (this.degraded) rate.degrade(this.share());
   }
 
+  /** Stops syncing every budget added so far (the ledger forgot them). */
+  forget(): void {
+    this.rates.length = 0;
+  }
+
   start(): void {
     if (this.cancelTimer || this.closed) return;
     const tick = () => {

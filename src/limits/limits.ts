@@ -114,6 +114,15 @@ export class Limits {
     this.budgets.learnRateLimit(permit, retryAfterMs, this.clock.now());
   }
 
+  /**
+   * Starts every local budget afresh and forgets what providers said (a test harness between tests). Budgets
+   * leased from a fleet store are new objects too; what the fleet holds is the store's.
+   */
+  forget(): void {
+    this.budgets.forget();
+    this.sync?.forget();
+  }
+
   /** One budget sync now (tests, and start-up); nothing without a store. */
   async syncNow(): Promise<void> {
     await this.sync?.sync();

@@ -5,7 +5,8 @@
  * later waiter never overtakes an earlier one that could go.
  *
  * Bounded twice: at most `maxLength` waiters (the next one is refused at once), and each waiter leaves at its
- * own `until` (the queue's maximum wait, or the request's deadline if sooner) or when its client disconnects.
+ * own `until` (the queue's maximum wait, or the request's deadline if sooner), as soon as it is told of a wait
+ * that would end past it, or when its client disconnects.
  */
 import type { Clock } from '../clock.ts';
 
@@ -111,7 +112,13 @@ export class WaitQueue {
       if ('value' in result) {
         this.remove(waiter);
         waiter.resolve(result.value);
-      } else if (now >= waiter.until) {
+      } else if (now >= waiter.until || now + result.waitMs > waiter.until) {
+        // Out of time, or told of a wait it cannot finish: it leaves now rather than at its bound. (An
+        // unknown wait, Infinity, is a slot an ending request may free at any moment: it stays.)
+        if (now < waiter.until && result.waitMs === Number.POSITIVE_INFINITY) {
+          waiter.nextTry = Number.POSITIVE_INFINITY;
+          continue;
+        }
         this.remove(waiter);
         waiter.resolve(undefined);
       } else {

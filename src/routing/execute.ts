@@ -9,9 +9,20 @@
 
 import type { GatewayError } from '../gateway-error.ts';
 import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
+import type { Permit } from '../limits/limits.ts';
+import { tokensOnce } from './admit-key.ts';
 import { type AttemptResult, runAttempt } from './attempt.ts';
 import { ClientGone } from './attempt-errors.ts';
 import { reportAttempt } from './attempt-outcome.ts';
+import {
+  type AdmissionRun,
+  type Admitted,
+  admitForCandidate,
+  type LimitedTarget,
+  limitedError,
+  settleAttempt,
+  waitForBudget,
+} from './budget-admission.ts';
 import { CandidateQueue } from './candidate-queue.ts';
 import { classify } from './classify.ts';
 import { decideNext, type NextStep } from './decide-next.ts';
@@ -25,15 +36,16 @@ export type { AttemptRecord } from './request-trail.ts';
 export type { EngineDeps, ExecuteInput, Served, ServedBase } from './served.ts';
 
 /** One request on its way through the plan. */
-interface RequestRun {
+interface RequestRun extends AdmissionRun {
   deps: EngineDeps;
   input: ExecuteInput;
   plan: Plan;
   started: number;
-  deadline: number;
   queue: CandidateQueue;
   trail: RequestTrail;
   deadlineHit: boolean;
+  /** A key admitted from the wait queue, for the turn the request resumes with. */
+  admitted?: Admitted;
 }
 
 /** The attempts one request makes at one candidate. */
@@ -45,6 +57,8 @@ interface Turn {
   triedKeys: Set<string>;
   attempts: number;
   retries: number;
+  /** The request's tokens for this candidate's provider, counted once if a token budget asks. */
+  tokens: () => number;
 }
 
 type TurnEnd = { type: 'served'; served: Served } | { type: 'next' } | { type: 'stop' };
@@ -65,13 +79,33 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
     queue: new CandidateQueue(plan.candidates, pools),
     trail: new RequestTrail(),
     deadlineHit: false,
+    limits: deps.limits,
+    clock,
+    signal: input.signal,
+    queueMs: 0,
+    limited: [],
   };
   if (run.queue.length === 0) throw noProviderError(model);
 
-  for (let index = 0; index < run.queue.length; index++) {
-    const end = await takeTurn(run, index);
-    if (end.type === 'served') return end.served;
-    if (end.type === 'stop') break;
+  let index = 0;
+  for (;;) {
+    let stopped = false;
+    for (; index < run.queue.length; index++) {
+      const end = await takeTurn(run, index);
+      if (end.type === 'served') return end.served;
+      if (end.type === 'stop') {
+        stopped = true;
+        break;
+      }
+    }
+    // Targets skipped for their budget: wait for the first to free (or 429), then go on from there.
+    if (stopped || run.limited.length === 0) break;
+    const resumed = await waitForBudget(run).catch((error: unknown) => {
+      throw error instanceof ClientGone ? error : run.trail.attachTo(error as GatewayError);
+    });
+    index = resumed.index;
+    run.admitted = resumed;
+    run.limited = [];
   }
   throw gaveUp(run);
 }
@@ -88,6 +122,7 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
     triedKeys: new Set(),
     attempts: 0,
     retries: 0,
+    tokens: tokensOnce(() => deps.countTokens(run.input.request, candidate.provider, candidate.model)),
   };
   deps.budget.recordRequest(candidate.provider);
 
@@ -97,26 +132,39 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
       run.deadlineHit = true;
       return { type: 'stop' };
     }
-    const key = nextKey(turn);
-    if (!key) {
+    const admitted = await nextKey(run, turn);
+    if (admitted === 'limited') {
+      run.trail.note(`${candidate.provider}:local_rate_limit`);
+      return { type: 'next' };
+    }
+    if (admitted === 'none') {
       if (turn.attempts === 0) run.trail.note(`${candidate.provider}:no_usable_key`);
       return { type: 'next' };
     }
+    const { key, permit } = admitted;
     turn.attempts++;
     const attemptStart = deps.clock.now();
-    const result = await runAttempt({
-      provider: key.provider,
-      model: candidate.model,
-      request: run.input.request,
-      clientStream: run.input.clientStream,
-      includeUsage: run.input.includeUsage,
-      includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
-      clientSignal: run.input.signal,
-      deadline: run.deadline,
-      policy,
-      clock: deps.clock,
-    });
-    if (result.type !== 'failure') return { type: 'served', served: serve(run, turn, key, result, attemptStart) };
+    let result: AttemptResult;
+    try {
+      result = await runAttempt({
+        provider: key.provider,
+        model: candidate.model,
+        request: run.input.request,
+        clientStream: run.input.clientStream,
+        includeUsage: run.input.includeUsage,
+        includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
+        clientSignal: run.input.signal,
+        deadline: run.deadline,
+        policy,
+        clock: deps.clock,
+      });
+    } catch (error) {
+      deps.limits.release(permit);
+      throw error;
+    }
+    settleAttempt(deps.limits, permit, result);
+    if (result.type !== 'failure')
+      return { type: 'served', served: serve(run, turn, key, result, attemptStart, permit) };
 
     const step = afterFailure(run, turn, key, result, attemptStart);
     switch (step.type) {
@@ -143,10 +191,18 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
 
 /**
  * Which key the next attempt at this candidate uses: the pool's next usable key that has not refused this
- * request. This is where client-side limits plug in (a key with budget left, or how long to wait for one).
+ * request and has budget (its permit taken), one the wait queue admitted, or why there is none.
  */
-function nextKey(turn: Turn): PooledKey | undefined {
-  return turn.pool.next(turn.triedKeys);
+async function nextKey(run: RequestRun, turn: Turn): Promise<Admitted | 'none' | 'limited'> {
+  if (run.admitted) {
+    const admitted = run.admitted;
+    run.admitted = undefined;
+    return admitted;
+  }
+  const { candidate, pool, index, tokens } = turn;
+  const target: Omit<LimitedTarget, 'waitMs' | 'keys'> = { index, pool, model: candidate.model, tokens };
+  const preferred = index === 0 && run.trail.attempts.length === 0;
+  return admitForCandidate(run, target, turn.triedKeys, preferred);
 }
 
 /** Records a failed attempt (trail, key state, health, log) and decides what comes next. */
@@ -224,7 +280,14 @@ async function retryHere(run: RequestRun, turn: Turn, delayMs: number): Promise<
 }
 
 /** The answer for the client: a JSON body is recorded as served now, a stream when it ends. */
-function serve(run: RequestRun, turn: Turn, key: PooledKey, result: Answered, attemptStart: number): Served {
+function serve(
+  run: RequestRun,
+  turn: Turn,
+  key: PooledKey,
+  result: Answered,
+  attemptStart: number,
+  permit: Permit,
+): Served {
   const { clock, health, logger } = run.deps;
   const { candidate } = turn;
   const latencyMs = clock.now() - attemptStart;
@@ -237,8 +300,17 @@ function serve(run: RequestRun, turn: Turn, key: PooledKey, result: Answered, at
     fallbackReasons: run.trail.reasons,
     warnings: result.warnings,
     firstByteMs: clock.now() - run.started,
+    queueMs: Math.round(run.queueMs),
   };
-  const streamed = { clock, health, logger, target: candidate, attemptStart, firstByteMs: result.firstByteMs };
+  const streamed = {
+    clock,
+    health,
+    logger,
+    target: candidate,
+    attemptStart,
+    firstByteMs: result.firstByteMs,
+    onEnd: () => run.limits.release(permit),
+  };
   switch (result.type) {
     case 'json':
       reportAttempt(health, candidate, { firstByteMs: result.firstByteMs, latencyMs, at: clock.now() });
@@ -257,6 +329,8 @@ function gaveUp(run: RequestRun): GatewayError {
   const { clock, logger } = run.deps;
   const model = run.input.request.model;
   const { attempts, failures, reasons } = run.trail;
+  // Nothing was sent because of budgets alone (the deadline came first): say when budget frees.
+  if (failures.length === 0 && run.limited.length > 0) return run.trail.attachTo(limitedError(run));
   const error = finalError(failures, {
     model,
     attempts: attempts.length,

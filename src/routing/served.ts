@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
 import type { HealthMonitor } from '../health/types.ts';
 import type { KeyPool } from '../limits/key-pool.ts';
+import type { Limits } from '../limits/limits.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { AttemptRecord } from './request-trail.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -19,6 +20,10 @@ export interface EngineDeps {
   clock: Clock;
   logger: Logger;
   random?: () => number;
+  /** Client-side budgets per key and the wait queue. */
+  limits: Limits;
+  /** Tokens a request is charged against TPM budgets: its prompt's plus its output budget. */
+  countTokens: (request: ChatRequest, provider: string, model: string) => number;
 }
 
 export interface ExecuteInput {
@@ -40,6 +45,8 @@ export interface ServedBase {
   fallbackReasons: string[];
   warnings: Warning[];
   firstByteMs: number;
+  /** Time spent waiting for client-side budget (x-switchyard-queue-ms), ms. */
+  queueMs: number;
 }
 
 export type Served =

@@ -132,6 +132,7 @@ describe('budgets per key', () => {
     const waiting = [chat(h), chat(h), chat(h)];
     await eventually(() => h.gateway.limits.queue.length === 3, 2000, 'three requests queued', settle);
     clock.advance(1000);
+    await eventually(() => h.openai.chatCalls === 2, 2000, 'the second request sent', settle);
     clock.advance(1000);
     const answers = await Promise.all(waiting);
     assert.deepEqual(
@@ -182,7 +183,7 @@ describe('limits learned from the providers', () => {
   test('OpenAI says remaining-requests 0 with a reset of 3 s: nothing goes to OpenAI until then, then traffic returns', async () => {
     const clock = new ManualClock();
     const h = await start({ clock, without: ['gemini'] });
-    h.openai.successHeaders = (call) =>
+    h.openai.successHeaders = (call): Record<string, string> =>
       call === 1 ? { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '3s' } : {};
     assert.equal((await chat(h)).headers.get('x-switchyard-provider'), 'openai');
     const held = await chat(h);
@@ -195,9 +196,10 @@ describe('limits learned from the providers', () => {
       remaining: 0,
       resetAt: new Date(clock.now() + 3000).toISOString(),
     });
-    clock.advance(2900);
+    // 300 ms before the reset: longer than the preferred wait (250 ms), so it goes elsewhere at once.
+    clock.advance(2700);
     assert.equal((await chat(h)).headers.get('x-switchyard-provider'), 'anthropic');
-    clock.advance(100);
+    clock.advance(300);
     assert.equal((await chat(h)).headers.get('x-switchyard-provider'), 'openai');
     assert.equal(h.openai.chatCalls, 2);
   });
@@ -205,7 +207,7 @@ describe('limits learned from the providers', () => {
   test("the same with Anthropic's headers (RFC 3339 reset)", async () => {
     const clock = new ManualClock();
     const h = await start({ clock, without: ['openai'] });
-    h.anthropic.successHeaders = (call) =>
+    h.anthropic.successHeaders = (call): Record<string, string> =>
       call === 1
         ? {
             'anthropic-ratelimit-requests-remaining': '0',

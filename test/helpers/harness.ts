@@ -143,6 +143,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     baseURL: `${url}/v1`,
     async reset() {
       for (const mock of mocks) mock.reset();
+      gateway.limits.forget();
       for (const name of ['openai', 'anthropic', 'gemini']) await health.restore(name);
       logger.lines.length = 0;
     },

@@ -52,11 +52,29 @@ describe('wait queue', () => {
     clock.advance(1);
     assert.equal(await served, 'in');
 
-    openAt = clock.now() + 10_000;
-    const timedOut = queue.wait(attempt, { firstWaitMs: 10_000, until: clock.now() + 2000, signal, keys: [] });
-    clock.advance(2000);
-    assert.equal(await timedOut, undefined);
+    openAt = clock.now() + 1500;
+    const timedOut = queue.wait(attempt, { firstWaitMs: 1500, until: clock.now() + 2000, signal, keys: [] });
+    openAt += 8500; // the budget was taken meanwhile: the next try learns of a wait past the bound
+    clock.advance(1500);
+    assert.equal(await timedOut, undefined, 'leaves as soon as it knows it cannot be served in time');
     assert.equal(queue.length, 0);
+
+    let free = false;
+    const unknown = queue.wait(
+      (): TryResult<string> => (free ? { value: 'slot' } : { waitMs: Number.POSITIVE_INFINITY }),
+      {
+        firstWaitMs: Number.POSITIVE_INFINITY,
+        until: clock.now() + 2000,
+        signal,
+        keys: [],
+      },
+    );
+    queue.notify();
+    assert.equal(queue.length, 1, 'an unknown wait stays until its bound');
+    clock.advance(1999);
+    free = true;
+    queue.notify();
+    assert.equal(await unknown, 'slot');
   });
 
   it('lets a client that disconnects leave the queue at once', async () => {
