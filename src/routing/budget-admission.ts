@@ -76,7 +76,18 @@ export async function admitForCandidate(
  * Every target of the request was out of budget (or failed): wait in the queue for the first limited one
  * to free. Resolves with it, or throws the 429 that says when to come back.
  */
-export async function waitForBudget(run: AdmissionRun): Promise<Admitted & { index: number }> {
+export async function waitForBudget(
+  run: AdmissionRun,
+  trail: { attachTo(error: GatewayError): GatewayError },
+): Promise<Admitted & { index: number }> {
+  try {
+    return await queueForBudget(run);
+  } catch (error) {
+    throw error instanceof ClientGone ? error : trail.attachTo(error as GatewayError);
+  }
+}
+
+async function queueForBudget(run: AdmissionRun): Promise<Admitted & { index: number }> {
   const { limits, clock } = run;
   const limited = run.limited;
   const waitMs = Math.min(...limited.map((target) => target.waitMs));
@@ -88,8 +99,27 @@ export async function waitForBudget(run: AdmissionRun): Promise<Admitted & { ind
   return admitted;
 }
 
-/** Releases what the attempt held and learns what the provider said; a stream keeps its slot until it ends. */
-export function settleAttempt(limits: Limits, permit: Permit, result: AttemptResult): void {
+/**
+ * Runs one attempt under its permit: released if the attempt throws (the client left) or fails, or once a
+ * JSON answer is read; a stream keeps it until it ends. What the provider said is learned.
+ */
+export async function withPermit(
+  limits: Limits,
+  permit: Permit,
+  attempt: () => Promise<AttemptResult>,
+): Promise<AttemptResult> {
+  let result: AttemptResult;
+  try {
+    result = await attempt();
+  } catch (error) {
+    limits.release(permit);
+    throw error;
+  }
+  settleAttempt(limits, permit, result);
+  return result;
+}
+
+function settleAttempt(limits: Limits, permit: Permit, result: AttemptResult): void {
   if (result.type === 'failure') {
     const { failure } = result;
     if (failure.preflight) limits.refund(permit);

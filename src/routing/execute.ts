@@ -5,11 +5,12 @@
  * Three parts, each in one place: `decideNext` decides what follows a failure (pure, from `classify()` and
  * facts gathered here); this file acts on it — picks the key, spends the retry budget, sleeps, marks keys —
  * where the attempt is made; `attempt-outcome.ts` builds the Outcome every attempt reports to health.
+ * Client-side budgets come in through `budget-admission.ts`: a key is taken with a permit, a target without
+ * budget is skipped, and when every target was skipped or failed the request waits in the queue.
  */
 
 import type { GatewayError } from '../gateway-error.ts';
 import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
-import type { Permit } from '../limits/limits.ts';
 import { tokensOnce } from './admit-key.ts';
 import { type AttemptResult, runAttempt } from './attempt.ts';
 import { ClientGone } from './attempt-errors.ts';
@@ -20,17 +21,17 @@ import {
   admitForCandidate,
   type LimitedTarget,
   limitedError,
-  settleAttempt,
   waitForBudget,
+  withPermit,
 } from './budget-admission.ts';
 import { CandidateQueue } from './candidate-queue.ts';
 import { classify } from './classify.ts';
 import { decideNext, type NextStep } from './decide-next.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
 import { type Candidate, type Plan, planRequest } from './plan.ts';
-import { relay } from './relay.ts';
 import { RequestTrail } from './request-trail.ts';
-import type { EngineDeps, ExecuteInput, Served, ServedBase } from './served.ts';
+import { serveAnswer } from './serve-answer.ts';
+import type { EngineDeps, ExecuteInput, Served } from './served.ts';
 
 export type { AttemptRecord } from './request-trail.ts';
 export type { EngineDeps, ExecuteInput, Served, ServedBase } from './served.ts';
@@ -62,7 +63,6 @@ interface Turn {
 }
 
 type TurnEnd = { type: 'served'; served: Served } | { type: 'next' } | { type: 'stop' };
-type Answered = Exclude<AttemptResult, { type: 'failure' }>;
 type Failed = Extract<AttemptResult, { type: 'failure' }>;
 
 export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Served> {
@@ -87,25 +87,17 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
   };
   if (run.queue.length === 0) throw noProviderError(model);
 
-  let index = 0;
-  for (;;) {
-    let stopped = false;
-    for (; index < run.queue.length; index++) {
-      const end = await takeTurn(run, index);
-      if (end.type === 'served') return end.served;
-      if (end.type === 'stop') {
-        stopped = true;
-        break;
-      }
+  for (let index = 0; index < run.queue.length; index++) {
+    const end = await takeTurn(run, index);
+    if (end.type === 'served') return end.served;
+    if (end.type === 'stop') break;
+    // Every target tried, some skipped for their budget: wait for the first to free (or 429), go on from it.
+    if (index === run.queue.length - 1 && run.limited.length > 0) {
+      const resumed = await waitForBudget(run, run.trail);
+      run.admitted = resumed;
+      index = resumed.index - 1;
+      run.limited = [];
     }
-    // Targets skipped for their budget: wait for the first to free (or 429), then go on from there.
-    if (stopped || run.limited.length === 0) break;
-    const resumed = await waitForBudget(run).catch((error: unknown) => {
-      throw error instanceof ClientGone ? error : run.trail.attachTo(error as GatewayError);
-    });
-    index = resumed.index;
-    run.admitted = resumed;
-    run.limited = [];
   }
   throw gaveUp(run);
 }
@@ -144,9 +136,8 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
     const { key, permit } = admitted;
     turn.attempts++;
     const attemptStart = deps.clock.now();
-    let result: AttemptResult;
-    try {
-      result = await runAttempt({
+    const result = await withPermit(deps.limits, permit, () =>
+      runAttempt({
         provider: key.provider,
         model: candidate.model,
         request: run.input.request,
@@ -157,14 +148,13 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
         deadline: run.deadline,
         policy,
         clock: deps.clock,
-      });
-    } catch (error) {
-      deps.limits.release(permit);
-      throw error;
-    }
-    settleAttempt(deps.limits, permit, result);
+      }),
+    );
     if (result.type !== 'failure')
-      return { type: 'served', served: serve(run, turn, key, result, attemptStart, permit) };
+      return {
+        type: 'served',
+        served: serveAnswer(run, { target: candidate, key: key.id, attemptStart, permit }, result),
+      };
 
     const step = afterFailure(run, turn, key, result, attemptStart);
     switch (step.type) {
@@ -277,51 +267,6 @@ async function retryHere(run: RequestRun, turn: Turn, delayMs: number): Promise<
     return false;
   }
   return true;
-}
-
-/** The answer for the client: a JSON body is recorded as served now, a stream when it ends. */
-function serve(
-  run: RequestRun,
-  turn: Turn,
-  key: PooledKey,
-  result: Answered,
-  attemptStart: number,
-  permit: Permit,
-): Served {
-  const { clock, health, logger } = run.deps;
-  const { candidate } = turn;
-  const latencyMs = clock.now() - attemptStart;
-  run.trail.served(candidate, key.id, latencyMs);
-  const base: ServedBase = {
-    provider: candidate.provider,
-    model: candidate.model,
-    key: key.id,
-    attempts: run.trail.attempts,
-    fallbackReasons: run.trail.reasons,
-    warnings: result.warnings,
-    firstByteMs: clock.now() - run.started,
-    queueMs: Math.round(run.queueMs),
-  };
-  const streamed = {
-    clock,
-    health,
-    logger,
-    target: candidate,
-    attemptStart,
-    firstByteMs: result.firstByteMs,
-    onEnd: () => run.limits.release(permit),
-  };
-  switch (result.type) {
-    case 'json':
-      reportAttempt(health, candidate, { firstByteMs: result.firstByteMs, latencyMs, at: clock.now() });
-      return result.raw === undefined
-        ? { ...base, type: 'json', body: result.body }
-        : { ...base, type: 'json', body: result.body, raw: result.raw };
-    case 'stream':
-      return { ...base, type: 'stream', chunks: relay(result.stream, streamed) };
-    case 'sse':
-      return { ...base, type: 'sse', batches: relay(result.stream, streamed) };
-  }
 }
 
 /** Nothing served: the final error, logged, with the trail. */
