@@ -47,8 +47,8 @@ function gateway(upstream: string, cache: boolean): Gateway {
     { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${upstream}/v1` },
     cache ? { text: 'cache: { ttlMs: 600000 }\n', path: 'bench.yaml' } : undefined,
   );
-  const health = createHealthMonitor({ logger: () => undefined });
-  return createGateway({ config, health, logger: createLogger({ level: 'error' }) });
+  const logger = createLogger({ level: 'error' });
+  return createGateway({ config, health: createHealthMonitor({ logger }), logger });
 }
 
 let sequence = 0;

@@ -6,11 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import { assertNoSecrets, eventually, type Harness, type HarnessOptions, startHarness } from '../helpers/harness.ts';
 import { anthropicFaults } from '../mocks/anthropic-mock.ts';
 import { geminiFaults } from '../mocks/gemini-mock.ts';
 import { openaiError, openaiFaults } from '../mocks/openai-mock.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -12,13 +12,13 @@ import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';
 import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
-import { createMemoryLogger } from '../../src/telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
 import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
 import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { startOpenAIMock } from '../mocks/openai-mock.ts';
+import { createMemoryLogger, silentLogger } from '../support/memory-logger.ts';
 import { createTestHealth } from './test-health.ts';
 
 /** The admin key of harnesses started with `telemetry`. */
@@ -92,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const metrics = options.telemetry ? createPromMetrics({ knownModels: config.routes.keys() }) : undefined;
   const testHealth = options.health
     ? undefined
-    : createTestHealth(clock, [], dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
+    : createTestHealth(clock, silentLogger, dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
   const health = options.health ?? testHealth!;
   const extraSinks = typeof options.telemetry === 'object' ? (options.telemetry.sinks ?? []) : [];
   const gateway = createGateway({
