@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, afterEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { freePort } from '../../bench/lib/ports.ts';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
 import { type BackgroundHealthMonitor, createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
-import { eventually, freePort, type Harness, startHarness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
+import { eventually, type Harness, startHarness } from '../helpers/harness.ts';
 import { silentLogger } from '../support/memory-logger.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

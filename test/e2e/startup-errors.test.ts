@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../helpers/harness.ts';
+import { freePort } from '../../bench/lib/ports.ts';
 
 const SECRET = 'sk-proj-PASTEDsecretKEY0123456789abcdef';
 

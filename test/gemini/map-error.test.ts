@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '@google/genai';
+import { geminiError, geminiFaults } from '../../mocks/gemini-mock.ts';
+import type { Fault } from '../../mocks/mock-upstream.ts';
 import { type ErrorContext, mapGeminiError, parseGeminiErrorBody } from '../../providers/gemini/map-error.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import { geminiError, geminiFaults } from '../mocks/gemini-mock.ts';
-import type { Fault } from '../mocks/mock-upstream.ts';
 
 const KEY = 'AIzaSECRETgeminiKEY0123456789abcdefgh';
 const request: ErrorContext = { apiKey: KEY, phase: 'request' };

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { freePort } from '../../bench/lib/ports.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { silentLogger } from '../support/memory-logger.ts';
-import { captureLogs, deleteKeys, freePort, LocalRedisServer, outcome, serverError, uniquePrefix } from './helpers.ts';
+import { captureLogs, deleteKeys, LocalRedisServer, outcome, serverError, uniquePrefix } from './helpers.ts';
 
 /**
  * `record` and `get` are synchronous, so they cannot wait on Redis at all; the bound on the slowest of 2,000 calls

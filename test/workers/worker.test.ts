@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../../mocks/gemini-mock.ts';
+import type { Fault, MockUpstream } from '../../mocks/mock-upstream.ts';
+import { openaiError, startOpenAIMock } from '../../mocks/openai-mock.ts';
 import { assertNoSecrets, SECRET_KEYS } from '../helpers/harness.ts';
-import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import { startGeminiMock } from '../mocks/gemini-mock.ts';
-import type { Fault, MockUpstream } from '../mocks/mock-upstream.ts';
-import { openaiError, startOpenAIMock } from '../mocks/openai-mock.ts';
 import { bundleWorker, type RunningWorkerd, startWorkerd, type WorkerBundle } from '../support/workerd.ts';
 
 const GATEWAY_KEY = 'sy-test-gateway-key';
