@@ -405,5 +405,5 @@ function parseWebhookFormat(raw: string | undefined): 'json' | 'slack' | undefin
   const value = nonEmpty(raw);
   if (value === undefined) return undefined;
   if (value === 'json' || value === 'slack') return value;
-  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT must be "json" or "slack", not "${value}".`);
+  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT: must be "json" or "slack", not ${describeValue(value)}`);
 }

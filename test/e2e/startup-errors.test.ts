@@ -84,6 +84,11 @@ test('numbers a timer cannot honour, and a key pasted into the wrong variable', 
     /SWITCHYARD_LOG_LEVEL: must be one of debug, info, warn, error/,
     'key in the log level',
   );
+  assertRefused(
+    await start({ SWITCHYARD_ALERT_WEBHOOK_FORMAT: SECRET }),
+    /SWITCHYARD_ALERT_WEBHOOK_FORMAT: must be "json" or "slack", not a value of \d+ characters \(not shown\)/,
+    'key in the webhook format',
+  );
   const order = configFile('c.yaml', `policy:\n  order: [openai, "${SECRET}"]\n`);
   assertRefused(
     await start({ SWITCHYARD_CONFIG: order }),
