@@ -6,10 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, test } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
+import { freePort } from '../../bench/lib/ports.ts';
 import { createRedisBudgetStore } from '../../src/limits/redis-budget-store.ts';
-import { eventually, freePort, type Harness, type HarnessOptions, startHarness } from '../helpers/harness.ts';
-import { deleteUnder, REDIS_URL, uniquePrefix } from '../limits/redis-keys.ts';
+import { eventually, type Harness, type HarnessOptions, startHarness } from '../helpers/harness.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { deleteUnder, REDIS_URL, uniquePrefix } from '../support/redis-keys.ts';
 
 const ADMIN = 'admin-key-for-rate-limit-tests';
 const harnesses: Harness[] = [];

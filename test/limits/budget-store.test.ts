@@ -11,7 +11,7 @@ import { rateSpec } from '../../src/limits/gcra.ts';
 import type { LeaseOrder } from '../../src/limits/lease-grant.ts';
 import { createMemoryBudgetStore } from '../../src/limits/memory-budget-store.ts';
 import { createRedisBudgetStore } from '../../src/limits/redis-budget-store.ts';
-import { deleteUnder, keysUnder, REDIS_URL, uniquePrefix } from './redis-keys.ts';
+import { deleteUnder, keysUnder, REDIS_URL, uniquePrefix } from '../support/redis-keys.ts';
 
 const prefixes: string[] = [];
 after(() => deleteUnder(prefixes));

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import type { BudgetStore } from '../../src/limits/budget-store.ts';
 import { LeaseSync } from '../../src/limits/lease-sync.ts';
 import { LeasedRate } from '../../src/limits/leased-rate.ts';
 import { createMemoryBudgetStore } from '../../src/limits/memory-budget-store.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 function instance(store: BudgetStore, clock: ManualClock, limit: number) {
   let changes = 0;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import { type TryResult, WaitQueue } from '../../src/limits/wait-queue.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 /** A pool of `free` slots the waiters compete for. */
 function slots(initial: number) {

@@ -400,9 +400,7 @@ describe('mapOpenAIError: redaction', () => {
   it('redacts a key that does not look like one, when it is the configured key', () => {
     const failure = mapOpenAIError(
       httpError(400, { message: 'key was local-llm-key-42', type: 'invalid_request_error' }),
-      {
-        secrets: ['local-llm-key-42'],
-      },
+      { secrets: ['local-llm-key-42'], phase: 'request' },
     );
     assert.equal(failure.message, 'key was [redacted]');
   });
@@ -419,7 +417,7 @@ describe('mapErrorBody', () => {
   it('maps an error envelope found in a 200 body', () => {
     const failure = mapErrorBody(
       { error: { message: 'upstream model crashed', type: 'server_error', code: null } },
-      { secrets: [KEY] },
+      { secrets: [KEY], phase: 'request' },
     );
     assert.equal(failure.kind, 'server');
     assert.equal(failure.code, 'server_error');
