@@ -50,8 +50,10 @@ export interface GatewayOptions {
   transport?: HttpTransport;
   /** Where fleet-wide budgets live (node.ts passes Redis); without, budgets are kept in this process. */
   budgetStore?: BudgetStore;
-  /** Tokens a request is charged against TPM budgets: its prompt's plus its output budget. */
-  countTokens?: (request: ChatRequest, provider: string, model: string) => number;
+  /** Tokens a request is charged against TPM budgets: its prompt's plus its output budget (may be async). */
+  countTokens?: (request: ChatRequest, provider: string, model: string) => number | Promise<number>;
+  /** A synchronous upper bound of the same (for remainders providers state). */
+  estimateTokens?: (request: ChatRequest, provider: string, model: string) => number;
 }
 
 export interface Gateway {
@@ -103,6 +105,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     limits,
     countTokens: options.countTokens ?? roughRequestTokens,
+    estimateTokens: options.estimateTokens ?? roughRequestTokens,
     knownProviders: Object.keys(factories).length ? Object.keys(factories) : PROVIDER_NAMES,
     ...(options.random ? { random: options.random } : {}),
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),

@@ -6,7 +6,7 @@
  */
 import type { RateLimitSnapshot } from '../../providers/types.ts';
 import type { Clock } from '../clock.ts';
-import type { ProviderLimits } from './budget-settings.ts';
+import { budgetFor, type ProviderLimits } from './budget-settings.ts';
 import type { BudgetStore } from './budget-store.ts';
 import { KeyBudgets, type Permit, type Refusal } from './key-budgets.ts';
 import type { LearnedLimits } from './learned-limits.ts';
@@ -83,9 +83,10 @@ export class Limits {
     }
   }
 
-  /** Whether any provider has configured budgets (else only learned limits apply). */
-  get configured(): boolean {
-    return this.providers.size > 0;
+  /** Whether a TPM budget applies to this provider's model (then its tokens are counted exactly). */
+  countsTokens(provider: string, model: string): boolean {
+    const limits = this.providers.get(provider);
+    return limits !== undefined && budgetFor(limits, model)?.tpm !== undefined;
   }
 
   /** A permit for this key now, or why not and for how long. */

@@ -107,6 +107,11 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
   const { deps } = run;
   const { policy } = run.plan;
   const candidate = run.queue.at(index)!;
+  const { request } = run.input;
+  // Counted exactly (the tokenizer may load on first use) only when a TPM budget applies to the target.
+  const exact = deps.limits.countsTokens(candidate.provider, candidate.model)
+    ? await deps.countTokens(request, candidate.provider, candidate.model)
+    : undefined;
   const turn: Turn = {
     index,
     candidate,
@@ -114,7 +119,7 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
     triedKeys: new Set(),
     attempts: 0,
     retries: 0,
-    tokens: tokensOnce(() => deps.countTokens(run.input.request, candidate.provider, candidate.model)),
+    tokens: tokensOnce(() => exact ?? deps.estimateTokens(request, candidate.provider, candidate.model)),
   };
   deps.budget.recordRequest(candidate.provider);
 

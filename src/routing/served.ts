@@ -22,8 +22,16 @@ export interface EngineDeps {
   random?: () => number;
   /** Client-side budgets per key and the wait queue. */
   limits: Limits;
-  /** Tokens a request is charged against TPM budgets: its prompt's plus its output budget. */
-  countTokens: (request: ChatRequest, provider: string, model: string) => number;
+  /**
+   * Tokens a request is charged against a TPM budget: its prompt's plus its output budget. May be async (a
+   * tokenizer loaded on first use); asked only when a TPM budget applies to the target.
+   */
+  countTokens: (request: ChatRequest, provider: string, model: string) => number | Promise<number>;
+  /**
+   * A quick, synchronous upper bound of the same, spent against a remainder a provider stated when no TPM
+   * budget asked for the exact count.
+   */
+  estimateTokens: (request: ChatRequest, provider: string, model: string) => number;
 }
 
 export interface ExecuteInput {
