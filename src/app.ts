@@ -96,7 +96,8 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/health', function health(c) {
     const store = deps.health.storeStatus();
-    const budgets = deps.limits.status();
+    // The store's error is for the admin: it names hosts and ports.
+    const { lastError: _hidden, ...budgets } = deps.limits.status();
     const providers = deps.knownProviders.map((name) => {
       const pool = deps.pools.get(name);
       if (!pool) return { name, configured: false };

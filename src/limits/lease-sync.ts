@@ -8,6 +8,7 @@
  * instances last seen, until a call succeeds again; `/health` says so.
  */
 import type { Clock } from '../clock.ts';
+import { redactStoreError } from '../health/redact-store-error.ts';
 import type { BudgetStore } from './budget-store.ts';
 import type { LeaseOrder } from './lease-grant.ts';
 import type { LeasedRate } from './leased-rate.ts';
@@ -152,7 +153,8 @@ export class LeaseSync {
       this.options.onChange();
     } catch (error) {
       for (const { rate, order } of sent) rate.unsettled(order);
-      this.lastError = error instanceof Error ? error.message : String(error);
+      // A connection string with a password can be quoted in a client's error: never keep one.
+      this.lastError = redactStoreError(error instanceof Error ? error.message : String(error));
       if (!this.degraded) {
         this.degraded = true;
         for (const rate of this.rates) rate.degrade(this.share());
