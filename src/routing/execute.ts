@@ -11,11 +11,13 @@ import type { GatewayConfig } from '../config/load-config.ts';
 import type { RetryPolicy } from '../config/policy.ts';
 import type { GatewayError } from '../gateway-error.ts';
 import type { HealthMonitor } from '../health/types.ts';
+import { findContextOverflow } from '../limits/check-context.ts';
 import type { KeyPool } from '../limits/key-pool.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { ClientGone, type CommittedStream, runAttempt, toFailure } from './attempt.ts';
+import { type AttemptResult, ClientGone, type CommittedStream, runAttempt, toFailure } from './attempt.ts';
 import { backoffDelay } from './backoff.ts';
 import { type Classification, classify, reasonCode } from './classify.ts';
+import { contextFailure } from './context-preflight.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
 import { type Candidate, planRequest } from './plan.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -114,18 +116,21 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
       }
       attemptsHere++;
       const attemptStart = clock.now();
-      const result = await runAttempt({
-        provider: key.provider,
-        model: candidate.model,
-        request: input.request,
-        clientStream: input.clientStream,
-        includeUsage: input.includeUsage,
-        includeReasoning: input.includeReasoning ?? plan.route?.includeReasoning ?? false,
-        clientSignal: input.signal,
-        deadline,
-        policy,
-        clock,
-      });
+      const overflow = attemptsHere === 1 ? await contextOverflow(deps, input.request, candidate) : undefined;
+      const result: AttemptResult = overflow
+        ? { ok: false, failure: contextFailure(candidate.provider, overflow) }
+        : await runAttempt({
+            provider: key.provider,
+            model: candidate.model,
+            request: input.request,
+            clientStream: input.clientStream,
+            includeUsage: input.includeUsage,
+            includeReasoning: input.includeReasoning ?? plan.route?.includeReasoning ?? false,
+            clientSignal: input.signal,
+            deadline,
+            policy,
+            clock,
+          });
       const ms = clock.now() - attemptStart;
 
       if (result.ok) {
@@ -279,6 +284,12 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
     code: error.code,
   });
   throw withTrail(error, attempts, reasons);
+}
+
+/** The context check, once per candidate (README "Token counting and context windows"); off with contextCheck. */
+function contextOverflow(deps: EngineDeps, request: ChatRequest, candidate: Candidate) {
+  if (deps.config.contextCheck === false) return undefined;
+  return findContextOverflow(request, candidate.provider, candidate.model, deps.config.models);
 }
 
 function withTrail(error: GatewayError, attempts: readonly AttemptRecord[], reasons: readonly string[]): GatewayError {
