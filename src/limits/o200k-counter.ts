@@ -1,27 +1,28 @@
 /**
- * Exact o200k_base token counts (GPT-4o, GPT-4.1, GPT-5, the o-series), on gpt-tokenizer's rank table and BPE
- * core. Only count-tokens.ts imports this module, lazily: the table is 2.4 MB of source and ~17 MB of heap
- * once built, which a gateway that never needs a count should not pay.
+ * Exact o200k_base token counts (GPT-4o, GPT-4.1, GPT-5, the o-series) from gpt-tokenizer's rank table and
+ * split pattern. Only count-tokens.ts imports this module, lazily: the table is 2.4 MB of source and ~17 MB
+ * of heap once built, which a gateway that never needs a count should not pay.
  *
- * Why not gpt-tokenizer's `countTokens` as it is: on a 100k-token prompt about 4/5 of its time goes to the
- * pre-tokenizer, o200k's Unicode regex (`\p{L}`, `\p{N}`, ... classes). Three things make this ~5× faster
- * with the same counts (test/limits/o200k-counter.test.ts compares both on generated and real text):
- * - text made only of ASCII and general punctuation (’ “ ” — … •) is split by the same regex written with
+ * Why not gpt-tokenizer's `countTokens` itself: it counts the same (test/limits/o200k-counter.test.ts compares
+ * the two on generated and real text), but a 100k-token prompt costs it several times as long, spent in
+ * o200k's Unicode regex (`\p{L}`, `\p{N}`, ... classes) and in decoding bytes back to text for every pair it
+ * looks up. Here:
+ * - text made only of ASCII and general punctuation (’ “ ” — … •) is split by the same pattern written with
  *   plain classes (`FAST_SPLIT`): restricted to those characters each class is exactly the class written
- *   there, so the pre-tokens are the same, and the regex engine runs without Unicode tables;
- * - other text is cut where no pre-token can cross (after a newline, before an ASCII letter or digit), so
- *   only the lines that need it pay for the Unicode regex;
- * - a count per pre-token is cached (most pre-tokens are common words that are one token each).
+ *   there, so the pre-tokens are the same, and the regex engine needs no Unicode tables;
+ * - other text is cut where no pre-token can cross (`SAFE_CUT`), so only the lines that need it pay for the
+ *   Unicode pattern;
+ * - the table is keyed by each token's UTF-8 bytes as a one-byte string, so the merge (tiktoken's, in
+ *   `mergeCount`) looks up slices of a string and never decodes;
+ * - a count per pre-token is cached (most pre-tokens are common words, one token each).
  *
  * BPE merging is quadratic in a pre-token's length and o200k puts a whole run of one class (a megabyte of
  * `=`, of spaces, of one letter) in one pre-token: such a run is counted in pieces of `MAX_PIECE` characters,
  * which keeps a hostile prompt linear at the cost of at most one token per piece.
  */
-import { BytePairEncodingCore } from 'gpt-tokenizer/BytePairEncodingCore';
 import o200kRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
-import { createO200KSpecialTokenMap } from 'gpt-tokenizer/encodingParams/o200k_base';
-import { isLowSurrogate, utf8Length } from './utf8-length.ts';
+import { isLowSurrogate, utf8ByteString, utf8Length } from './utf8-length.ts';
 
 /**
  * o200k's split pattern (gpt-tokenizer's `O200K_TOKEN_SPLIT_REGEX`, tiktoken's `o200k_base` pat_str) with each
@@ -68,21 +69,65 @@ const LONG_PIECE_BYTES_PER_TOKEN = 3;
 const CACHE_ENTRIES = 65_536;
 const CACHE_CHARS = 2_097_152;
 
-const FAST_SPLIT = new RegExp(FAST_SPLIT_SOURCE, 'g');
-const UNICODE_SPLIT = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, 'gu');
+// Sticky: every character starts some pre-token, so the matches tile the text and `test` can step through
+// them without building a match array each time.
+const FAST_SPLIT = new RegExp(FAST_SPLIT_SOURCE, 'y');
+const UNICODE_SPLIT = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, 'uy');
 
 /**
- * The BPE core over the whole of each piece it is given (the splitting happens here). The special-token map is
- * passed so the core's special-token scan has a real pattern; no special token is ever allowed, so text like
- * `<|endoftext|>` in a message counts as the plain text it is, as OpenAI counts it.
+ * o200k's ranks keyed by each token's UTF-8 bytes as a one-byte string (a character per byte): pieces of ASCII
+ * text are their own keys, and the merge below never decodes bytes back to text. Holes in the table (unused
+ * ranks) stay holes. Built once, from gpt-tokenizer's table.
  */
-const core = new BytePairEncodingCore({
-  bytePairRankDecoder: o200kRanks,
-  specialTokensEncoder: createO200KSpecialTokenMap(),
-  tokenSplitRegex: /[\s\S]+/gu,
-  mergeCacheSize: 0,
+const ranks = new Map<string, number>();
+o200kRanks.forEach((token, rank) => {
+  ranks.set(typeof token === 'string' ? utf8ByteString(token) : String.fromCharCode(...token), rank);
 });
+
+/**
+ * Byte-pair merging (tiktoken's `_byte_pair_merge`, as gpt-tokenizer's BytePairEncodingCore runs it): start
+ * from single bytes, repeatedly merge the adjacent pair whose concatenation has the lowest rank (the leftmost
+ * on a tie), stop when no pair is a token. Returns the number of tokens left. Quadratic in the piece's
+ * length, which MAX_PIECE bounds.
+ */
+function mergeCount(bytes: string): number {
+  if (bytes.length <= 1 || ranks.has(bytes)) return Math.min(bytes.length, 1);
+  // Two or three bytes that are not one token: merging one pair leaves the whole, which is not a token.
+  if (bytes.length === 2) return 2;
+  if (bytes.length === 3) return ranks.has(bytes.slice(0, 2)) || ranks.has(bytes.slice(1)) ? 2 : 3;
+  const starts: number[] = [];
+  const pairRanks: number[] = [];
+  const rankOf = (from: number, to: number | undefined) =>
+    to === undefined ? Number.POSITIVE_INFINITY : (ranks.get(bytes.slice(from, to)) ?? Number.POSITIVE_INFINITY);
+  for (let i = 0; i <= bytes.length; i++) {
+    starts.push(i);
+    pairRanks.push(i < bytes.length - 1 ? rankOf(i, i + 2) : Number.POSITIVE_INFINITY);
+  }
+  while (starts.length > 1) {
+    let lowest = Number.POSITIVE_INFINITY;
+    let at = -1;
+    for (let i = 0; i < pairRanks.length - 1; i++) {
+      if (pairRanks[i]! < lowest) {
+        lowest = pairRanks[i]!;
+        at = i;
+      }
+    }
+    if (at === -1) break;
+    starts.splice(at + 1, 1);
+    pairRanks.splice(at, 1);
+    pairRanks[at] = rankOf(starts[at]!, starts[at + 2]);
+    if (at > 0) pairRanks[at - 1] = rankOf(starts[at - 1]!, starts[at + 1]);
+  }
+  return starts.length - 1;
+}
+
 const cache = { counts: new Map<string, number>(), chars: 0 };
+
+/** Forgets the per-piece counts (for bench/count-tokens.ts: the cost of a prompt of all-new words). */
+export function clearCountCache(): void {
+  cache.counts.clear();
+  cache.chars = 0;
+}
 
 interface Count {
   total: number;
@@ -124,8 +169,8 @@ export function countO200k(text: string, stopAbove = Number.POSITIVE_INFINITY): 
 
 function countSplit(split: RegExp, text: string, count: Count): void {
   split.lastIndex = 0;
-  for (let match = split.exec(text); match !== null; match = split.exec(text)) {
-    const piece = match[0];
+  for (let from = 0; from < text.length && split.test(text); from = split.lastIndex) {
+    const piece = text.slice(from, split.lastIndex);
     count.total += piece.length > MAX_PIECE ? countLongPiece(piece, count) : countPiece(piece);
     if (count.total > count.stopAbove) return;
   }
@@ -134,7 +179,7 @@ function countSplit(split: RegExp, text: string, count: Count): void {
 function countPiece(piece: string): number {
   const known = cache.counts.get(piece);
   if (known !== undefined) return known;
-  const tokens = core.countNative(piece);
+  const tokens = mergeCount(utf8ByteString(piece));
   if (cache.counts.size >= CACHE_ENTRIES || cache.chars >= CACHE_CHARS) {
     cache.counts.clear();
     cache.chars = 0;

@@ -109,7 +109,8 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
         deadlineHit = true;
         break candidates;
       }
-      const key = pool.next(triedKeys);
+      // While start-up key checks run (Node's first moments), a key under check is waited for, not guessed at.
+      const key = pool.checking ? await pool.nextChecked(triedKeys) : pool.next(triedKeys);
       if (!key) {
         if (attemptsHere === 0) reasons.push(`${candidate.provider}:no_usable_key`);
         continue candidates;
