@@ -10,7 +10,6 @@ import { after, afterEach, describe, test } from 'node:test';
 import { assertNoSecrets, eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
 import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
 import { startGeminiMock } from '../mocks/gemini-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
 import { startOpenAIMock } from '../mocks/openai-mock.ts';
 
 interface Running {

@@ -109,7 +109,7 @@ describe('context check before sending', () => {
     const response = await chat(h, { model: 'small', messages: [{ role: 'user', content: long }] });
     assert.equal(response.status, 200);
     assert.equal(h.openai.chatCalls, 1);
-    assert.equal((h.openai.requests[0]?.body as { model: string }).model, 'gpt-4.1-mini');
+    assert.equal((h.openai.requests[0]?.body as { model?: string } | undefined)?.model, 'gpt-4.1-mini');
     assert.equal(response.headers.get('x-switchyard-model'), 'gpt-4.1-mini');
     assert.match(
       response.headers.get('x-switchyard-fallback-reason') ?? '',
