@@ -4,9 +4,11 @@
  */
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
 import type { ModelLimitOverrides } from '../limits/model-limits.ts';
+import type { LogLevel } from '../telemetry/logger.ts';
 import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
 import { ConfigError, describeValue } from './config-error.ts';
+import { readLogLevel } from './log-level.ts';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
 import { type KeyCheckSettings, resolveChecks } from './resolve-checks.ts';
 import type { CacheRouteFileSettings, ConfigFile, HealthFileSettings, PolicyOverrides } from './schema.ts';
@@ -110,6 +112,8 @@ export interface GatewayConfig {
   contextCheck?: boolean;
   /** Context windows and output ceilings over the defaults, by model name prefix. */
   models?: ModelLimitOverrides;
+  /** SWITCHYARD_LOG_LEVEL. */
+  logLevel: LogLevel;
 }
 
 /** Defaults for receiving a request: generous for a 32 MiB body on a slow link, short for a stalled one. */
@@ -177,6 +181,7 @@ export function resolveConfig(
     ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
     inbound: resolveInbound(env, parsed),
     ...resolveChecks(parsed, env),
+    logLevel: readLogLevel(env.SWITCHYARD_LOG_LEVEL),
   };
 }
 
@@ -409,5 +414,5 @@ function parseWebhookFormat(raw: string | undefined): 'json' | 'slack' | undefin
   const value = nonEmpty(raw);
   if (value === undefined) return undefined;
   if (value === 'json' || value === 'slack') return value;
-  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT must be "json" or "slack", not "${value}".`);
+  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT: must be "json" or "slack", not ${describeValue(value)}`);
 }

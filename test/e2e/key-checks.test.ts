@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, afterEach, describe, test } from 'node:test';
-import { assertNoSecrets, eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
-import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import { startGeminiMock } from '../mocks/gemini-mock.ts';
-import { startOpenAIMock } from '../mocks/openai-mock.ts';
+import { freePort } from '../../bench/lib/ports.ts';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../../mocks/gemini-mock.ts';
+import { startOpenAIMock } from '../../mocks/openai-mock.ts';
+import { assertNoSecrets, eventually, SECRET_KEYS } from '../helpers/harness.ts';
 
 interface Running {
   child: ChildProcess;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { geminiFaults, startGeminiMock } from '../../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
 import { createGeminiProvider } from '../../providers/gemini/index.ts';
 import type {
   ChatCompletionChunk,
@@ -9,8 +11,6 @@ import type {
   ProviderResult,
 } from '../../providers/types.ts';
 import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
-import { geminiFaults, startGeminiMock } from '../mocks/gemini-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
 
 const KEY = 'AIzaSECRETgeminiKEY0123456789abcdefgh';
 const MODEL = 'gemini-2.5-flash';
@@ -365,7 +365,7 @@ describe('createGeminiProvider against the Gemini mock', () => {
       );
       assert.deepEqual(
         [failure.kind, failure.status, failure.code, failure.param],
-        ['bad_request', 400, 'unsupported_parameter', 'audio'],
+        ['cannot_serve', 400, 'unsupported_parameter', 'audio'],
       );
       assert.equal(mock.chatCalls, 0);
     });

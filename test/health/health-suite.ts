@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import type { BackgroundHealthMonitor, HealthMonitorOptions } from '../../src/health/health-monitor.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import {
   type Backend,
   captureLogs,
@@ -222,8 +222,8 @@ export function healthSuite(kit: StoreKit): void {
         rps: 2,
         make: (i) =>
           i % 2 === 0
-            ? { ok: false, kind: 'bad_request', status: 400 }
-            : { ok: false, kind: 'context_length', status: 400 },
+            ? { ok: false, kind: 'bad_request', fault: 'client', status: 400 }
+            : { ok: false, kind: 'context_length', fault: 'client', status: 400 },
       });
       assert.equal(monitor.get('openai').state, 'healthy');
       const report = monitor.report().providers.find((p) => p.provider === 'openai');

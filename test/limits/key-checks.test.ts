@@ -5,20 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { freePort } from '../../bench/lib/ports.ts';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { startOpenAIMock } from '../../mocks/openai-mock.ts';
 import { anthropicKeyCheck } from '../../providers/anthropic/check-key.ts';
 import { geminiKeyCheck } from '../../providers/gemini/check-key.ts';
 import { createOpenAIProvider } from '../../providers/openai/index.ts';
 import type { KeyCheckResult, Provider } from '../../providers/types.ts';
-import { ManualClock, systemClock } from '../../src/clock.ts';
+import { systemClock } from '../../src/clock.ts';
 import { checkKeys, formatKeyChecks, RECHECK_MS, recheckBadKeys } from '../../src/limits/check-keys.ts';
 import { KeyCheckBoard } from '../../src/limits/key-checks.ts';
 import { KeyPool } from '../../src/limits/key-pool.ts';
-import { createMemoryLogger } from '../../src/telemetry/logger.ts';
-import { freePort, SECRET_KEYS } from '../helpers/harness.ts';
-import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import { startGeminiMock } from '../mocks/gemini-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { startOpenAIMock } from '../mocks/openai-mock.ts';
+import { SECRET_KEYS } from '../helpers/harness.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { createMemoryLogger } from '../support/memory-logger.ts';
 
 const signal = () => AbortSignal.timeout(2000);
 
