@@ -7,7 +7,7 @@
 
 import type { HealthRecord } from './health-record.ts';
 import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
-import { providerSeriesId } from './series-id.ts';
+import { isModelSeries, isSeriesOf, modelSeriesPrefix, providerSeriesId } from './series-id.ts';
 import {
   addCounts,
   cloneCounts,
@@ -91,7 +91,7 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
       if (!request.read) return {};
       const out: SeriesSlots = new Map();
       for (const [id, slots] of series) {
-        if (!request.readModels && id.includes('|')) continue;
+        if (!request.readModels && isModelSeries(id)) continue;
         const copy: SlotMap = new Map();
         for (const [slot, counts] of slots) if (slot <= request.toSlot) copy.set(slot, cloneCounts(counts));
         out.set(id, copy);
@@ -118,11 +118,14 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
     },
 
     async resetWindows(provider: string): Promise<void> {
-      const id = providerSeriesId(provider);
-      for (const seriesId of [...series.keys()]) {
-        if (seriesId === id || seriesId.startsWith(`${id}|`)) series.delete(seriesId);
-      }
-      sql.exec('DELETE FROM health_slots WHERE series = ? OR substr(series, 1, ?) = ?', id, id.length + 1, `${id}|`);
+      for (const id of [...series.keys()]) if (isSeriesOf(id, provider)) series.delete(id);
+      const prefix = modelSeriesPrefix(provider);
+      sql.exec(
+        'DELETE FROM health_slots WHERE series = ? OR substr(series, 1, ?) = ?',
+        providerSeriesId(provider),
+        prefix.length,
+        prefix,
+      );
     },
 
     async claim(key: string, ttlMs: number, now: number): Promise<boolean> {
