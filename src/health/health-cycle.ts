@@ -3,15 +3,20 @@
  * and records in one store round trip, reconcile the records, then evaluate thresholds and move states,
  * and recompute scores. A failed store call puts the monitor in degraded mode; the cycle still evaluates
  * on what it has (the last merged view plus everything not yet flushed).
+ *
+ * With a store that decides transitions (the Durable Object), the batch carries the evidence too, and the
+ * monitor only follows: it adopts the records the store answers with and evaluates nothing itself — except
+ * while the store is unreachable, when it stands in on local state until the next read.
  */
 import type { Clock } from '../clock.ts';
 import type { CycleSchedule } from './cycle-schedule.ts';
 import type { HealthStore } from './health-store.ts';
+import type { ProviderEvidence } from './provider-evidence.ts';
 import type { ProviderScores } from './provider-scores.ts';
 import type { SeriesBuffer } from './series-buffer.ts';
 import type { SharedRecords } from './shared-records.ts';
 import type { StoreStatus } from './store-status.ts';
-import { type DriverParts, driveTransitions } from './transition-driver.ts';
+import { type DriverParts, driveTransitions, settleEvidence } from './transition-driver.ts';
 
 export interface CycleParts {
   clock: Clock;
@@ -20,7 +25,7 @@ export interface CycleParts {
   records: SharedRecords;
   status: StoreStatus;
   schedule: CycleSchedule;
-  driver: DriverParts;
+  driver: DriverParts & { evidence: ProviderEvidence };
   scores: ProviderScores;
   /** Every provider this instance knows of (records, series, evidence). */
   providers(): Set<string>;
@@ -51,6 +56,7 @@ export async function runCycle(parts: CycleParts, read: boolean, forceModels: bo
         ttlMs: parts.ttlMs,
         read,
         readModels,
+        ...(sending?.evidence ? { evidence: sending.evidence } : {}),
       });
       // Wall time (not the injected clock): what an operator graphs as the store's latency.
       const syncMs = performance.now() - syncStarted;
@@ -59,12 +65,17 @@ export async function runCycle(parts: CycleParts, read: boolean, forceModels: bo
       if (series && readModels) schedule.modelsRead(now);
       status.synced(syncMs);
       if (read && result.records) await parts.records.reconcile(result.records);
+      // The deciding store has this instance's probes (they went with the batch).
+      if (store.decides) parts.driver.evidence.clearAllProbes();
     } catch (err) {
       status.failed(err);
     }
   }
   buffer.forgetIdle();
-  await driveTransitions(parts.driver, parts.providers(), clock.now());
+  if (!store.decides || status.degraded) await driveTransitions(parts.driver, parts.providers(), clock.now());
+  else
+    for (const provider of parts.providers())
+      settleEvidence(parts.driver, provider, parts.records.entry(provider).record.state);
   updateScores(parts, clock.now());
 }
 

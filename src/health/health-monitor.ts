@@ -34,7 +34,7 @@ import { SeriesBuffer } from './series-buffer.ts';
 import { providerSeriesId } from './series-id.ts';
 import { SharedRecords } from './shared-records.ts';
 import { describeError, StoreStatus } from './store-status.ts';
-import { applyManualChange, type DriverParts } from './transition-driver.ts';
+import { applyManualChange, type ManualParts } from './transition-driver.ts';
 import type { Outcome, ProviderHealth } from './types.ts';
 
 export type { BackgroundHealthMonitor, HealthMonitorOptions };
@@ -81,7 +81,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   /** Every provider known here: records first, then series, then evidence (the order cycles visit them). */
   const providers = (): Set<string> =>
     new Set<string>([...records.providers(), ...buffer.providers(), ...evidence.providers()]);
-  const driver: DriverParts = {
+  const driver: ManualParts = {
     records,
     evidence,
     gate,
@@ -138,6 +138,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
           const signals = classifyOutcome(outcome);
           buffer.add(outcome.provider, outcome.model, slot, signals);
           evidence.note(outcome.provider, signals, outcome.probe === true);
+          if (store.decides) buffer.addEvidence(outcome.provider, signals, outcome.probe === true);
         }
       } catch {
         // Recording must never break a request.

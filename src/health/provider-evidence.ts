@@ -1,10 +1,43 @@
 /**
- * What this instance has seen of each provider beyond the windows: provider-fault failures in a row (the
- * fast trip's consecutive count) and probe outcomes not yet folded into the record. Both are per instance:
- * a window merges by summing across instances, a streak does not.
+ * What is known of each provider beyond the windows: provider-fault failures in a row (the fast trip's
+ * consecutive count) and probe outcomes not yet folded into the record. A window merges by summing across
+ * instances; a streak does not, so each monitor keeps its own — except where one place decides for everyone
+ * (the Durable Object on Workers): there isolates send what their batches add (`EvidenceDelta`), and the
+ * object folds the batches in the order they arrive into one streak per provider.
  */
 import type { OutcomeSignals } from './classify-outcome.ts';
 import type { ProbeTally } from './decide-transition.ts';
+
+/** What one batch adds to a provider's evidence. */
+export interface EvidenceDelta {
+  /** A success in the batch ended the streak: it restarts at `failures`. */
+  reset: boolean;
+  /** Provider-fault failures after the batch's last success (all of the batch's, when not `reset`). */
+  failures: number;
+  probeOk: number;
+  probeFailed: number;
+}
+
+/** Provider → what this batch adds. */
+export type EvidenceBatch = Map<string, EvidenceDelta>;
+
+/** Folds one outcome into a batch. */
+export function addToBatch(
+  batch: EvidenceBatch,
+  provider: string,
+  signals: Pick<OutcomeSignals, 'class'>,
+  probe: boolean,
+): void {
+  const delta = batch.get(provider) ?? { reset: false, failures: 0, probeOk: 0, probeFailed: 0 };
+  if (signals.class === 'provider_fault') delta.failures += 1;
+  else if (signals.class === 'success') {
+    delta.reset = true;
+    delta.failures = 0;
+  }
+  if (probe && signals.class === 'success') delta.probeOk += 1;
+  else if (probe && signals.class === 'provider_fault') delta.probeFailed += 1;
+  batch.set(provider, delta);
+}
 
 export class ProviderEvidence {
   readonly #streaks = new Map<string, number>();
@@ -20,6 +53,20 @@ export class ProviderEvidence {
       if (signals.class === 'success') tally.ok += 1;
       else tally.failed += 1;
       this.#probes.set(provider, tally);
+    }
+  }
+
+  /** Another instance's batch, applied after everything absorbed before it. */
+  absorb(batch: EvidenceBatch): void {
+    for (const [provider, delta] of batch) {
+      if (delta.reset) this.#streaks.set(provider, delta.failures);
+      else if (delta.failures > 0) this.#streaks.set(provider, this.streak(provider) + delta.failures);
+      if (delta.probeOk + delta.probeFailed > 0) {
+        const tally = this.#probes.get(provider) ?? { ok: 0, failed: 0 };
+        tally.ok += delta.probeOk;
+        tally.failed += delta.probeFailed;
+        this.#probes.set(provider, tally);
+      }
     }
   }
 
@@ -39,6 +86,11 @@ export class ProviderEvidence {
 
   clearProbes(provider: string): void {
     this.#probes.delete(provider);
+  }
+
+  /** Forgets every probe tally (handed to the store that decides). */
+  clearAllProbes(): void {
+    this.#probes.clear();
   }
 
   /** Providers with a tally, then providers with a streak (reported on, even if only successes). */

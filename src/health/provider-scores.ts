@@ -3,7 +3,7 @@
  * end of every cycle so reading one on the hot path is a map lookup.
  */
 import { computeScore } from './compute-score.ts';
-import type { WindowPair } from './series-buffer.ts';
+import type { WindowPair } from './window-summary.ts';
 
 export class ProviderScores {
   readonly #scores = new Map<string, number>();

@@ -5,34 +5,34 @@
  * A window is the sum over all four, so an evaluation never misses a local count and never counts one twice.
  *
  * The outbox is kept, not merged back, until the store acknowledges it: a timed-out flush may still have been
- * applied, so its retry must carry the same sequence number for the store to skip it.
+ * applied, so its retry must carry the same sequence number for the store to skip it. For a store that decides
+ * transitions, the batch also carries the evidence recorded with its counts (`addEvidence`), under the same
+ * sequence number, so a retry never counts a failure or a probe twice.
  */
 import type { OutcomeSignals } from './classify-outcome.ts';
 import type { WindowOptions } from './health-options.ts';
+import { addToBatch, type EvidenceBatch } from './provider-evidence.ts';
 import { isModelSeries, isSeriesOf, modelSeriesId, parseSeriesId, providerSeriesId } from './series-id.ts';
 import { addSignals, emptyCounts, mergeSeries, pruneSeries, type SeriesSlots, type SlotMap } from './slot-counts.ts';
-import { summarizeWindow, type WindowSummary } from './window-summary.ts';
+import { summarizeWindows, type WindowPair } from './window-summary.ts';
 
 /** One flush: this writer's counts under a sequence number that grows per writer. */
 export interface Batch {
   seq: number;
   data: SeriesSlots;
-}
-
-export interface WindowPair {
-  short: WindowSummary;
-  long: WindowSummary;
+  /** Present when evidence was recorded (only for a store that decides). */
+  evidence?: EvidenceBatch;
 }
 
 export class SeriesBuffer {
   /** Identifies this instance's batches to the store (its sequence numbers are per writer). */
   readonly writerId = globalThis.crypto.randomUUID();
-  readonly #slotMs: number;
-  readonly #shortSlots: number;
+  readonly #windows: WindowOptions;
   readonly #longSlots: number;
   /** Upper bound on distinct series kept: clients choose model names on passthrough routes. */
   readonly #maxSeries: number;
   #pending: SeriesSlots = new Map();
+  #pendingEvidence: EvidenceBatch = new Map();
   #outbox: Batch | undefined;
   #seq = 0;
   readonly #unread: SeriesSlots = new Map();
@@ -40,14 +40,13 @@ export class SeriesBuffer {
   readonly #ids = new Set<string>();
 
   constructor(windows: WindowOptions, maxSeries: number) {
-    this.#slotMs = windows.slotMs;
-    this.#shortSlots = windows.shortMs / windows.slotMs;
+    this.#windows = windows;
     this.#longSlots = windows.longMs / windows.slotMs;
     this.#maxSeries = maxSeries;
   }
 
   slotOf(time: number): number {
-    return Math.floor(time / this.#slotMs);
+    return Math.floor(time / this.#windows.slotMs);
   }
 
   /** The oldest slot of the long window ending now. */
@@ -76,8 +75,13 @@ export class SeriesBuffer {
     }
   }
 
+  /** Evidence for a store that decides, sent with the counts recorded alongside it. */
+  addEvidence(provider: string, signals: OutcomeSignals, probe: boolean): void {
+    addToBatch(this.#pendingEvidence, provider, signals, probe);
+  }
+
   get hasPending(): boolean {
-    return this.#pending.size > 0;
+    return this.#pending.size > 0 || this.#pendingEvidence.size > 0;
   }
 
   /** A batch was sent and not acknowledged: the next sync resends it. */
@@ -95,10 +99,12 @@ export class SeriesBuffer {
 
   /** The batch to send: the unacknowledged one again, else everything pending (undefined: nothing). */
   take(): Batch | undefined {
-    if (!this.#outbox && this.#pending.size > 0) {
+    if (!this.#outbox && this.hasPending) {
       this.#seq += 1;
       this.#outbox = { seq: this.#seq, data: this.#pending };
+      if (this.#pendingEvidence.size > 0) this.#outbox.evidence = this.#pendingEvidence;
       this.#pending = new Map();
+      this.#pendingEvidence = new Map();
     }
     return this.#outbox;
   }
@@ -132,17 +138,13 @@ export class SeriesBuffer {
 
   /** The short and long windows of a series ending now, ignoring slots before `fromSlot`. */
   windows(id: string, now: number, fromSlot = -Infinity): WindowPair {
-    const toSlot = this.slotOf(now);
     const sources: Array<SlotMap | undefined> = [
       this.#snapshot.get(id),
       this.#unread.get(id),
       this.#outbox?.data.get(id),
       this.#pending.get(id),
     ];
-    return {
-      short: summarizeWindow(sources, Math.max(toSlot - this.#shortSlots + 1, fromSlot), toSlot),
-      long: summarizeWindow(sources, Math.max(toSlot - this.#longSlots + 1, fromSlot), toSlot),
-    };
+    return summarizeWindows(sources, now, this.#windows, fromSlot);
   }
 
   /** Providers with a series here. */

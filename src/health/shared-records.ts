@@ -3,7 +3,9 @@
  * store. Changes go by compare-and-set, so two instances never move one provider differently; while the
  * store cannot be reached a change is kept locally with the version it was based on, and the next read
  * (`reconcile`) either pushes it or, when another instance moved the provider meanwhile, drops it for the
- * shared state. An operator's change (drain, restore) is pushed over whatever the store holds.
+ * shared state. An operator's change (drain, restore) is pushed over whatever the store holds. With a store
+ * that decides transitions itself, a local automatic change only ever stands in while it is unreachable:
+ * the next read adopts the store's record, which has seen the evidence since.
  */
 import type { HealthRecord } from './health-record.ts';
 import type { HealthStore } from './health-store.ts';
@@ -22,12 +24,14 @@ export class SharedRecords {
   readonly #store: HealthStore;
   readonly #status: StoreStatus;
   readonly #initial: (provider: string) => HealthRecord;
+  readonly #storeDecides: boolean;
 
   /** `initial`: the record of a provider nobody has reported on. */
   constructor(store: HealthStore, status: StoreStatus, initial: (provider: string) => HealthRecord) {
     this.#store = store;
     this.#status = status;
     this.#initial = initial;
+    this.#storeDecides = store.decides === true;
   }
 
   entry(provider: string): RecordEntry {
@@ -87,8 +91,8 @@ export class SharedRecords {
         continue;
       }
       const storedVersion = current?.version ?? 0;
-      if (storedVersion !== entry.unsyncedBase && !entry.manual) {
-        // Another instance moved this provider meanwhile: the shared state wins.
+      if (!entry.manual && (this.#storeDecides || storedVersion !== entry.unsyncedBase)) {
+        // Another instance (or the deciding store) moved this provider meanwhile: the shared state wins.
         this.#adopt(provider, current);
         continue;
       }

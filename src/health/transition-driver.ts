@@ -11,14 +11,15 @@ import type { HealthThresholds, ProbeOptions, WindowOptions } from './health-opt
 import type { HealthRecord } from './health-record.ts';
 import type { ProbeGate } from './probe-gate.ts';
 import type { ProviderEvidence } from './provider-evidence.ts';
-import type { WindowPair } from './series-buffer.ts';
 import type { SharedRecords } from './shared-records.ts';
 import { manualAlert, transitionAlerts } from './transition-alerts.ts';
+import type { HealthState } from './types.ts';
+import type { WindowPair } from './window-summary.ts';
 
 const CAS_ATTEMPTS = 3;
 
 export interface DriverParts {
-  records: Pick<SharedRecords, 'entry' | 'commit' | 'keepManual'>;
+  records: Pick<SharedRecords, 'entry' | 'commit'>;
   evidence: ProviderEvidence;
   gate: ProbeGate;
   /** A provider's windows ending `now`, ignoring slots before `fromSlot`. */
@@ -28,6 +29,11 @@ export interface DriverParts {
   probe: ProbeOptions;
   emit(alert: HealthAlert): void;
 }
+
+/** Parts that can also apply an operator's change (which may have to be kept locally). */
+export type ManualParts = Omit<DriverParts, 'records'> & {
+  records: Pick<SharedRecords, 'entry' | 'commit' | 'keepManual'>;
+};
 
 /** The thresholds a healthy provider's windows cross now (only windows since its record's `windowsFrom`). */
 export function crossingsFor(parts: DriverParts, record: HealthRecord, now: number): Crossing[] {
@@ -51,9 +57,7 @@ export async function driveTransitions(parts: DriverParts, providers: Iterable<s
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const entry = records.entry(provider);
       const record = entry.record;
-      // A streak counts toward a trip only while healthy; a tally belongs to one probing period.
-      if (record.state !== 'healthy') evidence.clearStreak(provider);
-      if (record.state !== 'probing') evidence.clearProbes(provider);
+      settleEvidence(parts, provider, record.state);
       const crossings = record.state === 'healthy' ? crossingsFor(parts, record, now) : [];
       const transition = decideTransition({
         record,
@@ -73,9 +77,18 @@ export async function driveTransitions(parts: DriverParts, providers: Iterable<s
   }
 }
 
+/**
+ * Drops evidence the record's state makes moot: a streak counts toward a trip only while healthy, a tally
+ * belongs to one probing period. (All a monitor does per provider when the store decides the transitions.)
+ */
+export function settleEvidence(parts: Pick<DriverParts, 'evidence'>, provider: string, state: HealthState): void {
+  if (state !== 'healthy') parts.evidence.clearStreak(provider);
+  if (state !== 'probing') parts.evidence.clearProbes(provider);
+}
+
 /** An operator's drain or restore: `make` builds the new record from the current one. */
 export async function applyManualChange(
-  parts: DriverParts,
+  parts: ManualParts,
   provider: string,
   event: AlertEvent,
   make: (record: HealthRecord, now: number) => HealthRecord,

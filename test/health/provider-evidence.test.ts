@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import type { HealthLogEntry } from '../../src/health/alerts.ts';
-import { ProviderEvidence } from '../../src/health/provider-evidence.ts';
+import { addToBatch, type EvidenceBatch, ProviderEvidence } from '../../src/health/provider-evidence.ts';
 import { StoreStatus } from '../../src/health/store-status.ts';
 
 const success = { class: 'success' } as const;
@@ -36,6 +36,30 @@ describe('provider evidence', () => {
     assert.deepEqual(evidence.probes('openai'), { ok: 0, failed: 0 });
     assert.equal(evidence.streak('openai'), 0);
     assert.deepEqual(evidence.providers(), []);
+  });
+});
+
+describe('evidence batches (for a store that decides)', () => {
+  it('a batch says whether it ended the streak and how many failures came after its last success', () => {
+    const batch: EvidenceBatch = new Map();
+    addToBatch(batch, 'openai', fault, false);
+    addToBatch(batch, 'openai', success, true);
+    addToBatch(batch, 'openai', fault, true);
+    addToBatch(batch, 'openai', clientFault, true);
+    addToBatch(batch, 'openai', fault, false);
+    assert.deepEqual(batch.get('openai'), { reset: true, failures: 2, probeOk: 1, probeFailed: 1 });
+  });
+
+  it('folding batches in arrival order continues or restarts the streak and adds up probe tallies', () => {
+    const evidence = new ProviderEvidence();
+    evidence.absorb(new Map([['openai', { reset: false, failures: 3, probeOk: 0, probeFailed: 0 }]]));
+    evidence.absorb(new Map([['openai', { reset: false, failures: 2, probeOk: 1, probeFailed: 0 }]]));
+    assert.equal(evidence.streak('openai'), 5, 'two batches without a success: one streak');
+    evidence.absorb(new Map([['openai', { reset: true, failures: 1, probeOk: 2, probeFailed: 1 }]]));
+    assert.equal(evidence.streak('openai'), 1, 'a success in the batch restarts it');
+    assert.deepEqual(evidence.probes('openai'), { ok: 3, failed: 1 });
+    evidence.clearAllProbes();
+    assert.deepEqual(evidence.probes('openai'), { ok: 0, failed: 0 });
   });
 });
 

@@ -121,6 +121,19 @@ describe('series buffer', () => {
     assert.deepEqual(b.providers(), ['anthropic']);
   });
 
+  it('evidence rides with the counts of its batch, and is resent with it', () => {
+    const b = buffer();
+    b.add('openai', undefined, SLOT, fault);
+    b.addEvidence('openai', fault, false);
+    const first = b.take();
+    assert.deepEqual(first?.evidence?.get('openai'), { reset: false, failures: 1, probeOk: 0, probeFailed: 0 });
+    b.addEvidence('openai', ok, false);
+    assert.equal(b.take()?.evidence, first?.evidence, 'the retry carries the same evidence');
+    b.acknowledge(first, undefined, false);
+    assert.equal(b.take()?.evidence?.get('openai')?.reset, true);
+    assert.equal(buffer().take(), undefined);
+  });
+
   it('caps distinct series: the provider always counts, new models stop at the cap (from the store too)', () => {
     const b = buffer(2);
     b.add('openai', 'a', SLOT, ok);

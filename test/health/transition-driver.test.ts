@@ -15,12 +15,12 @@ import { ProviderEvidence } from '../../src/health/provider-evidence.ts';
 import { SharedRecords } from '../../src/health/shared-records.ts';
 import { emptyCounts } from '../../src/health/slot-counts.ts';
 import { StoreStatus } from '../../src/health/store-status.ts';
-import { applyManualChange, type DriverParts, driveTransitions } from '../../src/health/transition-driver.ts';
+import { applyManualChange, driveTransitions, type ManualParts } from '../../src/health/transition-driver.ts';
 import type { WindowSummary } from '../../src/health/window-summary.ts';
 
 const empty = (): WindowSummary => ({ ...emptyCounts(), oldestSlot: undefined });
 
-function parts(records: DriverParts['records']): DriverParts & { alerts: HealthAlert[] } {
+function parts(records: ManualParts['records']): ManualParts & { alerts: HealthAlert[] } {
   const alerts: HealthAlert[] = [];
   return {
     records,
@@ -57,7 +57,7 @@ describe('transition driver', () => {
   it('a lost compare-and-set is decided again from the record that won', async () => {
     const inner = sharedRecords();
     let lost = false;
-    const racing: DriverParts['records'] = {
+    const racing: ManualParts['records'] = {
       entry: (provider) => inner.entry(provider),
       keepManual: (...args) => inner.keepManual(...args),
       async commit(provider, entry, next, manual) {
