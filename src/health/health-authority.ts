@@ -11,7 +11,7 @@
  * an evaluation never interleaves with another call and compare-and-set never loses here.
  */
 import { systemClock } from '../clock.ts';
-import { createAlerter, type HealthLogger, jsonConsoleLogger } from './alerts.ts';
+import { alerterFrom, safeLogger } from './alerts.ts';
 import type { SqlHealthStore } from './durable-sql-store.ts';
 import { resolveProbe, resolveThresholds, resolveWindows } from './health-options.ts';
 import { initialRecord } from './health-record.ts';
@@ -41,22 +41,8 @@ export function createHealthAuthority(store: SqlHealthStore, options: AuthorityO
   const windows = resolveWindows(options.windows);
   const probe = resolveProbe(options.probe);
   const startedAt = clock.now();
-  const logger = options.logger ?? jsonConsoleLogger;
-  const log: HealthLogger = (entry) => {
-    try {
-      logger(entry);
-    } catch {
-      // Logging must never break health tracking.
-    }
-  };
-  const alerts = createAlerter({
-    logger: log,
-    ...(options.webhookUrl !== undefined ? { webhookUrl: options.webhookUrl } : {}),
-    ...(options.webhookFormat !== undefined ? { webhookFormat: options.webhookFormat } : {}),
-    ...(options.onAlert !== undefined ? { onAlert: options.onAlert } : {}),
-    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-    webhookTimeoutMs: options.webhookTimeoutMs ?? 2000,
-    dedupeMs: options.alertDedupeMs ?? 6 * 3_600_000,
+  const alerts = alerterFrom(options, {
+    logger: safeLogger(options.logger),
     claim: (key, ttl, now) => store.claim(key, ttl, now),
     now: () => clock.now(),
   });

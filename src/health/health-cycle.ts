@@ -72,10 +72,14 @@ export async function runCycle(parts: CycleParts, read: boolean, forceModels: bo
     }
   }
   buffer.forgetIdle();
-  if (!store.decides || status.degraded) await driveTransitions(parts.driver, parts.providers(), clock.now());
-  else
-    for (const provider of parts.providers())
+  if (!store.decides || status.degraded) {
+    await driveTransitions(parts.driver, parts.providers(), clock.now());
+  } else {
+    // The store decided; only drop evidence the states it answered with make moot.
+    for (const provider of parts.providers()) {
       settleEvidence(parts.driver, provider, parts.records.entry(provider).record.state);
+    }
+  }
   updateScores(parts, clock.now());
 }
 

@@ -16,7 +16,7 @@
  * (transition-driver.ts) and the report (collect-report.ts) read them.
  */
 import { systemClock } from '../clock.ts';
-import { createAlerter, type HealthLogger, jsonConsoleLogger } from './alerts.ts';
+import { alerterFrom, safeLogger } from './alerts.ts';
 import { classifyOutcome } from './classify-outcome.ts';
 import { collectReport } from './collect-report.ts';
 import { CycleSchedule, cycleIntervals, startCycleTimer } from './cycle-schedule.ts';
@@ -48,14 +48,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const intervals = cycleIntervals(options.flushIntervalMs, options.refreshIntervalMs, options.modelRefreshMs);
   const driveOnRequests = options.driveOnRequests ?? false;
   const startedAt = clock.now();
-  const logger = options.logger ?? jsonConsoleLogger;
-  const log: HealthLogger = (entry) => {
-    try {
-      logger(entry);
-    } catch {
-      // Logging must never break health tracking.
-    }
-  };
+  const log = safeLogger(options.logger);
 
   const status = new StoreStatus(store.kind, clock, log);
   const buffer = new SeriesBuffer(windows, options.maxSeries ?? 512);
@@ -65,14 +58,8 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const gate = new ProbeGate(probe.share);
   const queue = new SerialQueue();
   const schedule = new CycleSchedule(intervals);
-  const alerts = createAlerter({
+  const alerts = alerterFrom(options, {
     logger: log,
-    ...(options.webhookUrl !== undefined ? { webhookUrl: options.webhookUrl } : {}),
-    ...(options.webhookFormat !== undefined ? { webhookFormat: options.webhookFormat } : {}),
-    ...(options.onAlert !== undefined ? { onAlert: options.onAlert } : {}),
-    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-    webhookTimeoutMs: options.webhookTimeoutMs ?? 2000,
-    dedupeMs: options.alertDedupeMs ?? 6 * 3_600_000,
     claim: (key, ttl, now) =>
       status.degraded ? Promise.reject(new Error('store degraded')) : store.claim(key, ttl, now),
     now: () => clock.now(),
