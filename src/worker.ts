@@ -10,7 +10,7 @@
  */
 import { DurableObject, type DurableObjectState, type ExecutionContext } from 'cloudflare:workers';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
-import { buildGatewayParts, type GatewayParts, healthOptionsFrom, readLogLevel } from './config/build-gateway-parts.ts';
+import { buildGatewayParts, type GatewayParts, healthOptionsFrom } from './config/build-gateway-parts.ts';
 import { ConfigError, type Env, type GatewayConfig } from './config/load-config.ts';
 import { loadConfig } from './config/parse-config-file.ts';
 import { createHealthObject, type HealthObject } from './health/durable-health-object.ts';
@@ -60,18 +60,12 @@ function start(env: Bindings): GatewayParts | { error: ConfigError } {
     }
     const parts = buildGatewayParts({
       config,
-      env: vars,
       store: isNamespace(namespace) ? createDurableHealthStore({ namespace }) : createMemoryHealthStore(),
       drive: 'requests',
       notices,
       requireGatewayKeys: true,
       flushIntervalMs: FLUSH_INTERVAL_MS,
     });
-    if (config.apiKeys.length === 0) {
-      parts.logger.log('warn', 'unauthenticated', {
-        message: 'GATEWAY_API_KEYS is not set: /v1/* answers 401 until it is.',
-      });
-    }
     for (const message of notices) parts.logger.log('warn', 'no_state_binding', { message });
     return parts;
   } catch (error) {
@@ -137,8 +131,7 @@ export class SwitchyardState extends DurableObject<Bindings> implements HealthOb
     let options = {};
     try {
       const config = configFrom(vars);
-      const logger = createLogger({ level: readLogLevel(vars) });
-      options = healthOptionsFrom(config, logger);
+      options = healthOptionsFrom(config, createLogger({ level: config.logLevel }));
     } catch {
       // The isolates report the configuration error; the object keeps working on default thresholds.
     }

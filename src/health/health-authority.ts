@@ -11,7 +11,8 @@
  * an evaluation never interleaves with another call and compare-and-set never loses here.
  */
 import { systemClock } from '../clock.ts';
-import { alerterFrom, safeLogger } from './alerts.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import { alerterFrom, healthLogWriter } from './alerts.ts';
 import type { SqlHealthStore } from './durable-sql-store.ts';
 import { resolveProbe, resolveThresholds, resolveWindows } from './health-options.ts';
 import { initialRecord } from './health-record.ts';
@@ -42,7 +43,7 @@ export function createHealthAuthority(store: SqlHealthStore, options: AuthorityO
   const probe = resolveProbe(options.probe);
   const startedAt = clock.now();
   const alerts = alerterFrom(options, {
-    logger: safeLogger(options.logger),
+    logger: healthLogWriter(options.logger ?? createLogger()),
     claim: (key, ttl, now) => store.claim(key, ttl, now),
     now: () => clock.now(),
   });

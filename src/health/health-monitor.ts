@@ -16,7 +16,8 @@
  * (transition-driver.ts) and the report (collect-report.ts) read them.
  */
 import { systemClock } from '../clock.ts';
-import { alerterFrom, safeLogger } from './alerts.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import { alerterFrom, healthLogWriter } from './alerts.ts';
 import { classifyOutcome } from './classify-outcome.ts';
 import { collectReport } from './collect-report.ts';
 import { CycleSchedule, cycleIntervals, startCycleTimer } from './cycle-schedule.ts';
@@ -48,7 +49,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const intervals = cycleIntervals(options.flushIntervalMs, options.refreshIntervalMs, options.modelRefreshMs);
   const driveOnRequests = options.driveOnRequests ?? false;
   const startedAt = clock.now();
-  const log = safeLogger(options.logger);
+  const log = healthLogWriter(options.logger ?? createLogger());
 
   const status = new StoreStatus(store.kind, clock, log);
   const buffer = new SeriesBuffer(windows, options.maxSeries ?? 512);

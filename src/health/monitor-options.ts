@@ -3,7 +3,8 @@
  * (types.ts): the background cycle on demand, the operator's report, and a way to wait for its work.
  */
 import type { Clock } from '../clock.ts';
-import type { FetchLike, HealthAlert, HealthLogger } from './alerts.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { FetchLike, HealthAlert } from './alerts.ts';
 import type { ProbeOptions, ThresholdOverrides, WindowOptions } from './health-options.ts';
 import type { HealthReport } from './health-report.ts';
 import type { HealthStore } from './health-store.ts';
@@ -16,8 +17,8 @@ export interface HealthMonitorOptions {
   thresholds?: ThresholdOverrides;
   windows?: Partial<WindowOptions>;
   probe?: Partial<ProbeOptions>;
-  /** Structured log sink. Default: one JSON line per entry on console.log. */
-  logger?: HealthLogger;
+  /** Where health's log lines go (with `component: 'health'`). Default: JSON lines on console.log. */
+  logger?: Logger;
   /** Alerts are POSTed here as JSON when set. */
   webhookUrl?: string;
   /** Body format of the webhook: `json` (default) or `slack` (incoming-webhook message). */

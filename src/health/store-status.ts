@@ -4,7 +4,7 @@
  * each change say so. The error kept for operators is redacted (store URLs carry passwords).
  */
 import type { Clock } from '../clock.ts';
-import type { HealthLogger } from './alerts.ts';
+import type { WriteHealthLog } from './alerts.ts';
 import type { HealthStoreKind } from './health-store.ts';
 import { redactStoreError } from './redact-store-error.ts';
 
@@ -19,13 +19,13 @@ export interface StoreStatusView {
 export class StoreStatus {
   readonly #kind: HealthStoreKind;
   readonly #clock: Clock;
-  readonly #log: HealthLogger;
+  readonly #log: WriteHealthLog;
   #degraded = false;
   #degradedSince = 0;
   #lastError: string | undefined;
   #lastSyncMs: number | undefined;
 
-  constructor(kind: HealthStoreKind, clock: Clock, log: HealthLogger) {
+  constructor(kind: HealthStoreKind, clock: Clock, log: WriteHealthLog) {
     this.#kind = kind;
     this.#clock = clock;
     this.#log = log;

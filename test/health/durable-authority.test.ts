@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import type { HealthAlert } from '../../src/health/alerts.ts';
 import { createHealthObject, type HealthObject } from '../../src/health/durable-health-object.ts';
 import type { SqlLike } from '../../src/health/durable-sql-store.ts';
@@ -16,9 +15,9 @@ import { createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { providerSeriesId } from '../../src/health/series-id.ts';
 import { emptyCounts } from '../../src/health/slot-counts.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { silentLogger } from '../support/memory-logger.ts';
 import { outcome, serverError } from './helpers.ts';
-
-const quiet = () => undefined;
 
 /** ctx.storage.sql over node:sqlite: statements run when exec is called, as in workerd. */
 function sqlite(): SqlLike {
@@ -50,7 +49,7 @@ function deployment(): Deployment {
   const isolateAlerts: HealthAlert[] = [];
   const isolateCas = { count: 0 };
   const down = { value: false };
-  const object = createHealthObject(sqlite(), { clock, logger: quiet, onAlert: (a) => objectAlerts.push(a) });
+  const object = createHealthObject(sqlite(), { clock, logger: silentLogger, onAlert: (a) => objectAlerts.push(a) });
   const rpc: HealthObjectRpc = {
     healthSync: (request) => object.healthSync(request),
     healthCompareAndSet: (expected, next) => {
@@ -76,7 +75,7 @@ function deployment(): Deployment {
       createHealthMonitor({
         store: createDurableHealthStore({ namespace }),
         clock,
-        logger: quiet,
+        logger: silentLogger,
         backgroundTimers: false,
         // Every request to a probing provider is a probe, so the test needs few.
         probe: { share: 1 },
@@ -113,7 +112,7 @@ describe('Durable Object store: the object decides, isolates follow', () => {
     const clock = new ManualClock(1_000_000_000);
     const shared = createMemoryHealthStore();
     const [x, y] = [0, 1].map(() =>
-      createHealthMonitor({ store: shared, clock, logger: quiet, backgroundTimers: false, closeStore: false }),
+      createHealthMonitor({ store: shared, clock, logger: silentLogger, backgroundTimers: false, closeStore: false }),
     );
     for (const m of [x!, y!]) {
       for (let i = 0; i < 3; i++) m.record(outcome(clock, serverError));

@@ -3,10 +3,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import type { HealthLogEntry } from '../../src/health/alerts.ts';
 import { addToBatch, type EvidenceBatch, ProviderEvidence } from '../../src/health/provider-evidence.ts';
 import { StoreStatus } from '../../src/health/store-status.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 const success = { class: 'success' } as const;
 const fault = { class: 'provider_fault' } as const;

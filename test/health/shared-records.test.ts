@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import { type HealthRecord, initialRecord } from '../../src/health/health-record.ts';
 import type { HealthStore } from '../../src/health/health-store.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { SharedRecords } from '../../src/health/shared-records.ts';
 import { StoreStatus } from '../../src/health/store-status.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 /** A memory store whose compare-and-set can be made to fail, as an unreachable Redis would. */
 function flakyStore(): HealthStore & { down: boolean } {

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import type { HealthAlert } from '../../src/health/alerts.ts';
 import { DEFAULT_PROBE, DEFAULT_THRESHOLDS, DEFAULT_WINDOWS } from '../../src/health/health-options.ts';
 import { type HealthRecord, initialRecord } from '../../src/health/health-record.ts';
@@ -17,6 +16,7 @@ import { emptyCounts } from '../../src/health/slot-counts.ts';
 import { StoreStatus } from '../../src/health/store-status.ts';
 import { applyManualChange, driveTransitions, type ManualParts } from '../../src/health/transition-driver.ts';
 import type { WindowSummary } from '../../src/health/window-summary.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 const empty = (): WindowSummary => ({ ...emptyCounts(), oldestSlot: undefined });
 

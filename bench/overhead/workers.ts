@@ -1,7 +1,7 @@
 /**
  * The Workers budget: bundle size and CPU per request inside workerd. Bundles the Worker as `wrangler
  * deploy` would, reports its size raw and gzipped, then runs it under workerd (Miniflare, with the
- * SwitchyardState Durable Object bound) against the loopback upstream (bench/upstream.ts) and counts the
+ * SwitchyardState Durable Object bound) against the loopback upstream (bench/overhead/upstream.ts) and counts the
  * workerd process's CPU time (user + system, /proc) over sequential requests of each kind:
  * - json: a chat completion answered by OpenAI;
  * - stream: a streamed one (40 chunks, no pacing);
@@ -10,21 +10,21 @@
  * The process figure includes the Durable Object's share (at most one health call a second per isolate).
  *
  *   npm run bench:workers              about a minute
- *   node bench/workers.ts --requests N per kind (default 300)
+ *   node bench/overhead/workers.ts --requests N per kind (default 300)
  *
  * Talks only to 127.0.0.1; every loop is bounded; the upstream child and workerd stop at the end.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { freePort } from './lib/children.ts';
-import { chatRequestBody } from './lib/fixtures.ts';
-import { cpuTimeMs } from './lib/proc.ts';
-import { UPSTREAM_SCRIPT } from './lib/subjects.ts';
-import { bundleWorker, type RunningWorkerd, startWorkerd } from './lib/workerd.ts';
+import { type Child, startChild, stopAllChildren } from '../lib/children.ts';
+import { freePort } from '../lib/ports.ts';
+import { cpuTimeMs } from '../lib/proc.ts';
+import { bundleWorker, type RunningWorkerd, startWorkerd } from '../lib/workerd.ts';
+import { chatRequestBody } from './fixtures.ts';
+import { UPSTREAM_SCRIPT, upstreamEnv } from './subjects.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' } } });
 const REQUESTS = Math.min(5000, Math.max(10, Number(values.requests)));
@@ -103,29 +103,16 @@ function listen(handler: (path: string) => { status: number; body: string }, str
 
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
+/** The loopback upstream, unpaced, through the benchmarks' one launcher. */
+async function startUpstream(): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, [UPSTREAM_SCRIPT], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      BENCH_TTFB_MS: '0',
-      BENCH_INTERVAL_MS: '0',
-      BENCH_CHUNKS: '40',
-    },
-    stdio: 'ignore',
+  return startChild({
+    name: 'upstream',
+    nodeArgs: [UPSTREAM_SCRIPT],
+    env: upstreamEnv(port, { ttfbMs: 0, intervalMs: 0, chunks: 40 }),
+    port,
+    readyTimeoutMs: 5000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill();
-  throw new Error('the upstream did not start');
 }
 
 async function send(worker: RunningWorkerd, body: string): Promise<void> {
@@ -204,7 +191,7 @@ async function main(): Promise<void> {
       await failover.close();
     }
   } finally {
-    upstream.child.kill();
+    await upstream.stop();
     failing.close();
     anthropic.close();
     bundle.remove();
@@ -217,7 +204,8 @@ async function main(): Promise<void> {
   for (const [kind, figure] of rows) console.log(`  ${kind.padEnd(44)} ${figure}`);
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(error);
+  await stopAllChildren();
   process.exitCode = 1;
 });
