@@ -358,6 +358,32 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
     }
   });
 
+  test('key checks: the first request starts them in waitUntil; a key OpenAI rejects is bad in /health and chat skips it', async () => {
+    for (const mock of [openai, anthropic, gemini]) mock.reset();
+    openai.rejectKeys(SECRET_KEYS.openai);
+    const worker = await startWorkerd(bundle, { env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY } });
+    try {
+      const keyOf = async (provider: string) => {
+        const health = (await (await fetch(`${worker.url}/health`)).json()) as {
+          providers: Array<{ name: string; keys?: Array<{ id: string; state: string; check?: string }> }>;
+        };
+        return health.providers.find((p) => p.name === provider)?.keys?.[0];
+      };
+      await until('openai#1 found bad', async () => (await keyOf('openai'))?.check === 'bad');
+      assert.deepEqual(await keyOf('openai'), { id: 'openai#1', state: 'bad', check: 'bad' });
+      assert.equal((await keyOf('anthropic'))?.check, 'ok');
+      assert.equal(openai.listings.length, 1, 'checked once per isolate');
+      const response = await fetch(`${worker.url}/v1/chat/completions`, authed());
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-switchyard-provider'), 'anthropic');
+      assert.equal(openai.chatCalls, 0, 'OpenAI saw no chat request');
+      assertNoSecrets(worker.logs.join('\n'), 'the Worker log');
+    } finally {
+      await worker.close();
+      openai.reset();
+    }
+  });
+
   test('without the Durable Object binding: memory store and a warning in /health', async () => {
     const worker = await startWorkerd(bundle, {
       env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY },
