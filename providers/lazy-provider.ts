@@ -4,14 +4,18 @@
  * pay. The import starts when the provider is built (at start-up, not on the first failover, so that a
  * failover does not wait for it); a call made before it finished waits for it.
  */
-import type { Provider, ProviderCall, ProviderResult, ProviderSettings } from './types.ts';
+import type { KeyCheckResult, Provider, ProviderCall, ProviderResult, ProviderSettings } from './types.ts';
 
 export type ProviderFactory = (settings: ProviderSettings) => Provider;
+
+/** A key check that needs no SDK (the provider folder's check-key.ts), so checking keys loads nothing. */
+export type KeyCheckFactory = (settings: ProviderSettings) => (signal: AbortSignal) => Promise<KeyCheckResult>;
 
 export function lazyProvider(
   name: string,
   defaultModel: string,
   load: () => Promise<ProviderFactory>,
+  keyCheck?: KeyCheckFactory,
 ): ProviderFactory {
   return function createLazyProvider(settings) {
     const ready = load().then((factory) => factory(settings));
@@ -23,6 +27,7 @@ export function lazyProvider(
       async chat(call: ProviderCall): Promise<ProviderResult> {
         return (await ready).chat(call);
       },
+      ...(keyCheck ? { checkKey: keyCheck(settings) } : {}),
     };
   };
 }

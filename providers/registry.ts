@@ -6,7 +6,9 @@
  * loaded only when configured (lazy-provider.ts).
  */
 
+import { anthropicKeyCheck } from './anthropic/check-key.ts';
 import { ANTHROPIC_DEFAULT_MODEL } from './anthropic/default-model.ts';
+import { geminiKeyCheck } from './gemini/check-key.ts';
 import { GEMINI_DEFAULT_MODEL } from './gemini/default-model.ts';
 import { lazyProvider, type ProviderFactory } from './lazy-provider.ts';
 import { createOpenAIProvider } from './openai/index.ts';
@@ -19,11 +21,13 @@ export const PROVIDERS: Readonly<Record<string, ProviderFactory>> = {
     'anthropic',
     ANTHROPIC_DEFAULT_MODEL,
     async () => (await import('./anthropic/index.ts')).createAnthropicProvider,
+    anthropicKeyCheck,
   ),
   gemini: lazyProvider(
     'gemini',
     GEMINI_DEFAULT_MODEL,
     async () => (await import('./gemini/index.ts')).createGeminiProvider,
+    geminiKeyCheck,
   ),
 };
 

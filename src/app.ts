@@ -108,9 +108,14 @@ export function createApp(deps: AppDeps): Hono {
         state: health.state,
         score: Math.round(health.score * 1000) / 1000,
         ...(health.reason ? { reason: health.reason } : {}),
-        keys: pool.status().map(({ id, state }) => {
+        keys: pool.status().map(({ id, state, check }) => {
           const limits = deps.limits.keyStatus(id, name);
-          return limitsWorthShowing(limits) ? { id, state, limits } : { id, state };
+          return {
+            id,
+            state,
+            ...(check ? { check: check.state } : {}),
+            ...(limitsWorthShowing(limits) ? { limits } : {}),
+          };
         }),
       };
     });

@@ -16,9 +16,10 @@ import type { GatewayConfig } from './config/load-config.ts';
 import type { HealthMonitor } from './health/types.ts';
 import type { ProviderLimits } from './limits/budget-settings.ts';
 import type { BudgetStore } from './limits/budget-store.ts';
+import { chargedTokens, defaultOutputTokens, promptTokenBound, requestedOutputTokens } from './limits/count-tokens.ts';
+import { KeyCheckBoard } from './limits/key-checks.ts';
 import { KeyPool } from './limits/key-pool.ts';
 import { Limits } from './limits/limits.ts';
-import { roughRequestTokens } from './limits/rough-token-count.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -62,6 +63,8 @@ export interface Gateway {
   cacheStore: CacheStore;
   /** Client-side budgets; close() stops their background sync. */
   limits: Limits;
+  /** What the key checks found; the entries run the checks (src/limits/check-keys.ts). */
+  keyChecks: KeyCheckBoard;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -69,6 +72,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? createLogger();
   const factories = options.providers ?? PROVIDERS;
   const pools = new Map<string, KeyPool>();
+  const keyChecks = new KeyCheckBoard();
   for (const provider of options.config.providers) {
     const factory = factories[provider.name];
     if (!factory) continue;
@@ -81,7 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...(options.transport ? { transport: options.transport } : {}),
       }),
     }));
-    pools.set(provider.name, new KeyPool(provider.name, keys, clock));
+    pools.set(provider.name, new KeyPool(provider.name, keys, clock, keyChecks));
   }
   const limits = new Limits({
     providers: providerLimits(options.config),
@@ -104,8 +108,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     clock,
     logger,
     limits,
-    countTokens: options.countTokens ?? roughRequestTokens,
-    estimateTokens: options.estimateTokens ?? roughRequestTokens,
+    // TPM charges count the way OpenAI's admission does: the prompt (o200k; estimated for Claude and Gemini)
+    // plus the output the request may produce.
+    countTokens:
+      options.countTokens ??
+      (async (request, provider, model) =>
+        (await chargedTokens(request, provider, model, options.config.models)).total),
+    estimateTokens:
+      options.estimateTokens ??
+      ((request, provider, model) =>
+        promptTokenBound(request, provider) +
+        (requestedOutputTokens(request) ?? defaultOutputTokens(provider, model, options.config.models))),
     knownProviders: Object.keys(factories).length ? Object.keys(factories) : PROVIDER_NAMES,
     ...(options.random ? { random: options.random } : {}),
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
@@ -116,7 +129,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
     cache: telemetry ? observeCache(responseCache, telemetry) : responseCache,
   };
-  return { app: createApp(deps), deps, cacheStore, limits };
+  return { app: createApp(deps), deps, cacheStore, limits, keyChecks };
 }
 
 /** The providers that configured budgets (the others are bound only by what they say). */

@@ -18,7 +18,7 @@ import type { ChatRequest } from '../../providers/types.ts';
 import { resolveConfig } from '../../src/config/load-config.ts';
 import { createGateway } from '../../src/gateway.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
-import { roughRequestTokens } from '../../src/limits/rough-token-count.ts';
+import { promptTokenBound, requestedOutputTokens } from '../../src/limits/count-tokens.ts';
 import { admitKey, tokensOnce } from '../../src/routing/admit-key.ts';
 import { median } from '../lib/stats.ts';
 import { JSON_BODY } from './measure.ts';
@@ -142,7 +142,7 @@ function limiterAlone(iterations: number): number {
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.cpuUsage();
   for (let i = 0; i < iterations; i++) {
-    const tokens = tokensOnce(() => roughRequestTokens(request));
+    const tokens = tokensOnce(() => promptTokenBound(request, 'openai') + (requestedOutputTokens(request) ?? 0));
     const choice = admitKey(pool, none, built.limits, 'gpt-4o-mini', tokens);
     if (choice.type !== 'key') throw new Error('the budgets held a request back');
     built.limits.learnAnswer(choice.permit, snapshot);

@@ -9,7 +9,7 @@
 
 import type { Logger } from '../telemetry/logger.ts';
 import { formatSlackAlert } from './format-slack-alert.ts';
-import type { HealthState } from './types.ts';
+import type { HealthAlert } from './health-alert.ts';
 
 export interface HealthLogEntry {
   at: number;
@@ -34,24 +34,6 @@ export function healthLogWriter(logger: Logger): WriteHealthLog {
       // Logging must never break health tracking.
     }
   };
-}
-
-export type AlertEvent = 'threshold_crossed' | 'tripped' | 'probing' | 'recovered' | 'drained' | 'restored';
-
-/** The webhook body, also the fields of the log line. */
-export interface HealthAlert {
-  event: AlertEvent;
-  provider: string;
-  /** The signal concerned (`error_rate`, `fast_trip`, `probe_failed`, `manual`, ...), or null. */
-  signal: string | null;
-  value: number | null;
-  threshold: number | null;
-  /** `short`, `long` or `consecutive`, or null. */
-  window: string | null;
-  /** The provider's state after the event. */
-  state: HealthState;
-  at: number;
-  incident: string | null;
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -79,6 +61,31 @@ export interface Alerter {
 }
 
 const MAX_LOCAL_KEYS = 10_000;
+
+/** How alerts are configured (the monitor's options, and the Durable Object's authority's). */
+export interface AlertSettings {
+  webhookUrl?: string;
+  webhookFormat?: 'json' | 'slack';
+  onAlert?: (alert: HealthAlert) => void;
+  /** Default 2000. */
+  webhookTimeoutMs?: number;
+  fetch?: FetchLike;
+  /** How long an alert's dedupe key holds, ms. Default 6 h. */
+  alertDedupeMs?: number;
+}
+
+/** An alerter from settings, with the defaults applied. */
+export function alerterFrom(settings: AlertSettings, parts: Pick<AlerterOptions, 'logger' | 'claim' | 'now'>): Alerter {
+  return createAlerter({
+    ...parts,
+    ...(settings.webhookUrl !== undefined ? { webhookUrl: settings.webhookUrl } : {}),
+    ...(settings.webhookFormat !== undefined ? { webhookFormat: settings.webhookFormat } : {}),
+    ...(settings.onAlert !== undefined ? { onAlert: settings.onAlert } : {}),
+    ...(settings.fetch !== undefined ? { fetch: settings.fetch } : {}),
+    webhookTimeoutMs: settings.webhookTimeoutMs ?? 2000,
+    dedupeMs: settings.alertDedupeMs ?? 6 * 3_600_000,
+  });
+}
 
 export function createAlerter(options: AlerterOptions): Alerter {
   const seen = new Map<string, number>();

@@ -9,7 +9,9 @@
  * budget is skipped, and when every target was skipped or failed the request waits in the queue.
  */
 
+import type { ChatRequest } from '../../providers/types.ts';
 import type { GatewayError } from '../gateway-error.ts';
+import { findContextOverflow } from '../limits/check-context.ts';
 import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
 import { tokensOnce } from './admit-key.ts';
 import { type AttemptResult, runAttempt } from './attempt.ts';
@@ -26,6 +28,7 @@ import {
 } from './budget-admission.ts';
 import { CandidateQueue } from './candidate-queue.ts';
 import { classify } from './classify.ts';
+import { contextFailure } from './context-preflight.ts';
 import { decideNext, type NextStep } from './decide-next.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
 import { type Candidate, type Plan, planRequest } from './plan.ts';
@@ -141,19 +144,23 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
     const { key, permit } = admitted;
     turn.attempts++;
     const attemptStart = deps.clock.now();
-    const result = await withPermit(deps.limits, permit, () =>
-      runAttempt({
-        provider: key.provider,
-        model: candidate.model,
-        request: run.input.request,
-        clientStream: run.input.clientStream,
-        includeUsage: run.input.includeUsage,
-        includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
-        clientSignal: run.input.signal,
-        deadline: run.deadline,
-        policy,
-        clock: deps.clock,
-      }),
+    // The context check, before the first attempt here: a refusal is a preflight failure (its charge refunded).
+    const overflow = turn.attempts === 1 ? await contextOverflow(deps, run.input.request, candidate) : undefined;
+    const result = await withPermit(deps.limits, permit, async () =>
+      overflow
+        ? { type: 'failure', failure: contextFailure(candidate.provider, overflow) }
+        : runAttempt({
+            provider: key.provider,
+            model: candidate.model,
+            request: run.input.request,
+            clientStream: run.input.clientStream,
+            includeUsage: run.input.includeUsage,
+            includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
+            clientSignal: run.input.signal,
+            deadline: run.deadline,
+            policy,
+            clock: deps.clock,
+          }),
     );
     if (result.type !== 'failure')
       return {
@@ -186,7 +193,8 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
 
 /**
  * Which key the next attempt at this candidate uses: the pool's next usable key that has not refused this
- * request and has budget (its permit taken), one the wait queue admitted, or why there is none.
+ * request and has budget (its permit taken), one the wait queue admitted, or why there is none. While start-up
+ * key checks run (Node's first moment), a key under check is waited for, not guessed at.
  */
 async function nextKey(run: RequestRun, turn: Turn): Promise<Admitted | 'none' | 'limited'> {
   if (run.admitted) {
@@ -195,9 +203,19 @@ async function nextKey(run: RequestRun, turn: Turn): Promise<Admitted | 'none' |
     return admitted;
   }
   const { candidate, pool, index, tokens } = turn;
+  if (pool.checking) await pool.nextChecked(turn.triedKeys);
   const target: Omit<LimitedTarget, 'waitMs' | 'keys'> = { index, pool, model: candidate.model, tokens };
   const preferred = index === 0 && run.trail.attempts.length === 0;
   return admitForCandidate(run, target, turn.triedKeys, preferred);
+}
+
+/**
+ * The context check, before the first attempt at a candidate (README "Token counting and context windows"):
+ * too long for the model's window is the provider's context_length answer without asking it.
+ */
+function contextOverflow(deps: EngineDeps, request: ChatRequest, candidate: Candidate) {
+  if (deps.config.contextCheck === false) return undefined;
+  return findContextOverflow(request, candidate.provider, candidate.model, deps.config.models);
 }
 
 /** Records a failed attempt (trail, key state, health, log) and decides what comes next. */
