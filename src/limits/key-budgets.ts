@@ -30,10 +30,10 @@ export interface BudgetRequest {
 export interface Permit {
   readonly keyId: string;
   readonly tokens: number;
-  readonly rates: readonly RateBudget[];
-  readonly rateCosts: readonly number[];
-  readonly counters: readonly string[];
-  readonly learnedId: string;
+  /** The key and model it was admitted for (its budgets, counters and what the provider said). */
+  readonly lane: Lane;
+  /** Whether it holds an in-flight slot (a concurrency bound applies), so its release may free a waiter. */
+  readonly holdsSlot: boolean;
   /** The key+model's send count including this request, and the tokens sent up to and including it. */
   readonly seq: number;
   readonly tokensSent: number;
@@ -46,23 +46,30 @@ export interface Refusal {
   reason: 'rpm' | 'tpm' | 'concurrency' | 'learned';
 }
 
-/** Per key and model: what was sent (send sequence numbers) and what the provider said. */
-interface KeyModelRecord {
+/**
+ * One key and model, prepared once: its budgets and in-flight counters resolved from the configuration
+ * (so an admission builds no ids), what was sent (send sequence numbers) and what the provider said.
+ */
+interface Lane {
+  keyId: string;
+  choice: BudgetChoice | undefined;
+  rpm: RateBudget | undefined;
+  tpm: RateBudget | undefined;
+  modelCounter: string | undefined;
   requests: number;
   tokens: number;
   learned?: LearnedLimits;
 }
 
-/** Key+model records kept at most (model names come from clients); records that no longer bind go first. */
-const MAX_RECORDS = 2000;
+/** Key+model lanes kept at most (model names come from clients); lanes that no longer bind go first. */
+const MAX_LANES = 2000;
 
 export class KeyBudgets {
   private readonly providers: ReadonlyMap<string, ProviderLimits>;
   private readonly makeRate: (id: string, limit: number) => RateBudget;
   private readonly rates = new Map<string, RateBudget>();
   private readonly inFlight = new InFlight();
-  private readonly records = new Map<string, KeyModelRecord>();
-  private readonly choices = new Map<string, BudgetChoice | null>();
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(providers: ReadonlyMap<string, ProviderLimits>, makeRate: (id: string, limit: number) => RateBudget) {
     this.providers = providers;
@@ -71,100 +78,74 @@ export class KeyBudgets {
 
   /** A permit (the request's share is taken), or why not and for how long. */
   admit(request: BudgetRequest, now: number): Permit | Refusal {
-    const { keyId, model } = request;
-    const choice = this.choiceFor(request.provider, model);
-    const learnedId = `${keyId}|${model}`;
-    const record = this.record(learnedId, now);
-    const learned = record.learned;
-    const counters: string[] = [];
-    if (choice?.keyConcurrency !== undefined) {
-      if (this.inFlight.get(keyId) >= choice.keyConcurrency)
-        return { waitMs: Number.POSITIVE_INFINITY, reason: 'concurrency' };
-      counters.push(keyId);
-    }
-    if (choice?.modelConcurrency !== undefined) {
-      const id = `${keyId}|${choice.bucket}`;
-      if (this.inFlight.get(id) >= choice.modelConcurrency)
-        return { waitMs: Number.POSITIVE_INFINITY, reason: 'concurrency' };
-      counters.push(id);
-    }
+    const lane = this.lane(request, now);
+    const { keyId, choice, rpm, tpm, learned } = lane;
+    if (choice?.keyConcurrency !== undefined && this.inFlight.get(keyId) >= choice.keyConcurrency)
+      return { waitMs: Number.POSITIVE_INFINITY, reason: 'concurrency' };
+    if (lane.modelCounter && this.inFlight.get(lane.modelCounter) >= (choice?.modelConcurrency ?? 0))
+      return { waitMs: Number.POSITIVE_INFINITY, reason: 'concurrency' };
     const needsTokens =
-      choice?.tpm !== undefined || (learned?.remainingTokens !== undefined && (learned.tokensResetAt ?? 0) > now);
+      tpm !== undefined || (learned?.remainingTokens !== undefined && (learned.tokensResetAt ?? 0) > now);
     const tokens = needsTokens ? request.tokens() : 0;
     if (learned) {
       const wait = learnedWait(learned, tokens, now);
       if (wait > 0) return { waitMs: Math.ceil(wait), reason: 'learned' };
     }
-    const rates: RateBudget[] = [];
-    const rateCosts: number[] = [];
-    if (choice?.rpm !== undefined) {
-      const rpm = this.rate(`${keyId}|${choice.bucket}|rpm`, choice.rpm);
+    if (rpm) {
       const wait = rpm.waitMs(1, now);
       if (wait > 0) return { waitMs: wait, reason: 'rpm' };
-      rates.push(rpm);
-      rateCosts.push(1);
     }
-    if (choice?.tpm !== undefined && tokens > 0) {
-      const tpm = this.rate(`${keyId}|${choice.bucket}|tpm`, choice.tpm);
+    if (tpm && tokens > 0) {
       const wait = tpm.waitMs(tokens, now);
       if (wait > 0) return { waitMs: wait, reason: 'tpm' };
-      rates.push(tpm);
-      rateCosts.push(tokens);
     }
     // Everything fits: take it all.
-    for (let i = 0; i < rates.length; i++) rates[i]!.spend(rateCosts[i]!, now);
-    for (const id of counters) this.inFlight.add(id);
+    rpm?.spend(1, now);
+    if (tokens > 0) tpm?.spend(tokens, now);
+    const holdsSlot = choice?.keyConcurrency !== undefined || lane.modelCounter !== undefined;
+    if (choice?.keyConcurrency !== undefined) this.inFlight.add(keyId);
+    if (lane.modelCounter) this.inFlight.add(lane.modelCounter);
     if (learned) spendLearned(learned, tokens);
-    record.requests += 1;
-    record.tokens += tokens;
-    return {
-      keyId,
-      tokens,
-      rates,
-      rateCosts,
-      counters,
-      learnedId,
-      seq: record.requests,
-      tokensSent: record.tokens,
-      released: false,
-    };
+    lane.requests += 1;
+    lane.tokens += tokens;
+    return { keyId, tokens, lane, holdsSlot, seq: lane.requests, tokensSent: lane.tokens, released: false };
   }
 
   /** The request's answer has been read (or it failed): its in-flight slots free. Idempotent. */
   release(permit: Permit): void {
     if (permit.released) return;
     permit.released = true;
-    for (const id of permit.counters) this.inFlight.remove(id);
+    const { lane } = permit;
+    if (lane.choice?.keyConcurrency !== undefined) this.inFlight.remove(lane.keyId);
+    if (lane.modelCounter) this.inFlight.remove(lane.modelCounter);
   }
 
   /** The request never reached the provider (a translator refused it): its charges come back. */
   refund(permit: Permit, now: number): void {
-    for (let i = 0; i < permit.rates.length; i++) permit.rates[i]!.refund(permit.rateCosts[i]!, now);
+    permit.lane.rpm?.refund(1, now);
+    if (permit.tokens > 0) permit.lane.tpm?.refund(permit.tokens, now);
   }
 
   /** An answer's rate-limit headers. */
   learnAnswer(permit: Permit, snapshot: RateLimitSnapshot, now: number): void {
-    const record = this.record(permit.learnedId, now);
-    // A record evicted and started again since this request was sent: its sequence numbers mean nothing now.
-    if (record.requests < permit.seq) return;
+    const { lane } = permit;
     const mark = {
       seq: permit.seq,
-      requestsSince: record.requests - permit.seq,
-      tokensSince: record.tokens - permit.tokensSent,
+      requestsSince: lane.requests - permit.seq,
+      tokensSince: lane.tokens - permit.tokensSent,
     };
-    record.learned = learnFromAnswer(record.learned, snapshot, mark, now);
+    lane.learned = learnFromAnswer(lane.learned, snapshot, mark, now);
   }
 
   /** A 429 that said how long to wait (Retry-After, reset durations, Gemini RetryInfo). */
   learnRateLimit(permit: Permit, retryAfterMs: number, now: number): void {
-    const record = this.record(permit.learnedId, now);
-    record.learned = learnFromRateLimit(record.learned, retryAfterMs, now);
+    permit.lane.learned = learnFromRateLimit(permit.lane.learned, retryAfterMs, now);
   }
 
   /** Forgets spent budgets and what providers said (requests in flight keep their slots). */
   forget(): void {
     this.rates.clear();
-    this.records.clear();
+    this.lanes.clear();
   }
 
   /** The rate budgets, in-flight count and learned records of one key (for `/health`). */
@@ -176,23 +157,33 @@ export class KeyBudgets {
     const prefix = `${keyId}|`;
     const rates = [...this.rates].filter(([id]) => id.startsWith(prefix));
     const learned: Array<[string, LearnedLimits]> = [];
-    for (const [id, record] of this.records) {
-      if (record.learned && id.startsWith(prefix)) learned.push([id.slice(prefix.length), record.learned]);
+    for (const [id, lane] of this.lanes) {
+      if (lane.learned && id.startsWith(prefix)) learned.push([id.slice(prefix.length), lane.learned]);
     }
     return { rates, learned, inFlight: this.inFlight.get(keyId) };
   }
 
-  private choiceFor(provider: string, model: string): BudgetChoice | undefined {
-    const limits = this.providers.get(provider);
-    if (!limits) return undefined;
-    const id = `${provider}|${model}`;
-    let choice = this.choices.get(id);
-    if (choice === undefined) {
-      if (this.choices.size >= MAX_RECORDS) this.choices.clear();
-      choice = budgetFor(limits, model) ?? null;
-      this.choices.set(id, choice);
-    }
-    return choice ?? undefined;
+  /** The key+model's lane, prepared on first use. */
+  private lane(request: BudgetRequest, now: number): Lane {
+    const id = `${request.keyId}|${request.model}`;
+    let lane = this.lanes.get(id);
+    if (lane) return lane;
+    if (this.lanes.size >= MAX_LANES) this.evict(now);
+    const { keyId, model } = request;
+    const limits = this.providers.get(request.provider);
+    const choice = limits ? budgetFor(limits, model) : undefined;
+    const bucket = `${keyId}|${choice?.bucket ?? ''}`;
+    lane = {
+      keyId,
+      choice,
+      rpm: choice?.rpm === undefined ? undefined : this.rate(`${bucket}|rpm`, choice.rpm),
+      tpm: choice?.tpm === undefined ? undefined : this.rate(`${bucket}|tpm`, choice.tpm),
+      modelCounter: choice?.modelConcurrency === undefined ? undefined : bucket,
+      requests: 0,
+      tokens: 0,
+    };
+    this.lanes.set(id, lane);
+    return lane;
   }
 
   private rate(id: string, limit: number): RateBudget {
@@ -204,21 +195,14 @@ export class KeyBudgets {
     return rate;
   }
 
-  private record(id: string, now: number): KeyModelRecord {
-    let record = this.records.get(id);
-    if (!record) {
-      if (this.records.size >= MAX_RECORDS) this.evict(now);
-      record = { requests: 0, tokens: 0 };
-      this.records.set(id, record);
-    }
-    return record;
-  }
-
-  /** Drops the records that no longer restrict anything (all of them, if a flood of model names left none). */
+  /**
+   * Drops the lanes that no longer restrict anything (all of them, if a flood of model names left none).
+   * Budgets live on in `rates`; a permit keeps its own lane, so an answer still finds what it learns into.
+   */
   private evict(now: number): void {
-    for (const [id, record] of this.records) {
-      if (!record.learned || !learnedBinds(record.learned, now)) this.records.delete(id);
+    for (const [id, lane] of this.lanes) {
+      if (!lane.learned || !learnedBinds(lane.learned, now)) this.lanes.delete(id);
     }
-    if (this.records.size >= MAX_RECORDS) this.records.clear();
+    if (this.lanes.size >= MAX_LANES) this.lanes.clear();
   }
 }

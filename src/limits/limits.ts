@@ -98,7 +98,7 @@ export class Limits {
   release(permit: Permit): void {
     if (permit.released) return;
     this.budgets.release(permit);
-    if (permit.counters.length > 0) this.queue.notify();
+    if (permit.holdsSlot) this.queue.notify();
   }
 
   /** The request never reached the provider: give its charges back. */

@@ -3,7 +3,7 @@
  * GCRA (one instance, or a degraded fleet member's share) or units leased from the fleet's store.
  * Every method is synchronous: the hot path never waits for a store.
  */
-import { admit, available, type RateSpec, rateSpec, refund } from './gcra.ts';
+import { admit, available, charge, type RateSpec, rateSpec, refund } from './gcra.ts';
 
 export interface RateBudget {
   /** The configured per-minute limit (fleet-wide when shared). */
@@ -35,9 +35,8 @@ export class LocalRate implements RateBudget {
   }
 
   spend(cost: number, now: number): void {
-    const decision = admit(this.tat, now, cost, this.spec);
-    // The ledger checked first; a spend that no longer fits (same tick, another caller) still counts.
-    this.tat = decision.ok ? decision.tat : Math.max(this.tat, now) + cost * this.spec.intervalMs;
+    // The ledger checked first (`waitMs`); spending is the unconditional charge.
+    this.tat = charge(this.tat, now, cost, this.spec);
   }
 
   refund(cost: number, now: number): void {
