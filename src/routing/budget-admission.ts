@@ -13,14 +13,36 @@
  * A permit is released when the attempt ends: a JSON answer once read, a stream when it ends.
  */
 
+import type { ChatRequest } from '../../providers/types.ts';
 import type { Clock } from '../clock.ts';
 import type { GatewayError } from '../gateway-error.ts';
 import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
 import type { Limits, Permit } from '../limits/limits.ts';
-import { admitKey } from './admit-key.ts';
+import { admitKey, tokensOnce } from './admit-key.ts';
 import type { AttemptResult } from './attempt.ts';
 import { ClientGone } from './attempt-errors.ts';
 import { type LocalLimitCause, localLimitError } from './local-limit-error.ts';
+
+/**
+ * What the request costs this target's token budgets, asked for only if one applies: counted exactly (the
+ * tokenizer may load on first use) when a TPM budget is configured, else a quick upper bound for the
+ * remainder a provider stated. Counted once per target.
+ */
+export async function tokenCharge(
+  deps: {
+    limits: Limits;
+    countTokens: (request: ChatRequest, provider: string, model: string) => number | Promise<number>;
+    estimateTokens: (request: ChatRequest, provider: string, model: string) => number;
+  },
+  request: ChatRequest,
+  target: { provider: string; model: string },
+): Promise<() => number> {
+  const { provider, model } = target;
+  const exact = deps.limits.countsTokens(provider, model)
+    ? await deps.countTokens(request, provider, model)
+    : undefined;
+  return tokensOnce(() => exact ?? deps.estimateTokens(request, provider, model));
+}
 
 /** A candidate skipped because every usable key was out of budget. */
 export interface LimitedTarget {

@@ -9,11 +9,8 @@
  * budget is skipped, and when every target was skipped or failed the request waits in the queue.
  */
 
-import type { ChatRequest } from '../../providers/types.ts';
 import type { GatewayError } from '../gateway-error.ts';
-import { findContextOverflow } from '../limits/check-context.ts';
 import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
-import { tokensOnce } from './admit-key.ts';
 import { type AttemptResult, runAttempt } from './attempt.ts';
 import { ClientGone } from './attempt-errors.ts';
 import { reportAttempt } from './attempt-outcome.ts';
@@ -23,12 +20,13 @@ import {
   admitForCandidate,
   type LimitedTarget,
   limitedError,
+  tokenCharge,
   waitForBudget,
   withPermit,
 } from './budget-admission.ts';
 import { CandidateQueue } from './candidate-queue.ts';
 import { classify } from './classify.ts';
-import { contextFailure } from './context-preflight.ts';
+import { contextFailure, contextOverflow } from './context-preflight.ts';
 import { decideNext, type NextStep } from './decide-next.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
 import { type Candidate, type Plan, planRequest } from './plan.ts';
@@ -110,11 +108,7 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
   const { deps } = run;
   const { policy } = run.plan;
   const candidate = run.queue.at(index)!;
-  const { request } = run.input;
-  // Counted exactly (the tokenizer may load on first use) only when a TPM budget applies to the target.
-  const exact = deps.limits.countsTokens(candidate.provider, candidate.model)
-    ? await deps.countTokens(request, candidate.provider, candidate.model)
-    : undefined;
+  const tokens = await tokenCharge(deps, run.input.request, candidate);
   const turn: Turn = {
     index,
     candidate,
@@ -122,7 +116,7 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
     triedKeys: new Set(),
     attempts: 0,
     retries: 0,
-    tokens: tokensOnce(() => exact ?? deps.estimateTokens(request, candidate.provider, candidate.model)),
+    tokens,
   };
   deps.budget.recordRequest(candidate.provider);
 
@@ -145,7 +139,7 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
     turn.attempts++;
     const attemptStart = deps.clock.now();
     // The context check, before the first attempt here: a refusal is a preflight failure (its charge refunded).
-    const overflow = turn.attempts === 1 ? await contextOverflow(deps, run.input.request, candidate) : undefined;
+    const overflow = turn.attempts === 1 ? await contextOverflow(deps.config, run.input.request, candidate) : undefined;
     const result = await withPermit(deps.limits, permit, async () =>
       overflow
         ? { type: 'failure', failure: contextFailure(candidate.provider, overflow) }
@@ -207,15 +201,6 @@ async function nextKey(run: RequestRun, turn: Turn): Promise<Admitted | 'none' |
   const target: Omit<LimitedTarget, 'waitMs' | 'keys'> = { index, pool, model: candidate.model, tokens };
   const preferred = index === 0 && run.trail.attempts.length === 0;
   return admitForCandidate(run, target, turn.triedKeys, preferred);
-}
-
-/**
- * The context check, before the first attempt at a candidate (README "Token counting and context windows"):
- * too long for the model's window is the provider's context_length answer without asking it.
- */
-function contextOverflow(deps: EngineDeps, request: ChatRequest, candidate: Candidate) {
-  if (deps.config.contextCheck === false) return undefined;
-  return findContextOverflow(request, candidate.provider, candidate.model, deps.config.models);
 }
 
 /** Records a failed attempt (trail, key state, health, log) and decides what comes next. */
