@@ -1,10 +1,11 @@
 /**
- * What client-side rate limits cost per request, measured in one process where nothing else competes for
- * the measurement: two gateways built from the same code, one with RPM, TPM and maxConcurrency budgets on
- * its key (far above the load, so every check and charge runs and nothing waits) and one without, each
- * answering the overhead benchmark's JSON request through the real OpenAI passthrough over an in-process
- * transport (a canned answer carrying OpenAI's rate-limit headers, so both also learn from every answer).
- * Rounds alternate between the two; CPU is this process's user+system time per request.
+ * What client-side rate limits cost per request, measured in one process: three gateways built from the same
+ * code, with no budgets, with RPM and maxConcurrency, and with RPM, TPM and maxConcurrency on their key (far
+ * above the load, so every check and charge runs, the TPM one counting every prompt's tokens, and nothing
+ * waits), each answering the overhead benchmark's JSON request through the real OpenAI passthrough over an
+ * in-process transport (a canned answer carrying OpenAI's rate-limit headers, so all of them also learn from
+ * every answer). Rounds rotate the order; CPU is this process's user+system time per request: the gateway's
+ * own work, without the HTTP server and client that `npm run bench` also counts.
  *
  *   node --expose-gc bench/overhead/limiter.ts [--rounds 16] [--requests 20000] [--concurrency 16]
  *
@@ -51,11 +52,17 @@ const transport: HttpTransport = async () => ({
   cancel: () => undefined,
 });
 
-function gateway(withBudgets: boolean) {
-  const env = {
-    OPENAI_API_KEY: 'sk-bench-in-process',
-    ...(withBudgets ? { OPENAI_RPM: '1000000000', OPENAI_TPM: '1000000000', OPENAI_MAX_CONCURRENCY: '1000000' } : {}),
-  };
+/** Budgets far above the load: every check and charge runs, nothing waits. */
+const BUDGETS = {
+  none: {},
+  'rpm+concurrency': { OPENAI_RPM: '1000000000', OPENAI_MAX_CONCURRENCY: '1000000' },
+  'rpm+tpm+concurrency': { OPENAI_RPM: '1000000000', OPENAI_TPM: '1000000000', OPENAI_MAX_CONCURRENCY: '1000000' },
+} as const;
+type Variant = keyof typeof BUDGETS;
+const VARIANTS = Object.keys(BUDGETS) as Variant[];
+
+function gateway(variant: Variant) {
+  const env = { OPENAI_API_KEY: 'sk-bench-in-process', ...BUDGETS[variant] };
   const config = resolveConfig(env);
   const logger = { log: () => undefined };
   const health = createHealthMonitor({ logger, backgroundTimers: false });
@@ -97,28 +104,34 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
-const subjects = { without: gateway(false), with: gateway(true) };
-await drive(subjects.without.app, requests, concurrency);
-await drive(subjects.with.app, requests, concurrency);
-const samples = { without: [] as number[], with: [] as number[] };
+const subjects = new Map(VARIANTS.map((variant) => [variant, gateway(variant)]));
+const samples = new Map<Variant, number[]>(VARIANTS.map((variant) => [variant, []]));
+for (const subject of subjects.values()) await drive(subject.app, requests, concurrency);
 for (let round = 0; round < rounds; round++) {
-  const order = round % 2 ? (['with', 'without'] as const) : (['without', 'with'] as const);
-  for (const id of order) samples[id].push(await drive(subjects[id].app, requests, concurrency));
+  // Each round in a rotated order, so no variant always runs first (or right after a collection).
+  for (let k = 0; k < VARIANTS.length; k++) {
+    const variant = VARIANTS[(round + k) % VARIANTS.length]!;
+    samples.get(variant)!.push(await drive(subjects.get(variant)!.app, requests, concurrency));
+  }
 }
-const off = median(samples.without);
-const on = median(samples.with);
-const ratios = samples.with.map((value, i) => value / samples.without[i]!);
-process.stdout.write(
-  [
-    `limiter, in process (${rounds} rounds × ${requests} requests, ${concurrency} at a time, Node ${process.version}):`,
-    `  gateway CPU per JSON request without budgets: ${off.toFixed(1)} µs (median; rounds ${samples.without.map((v) => v.toFixed(0)).join(', ')})`,
-    `  with RPM+TPM+maxConcurrency budgets:          ${on.toFixed(1)} µs (median; rounds ${samples.with.map((v) => v.toFixed(0)).join(', ')})`,
-    `  limiter CPU per request: ${(on - off).toFixed(1)} µs = ${(((on - off) / off) * 100).toFixed(1)} % of the gateway's own CPU (round ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; target ≤ 5 %)`,
-    '',
-  ].join('\n'),
-);
-await subjects.without.close();
-await subjects.with.close();
+const off = median(samples.get('none')!);
+const lines = [
+  `limiter, in process (${rounds} rounds × ${requests} requests, ${concurrency} at a time, Node ${process.version}):`,
+  `  gateway CPU per JSON request, no budgets: ${off.toFixed(1)} µs (median; rounds ${samples
+    .get('none')!
+    .map((v) => v.toFixed(0))
+    .join(', ')})`,
+];
+for (const variant of VARIANTS.slice(1)) {
+  const own = samples.get(variant)!;
+  const on = median(own);
+  const ratios = own.map((value, i) => value / samples.get('none')![i]!);
+  lines.push(
+    `  ${variant}: ${on.toFixed(1)} µs, limiter ${(on - off).toFixed(1)} µs = ${(((on - off) / off) * 100).toFixed(1)} % of the gateway's own CPU (round ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n`);
+for (const subject of subjects.values()) await subject.close();
 
 /**
  * The limiter's own calls for one request, alone in a loop (what the end-to-end figure above is made of,
