@@ -8,7 +8,7 @@
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import type { AppDeps } from '../app.ts';
 import type { CacheStore } from '../cache/cache-store.ts';
-import { createGateway, type Gateway } from '../gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway.ts';
 import {
   type BackgroundHealthMonitor,
   createHealthMonitor,
@@ -42,6 +42,8 @@ export interface GatewayPartsOptions {
   cacheStore?: CacheStore;
   /** How passthrough providers send HTTP (Node: undici); default the runtime's fetch. */
   transport?: HttpTransport;
+  /** The provider registry (Workers: translating providers loaded at their first call); default PROVIDERS. */
+  providers?: GatewayOptions['providers'];
   /** Telemetry sinks (Prometheus, traces: Node only); none → the request path calls nothing. */
   telemetry?: readonly TelemetrySink[];
   /** The exposition for GET /metrics. */
@@ -111,6 +113,7 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
     ...(options.telemetry?.length ? { telemetry: options.telemetry } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
