@@ -16,6 +16,11 @@ export type FailureKind =
   | 'network'
   | 'content_filter'
   | 'stream_interrupted'
+  /**
+   * This provider cannot honour the request, which is fine as such (e.g. `n` > 1 on Anthropic, an audio part
+   * on Gemini, OpenAI's own `unsupported_parameter`): another provider may serve it. Code `unsupported_parameter`.
+   */
+  | 'cannot_serve'
   /** The gateway's own code failed before any network call (a translator bug): nobody's input to fix. */
   | 'internal';
 

@@ -11,8 +11,10 @@
  * Parameters with a real translation (max_tokens, stop, tools, response_format, user, ...) are handled in
  * convert-request.ts and do not appear here. providers/anthropic/README.md carries this table for humans.
  */
+
+import { unsupportedParameter } from '../shared/request-refusals.ts';
 import type { ChatRequest, Warning } from '../types.ts';
-import { unsupportedParameter } from './unsupported.ts';
+import { PROVIDER_NAME } from './provider-name.ts';
 
 interface Rule {
   param: string;
@@ -190,7 +192,8 @@ export function checkParameters(request: ChatRequest): Warning[] {
   for (const rule of PARAMETER_RULES) {
     const value = fields[rule.param];
     if (!rule.applies(value)) continue;
-    if (rule.action === 'reject') throw unsupportedParameter(rule.param, `${rule.param}: ${rule.message}`);
+    if (rule.action === 'reject')
+      throw unsupportedParameter(PROVIDER_NAME, rule.param, `${rule.param}: ${rule.message}`);
     warnings.push({ param: rule.param, message: rule.message });
   }
   for (const field of Object.keys(fields)) {

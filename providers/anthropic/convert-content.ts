@@ -13,8 +13,10 @@ import type {
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ChatCompletionContentPart, ChatCompletionContentPartText } from 'openai/resources/chat/completions';
+import { parseDataUrl } from '../shared/parse-data-url.ts';
+import { unsupportedParameter } from '../shared/request-refusals.ts';
 import type { Warning } from '../types.ts';
-import { unsupportedParameter } from './unsupported.ts';
+import { PROVIDER_NAME } from './provider-name.ts';
 
 const IMAGE_MEDIA_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
@@ -22,19 +24,14 @@ function isImageMediaType(value: string): value is Base64ImageSource['media_type
   return IMAGE_MEDIA_TYPES.has(value);
 }
 
-/** `data:<media type>[;params];base64,<data>` → its parts; undefined when not a base64 data URL. */
-export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
-  const match = /^data:([^;,]+)((?:;[^;,]*)*);base64,(.*)$/s.exec(url);
-  if (!match || match[1] === undefined || match[3] === undefined) return undefined;
-  return { mediaType: match[1].toLowerCase(), data: match[3] };
-}
-
 export function convertImageUrl(url: string, path: string): ImageBlockParam {
   if (url.startsWith('data:')) {
     const parsed = parseDataUrl(url);
-    if (!parsed) throw unsupportedParameter(path, `${path}: only base64 data URLs are supported for images`);
+    if (!parsed)
+      throw unsupportedParameter(PROVIDER_NAME, path, `${path}: only base64 data URLs are supported for images`);
     if (!isImageMediaType(parsed.mediaType)) {
       throw unsupportedParameter(
+        PROVIDER_NAME,
         path,
         `${path}: Anthropic accepts image/jpeg, image/png, image/gif and image/webp, not ${parsed.mediaType}`,
       );
@@ -42,7 +39,7 @@ export function convertImageUrl(url: string, path: string): ImageBlockParam {
     return { type: 'image', source: { type: 'base64', media_type: parsed.mediaType, data: parsed.data } };
   }
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
-  throw unsupportedParameter(path, `${path}: image URLs must be data: or http(s): URLs`);
+  throw unsupportedParameter(PROVIDER_NAME, path, `${path}: image URLs must be data: or http(s): URLs`);
 }
 
 /** Text parts only (system, developer, tool and assistant content). Empty strings are dropped: Anthropic rejects empty text blocks. */
@@ -80,6 +77,7 @@ export function convertUserContent(
         const parsed = data === undefined ? undefined : parseDataUrl(data);
         if (parsed?.mediaType !== 'application/pdf') {
           throw unsupportedParameter(
+            PROVIDER_NAME,
             `${partPath}.file`,
             `${partPath}.file: only inline PDFs (file_data as a data:application/pdf;base64 URL) are supported for Anthropic`,
           );
@@ -88,9 +86,9 @@ export function convertUserContent(
         return;
       }
       case 'input_audio':
-        throw unsupportedParameter(partPath, `${partPath}: Anthropic does not accept audio input`);
+        throw unsupportedParameter(PROVIDER_NAME, partPath, `${partPath}: Anthropic does not accept audio input`);
       default:
-        throw unsupportedParameter(partPath, `${partPath}: unknown content part type`);
+        throw unsupportedParameter(PROVIDER_NAME, partPath, `${partPath}: unknown content part type`);
     }
   });
   return blocks;

@@ -22,10 +22,11 @@ import type {
   ChatCompletionAssistantMessageParam,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { unsupportedParameter } from '../shared/request-refusals.ts';
 import type { Warning } from '../types.ts';
 import { convertTextParts, convertUserContent } from './convert-content.ts';
+import { PROVIDER_NAME } from './provider-name.ts';
 import type { ThinkingMemory } from './thinking-memory.ts';
-import { unsupportedParameter } from './unsupported.ts';
 
 export interface ConvertedMessages {
   system: string | undefined;
@@ -87,6 +88,7 @@ export function convertMessages(
       }
       case 'function':
         throw unsupportedParameter(
+          PROVIDER_NAME,
           path,
           `${path}: legacy function messages are not supported for Anthropic; use tool messages`,
         );
@@ -113,12 +115,14 @@ function rememberedThinking(
 function convertAssistant(message: ChatCompletionAssistantMessageParam, path: string): ContentBlockParam[] {
   if (message.function_call) {
     throw unsupportedParameter(
+      PROVIDER_NAME,
       `${path}.function_call`,
       `${path}.function_call: the legacy functions API is not supported for Anthropic; use tool_calls`,
     );
   }
   if (message.audio) {
     throw unsupportedParameter(
+      PROVIDER_NAME,
       `${path}.audio`,
       `${path}.audio: earlier OpenAI audio answers cannot be sent to Anthropic`,
     );
@@ -136,7 +140,11 @@ function convertAssistant(message: ChatCompletionAssistantMessageParam, path: st
   (message.tool_calls ?? []).forEach((call, callIndex) => {
     const callPath = `${path}.tool_calls[${callIndex}]`;
     if (call.type !== 'function') {
-      throw unsupportedParameter(callPath, `${callPath}: custom tool calls are not supported for Anthropic`);
+      throw unsupportedParameter(
+        PROVIDER_NAME,
+        callPath,
+        `${callPath}: custom tool calls are not supported for Anthropic`,
+      );
     }
     const toolUse: ToolUseBlockParam = {
       type: 'tool_use',
@@ -160,10 +168,14 @@ export function parseToolArguments(args: string, path: string): Record<string, u
   try {
     parsed = JSON.parse(args);
   } catch {
-    throw unsupportedParameter(path, `${path} is not valid JSON; Anthropic needs tool call arguments as a JSON object`);
+    throw unsupportedParameter(
+      PROVIDER_NAME,
+      path,
+      `${path} is not valid JSON; Anthropic needs tool call arguments as a JSON object`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw unsupportedParameter(path, `${path} must be a JSON object for Anthropic`);
+    throw unsupportedParameter(PROVIDER_NAME, path, `${path} must be a JSON object for Anthropic`);
   }
   return { ...parsed };
 }

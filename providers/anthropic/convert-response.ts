@@ -12,8 +12,8 @@ import type { ChatCompletion } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
 import { completionId } from './completion-id.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
+import { PROVIDER_NAME } from './provider-name.ts';
 import { rememberThinking, type ThinkingBlock, type ThinkingMemory } from './thinking-memory.ts';
-import { PROVIDER_NAME } from './unsupported.ts';
 import { convertUsage } from './usage.ts';
 
 export interface ConvertResponseOptions {

@@ -8,7 +8,8 @@
  */
 import type { Tool, ToolChoice } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ChatCompletionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
-import { unsupportedParameter } from './unsupported.ts';
+import { unsupportedParameter } from '../shared/request-refusals.ts';
+import { PROVIDER_NAME } from './provider-name.ts';
 
 export interface ConvertedTools {
   tools?: Tool[];
@@ -40,7 +41,11 @@ export function convertTools(
     converted = converted.filter((tool) => allowed.has(tool.name));
     choice = { type: toolChoice.allowed_tools.mode === 'required' ? 'any' : 'auto' };
   } else {
-    throw unsupportedParameter('tool_choice', 'tool_choice: custom tools are not supported for Anthropic');
+    throw unsupportedParameter(
+      PROVIDER_NAME,
+      'tool_choice',
+      'tool_choice: custom tools are not supported for Anthropic',
+    );
   }
 
   if (parallelToolCalls === false) {
@@ -53,7 +58,11 @@ export function convertTools(
 
 function convertTool(tool: ChatCompletionTool, index: number): Tool {
   if (tool.type !== 'function') {
-    throw unsupportedParameter(`tools[${index}]`, `tools[${index}]: custom tools are not supported for Anthropic`);
+    throw unsupportedParameter(
+      PROVIDER_NAME,
+      `tools[${index}]`,
+      `tools[${index}]: custom tools are not supported for Anthropic`,
+    );
   }
   const { name, description, parameters, strict } = tool.function;
   const result: Tool = { name, input_schema: { ...parameters, type: 'object' } };

@@ -8,16 +8,17 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
+import { cancelOnReturn } from '../shared/cancel-on-return.ts';
 import { preflight } from '../shared/preflight.ts';
 import type { ChatCompletionChunk, Provider, ProviderCall, ProviderResult, ProviderSettings } from '../types.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
-import { mapError } from './map-error.ts';
+import { mapAnthropicError } from './map-error.ts';
 import { parseStream } from './parse-stream.ts';
+import { PROVIDER_NAME } from './provider-name.ts';
 import { parseRateLimit } from './rate-limit.ts';
 import { createThinkingMemory } from './thinking-memory.ts';
-import { PROVIDER_NAME } from './unsupported.ts';
 
 export { ANTHROPIC_DEFAULT_MODEL } from './default-model.ts';
 
@@ -29,6 +30,7 @@ const thinkingMemory = createThinkingMemory();
 
 export function createAnthropicProvider(settings: ProviderSettings): Provider {
   const apiKey = settings.apiKey;
+  const secrets = [apiKey];
   // logLevel off: the SDK would print unparseable stream data (model output, possibly personal data) to the
   // console; every failure reaches the gateway's own logs as an UpstreamFailure instead.
   const client = new Anthropic({ apiKey, baseURL: settings.baseURL, maxRetries: 0, logLevel: 'off' });
@@ -54,11 +56,11 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
       }
       const { data: events, response } = await client.messages.create(params, options).withResponse();
       const rateLimit = parseRateLimit(response.headers);
-      const chunks = guardedChunks(events, events.controller, call, apiKey);
+      const chunks = translatedChunks(events, events.controller, call, secrets);
       return { type: 'stream', chunks, warnings, ...(rateLimit ? { rateLimit } : {}) };
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
-      throw mapError(error, { apiKey });
+      throw mapAnthropicError(error, { secrets, phase: 'request' });
     }
   }
 
@@ -66,42 +68,25 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
 }
 
 /**
- * The chunk iterable handed to routing. Failures become UpstreamFailures (or the signal's reason when
- * routing aborted), and `return()` aborts the upstream HTTP request, even before the first `next()` (a
- * generator that never started would not run any cleanup of its own).
+ * The chunk iterable handed to routing: translated as the events arrive; failures become UpstreamFailures
+ * (or the signal's reason when routing aborted), and the upstream HTTP request is cancelled however the
+ * iteration ends (cancel-on-return.ts).
  */
-function guardedChunks(
+function translatedChunks(
   events: AsyncIterable<RawMessageStreamEvent>,
-  upstream: AbortController,
+  controller: AbortController,
   call: ProviderCall,
-  apiKey: string,
+  secrets: readonly string[],
 ): AsyncIterable<ChatCompletionChunk> {
-  let cancelled = false;
-  async function* translate(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-    try {
-      yield* parseStream(events, {
-        includeUsage: call.includeUsage,
-        model: call.model,
-        includeReasoning: call.includeReasoning === true,
-        thinkingMemory,
-      });
-    } catch (error) {
-      if (call.signal.aborted) throw call.signal.reason;
-      if (cancelled) return; // the consumer left; what broke afterwards is nobody's concern
-      throw mapError(error, { apiKey, inStream: true });
-    }
-  }
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
-      const generator = translate();
-      return {
-        next: () => generator.next(),
-        return: async () => {
-          cancelled = true;
-          upstream.abort();
-          return generator.return(undefined);
-        },
-      };
-    },
+  const options = {
+    includeUsage: call.includeUsage,
+    model: call.model,
+    includeReasoning: call.includeReasoning === true,
+    thinkingMemory,
   };
+  const source = { controller, [Symbol.asyncIterator]: () => parseStream(events, options) };
+  return cancelOnReturn(source, {
+    signal: call.signal,
+    mapError: (error) => mapAnthropicError(error, { secrets, phase: 'stream' }),
+  });
 }

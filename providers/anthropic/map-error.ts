@@ -19,19 +19,11 @@ import {
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
 import { kindFromStatus } from '../shared/kind-from-status.ts';
+import type { MapErrorContext } from '../shared/map-error-context.ts';
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactMessage } from '../shared/redact-secrets.ts';
 import { type FailureKind, isUpstreamFailure, UpstreamFailure } from '../upstream-failure.ts';
-import { PROVIDER_NAME } from './unsupported.ts';
-
-export interface MapErrorContext {
-  /** The key this provider uses: removed from any message, whatever the upstream echoed. */
-  apiKey: string;
-  /** The failure happened while reading an event stream that had already started. */
-  inStream?: boolean;
-  /** Clock for HTTP-date Retry-After values. */
-  now?: number;
-}
+import { PROVIDER_NAME } from './provider-name.ts';
 
 const KIND_BY_TYPE: Readonly<Record<string, FailureKind>> = {
   invalid_request_error: 'bad_request',
@@ -56,7 +48,6 @@ const SPEND_LIMIT_CODES: ReadonlySet<string> = new Set([
 
 const CONTEXT_PATTERN = /prompt is too long|context (window|length|limit)|maximum context|too many (input )?tokens/i;
 const QUOTA_PATTERN = /credit balance|spend(ing)? limit|usage limits?/i;
-const MAX_MESSAGE_LENGTH = 500;
 /** Anthropic's 400 for a tool-use turn replayed without its thinking blocks while thinking is on. */
 const THINKING_MISSING_PATTERN = /must (start|begin) with a thinking block|Expected [`'"]?(redacted_)?thinking/i;
 const THINKING_MISSING_HINT =
@@ -65,19 +56,20 @@ const THINKING_MISSING_HINT =
   'available (another instance, a restart, or expired), and OpenAI-format history cannot carry them. Start the ' +
   'tool loop again from the user turn.';
 
-export function mapError(error: unknown, ctx: MapErrorContext): UpstreamFailure {
+export function mapAnthropicError(error: unknown, ctx: MapErrorContext): UpstreamFailure {
   if (isUpstreamFailure(error)) return error;
+  const inStream = ctx.phase === 'stream';
   const fail = (
     kind: FailureKind,
     message: string,
     extra: Partial<ConstructorParameters<typeof UpstreamFailure>[0]> = {},
-  ) => new UpstreamFailure({ provider: PROVIDER_NAME, kind, message: safeMessage(message, ctx.apiKey), ...extra });
+  ) => new UpstreamFailure({ provider: PROVIDER_NAME, kind, message: redactMessage(message, ctx.secrets), ...extra });
 
   // Subclasses first: connection errors and aborts are APIErrors without a status.
   if (error instanceof APIConnectionTimeoutError)
     return fail('timeout', 'Anthropic request timed out', { code: 'timeout' });
   if (error instanceof APIConnectionError) {
-    return ctx.inStream
+    return inStream
       ? fail('stream_interrupted', 'Anthropic connection failed mid-stream', { code: 'connection_error' })
       : fail('network', 'could not connect to Anthropic', { code: 'connection_error' });
   }
@@ -91,7 +83,7 @@ export function mapError(error: unknown, ctx: MapErrorContext): UpstreamFailure 
   // No `cause`: a logger that serialises it would print whatever the original error held; the redacted
   // text (with the cause's message, where undici says what happened) is what we pass on.
   const text = describe(error);
-  return ctx.inStream
+  return inStream
     ? fail('stream_interrupted', `Anthropic stream broke off: ${text}`, { code: 'stream_interrupted' })
     : fail('network', `Anthropic request failed: ${text}`, { code: 'network_error' });
 }
@@ -126,7 +118,7 @@ function fromApiError(
   const extra: Partial<ConstructorParameters<typeof UpstreamFailure>[0]> = {};
   if (status !== undefined) extra.status = status;
   // The type is upstream text too: redacted like the message before it becomes the failure's code.
-  if (type !== undefined) extra.code = redactField(type, [ctx.apiKey]);
+  if (type !== undefined) extra.code = redactField(type, ctx.secrets);
   if (kind !== 'quota_exhausted' && error.headers) {
     const retryAfterMs = parseRetryAfter(error.headers, ctx.now);
     if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
@@ -143,9 +135,4 @@ function fromApiError(
   }
   const codeNote = error.errorCode ? ` (${error.errorCode})` : '';
   return fail(kind, `${where} ${type ?? 'error'}${codeNote}: ${detail}`, extra);
-}
-
-function safeMessage(message: string, apiKey: string): string {
-  const redacted = redactSecrets(message, [apiKey]);
-  return redacted.length > MAX_MESSAGE_LENGTH ? `${redacted.slice(0, MAX_MESSAGE_LENGTH)}…` : redacted;
 }

@@ -32,8 +32,8 @@ import type { ChatCompletionChunk } from '../types.ts';
 import { UpstreamFailure } from '../upstream-failure.ts';
 import { completionId } from './completion-id.ts';
 import { mapFinishReason, type OpenAIFinishReason } from './map-finish-reason.ts';
+import { PROVIDER_NAME } from './provider-name.ts';
 import { rememberThinking, type ThinkingBlock, type ThinkingMemory } from './thinking-memory.ts';
-import { PROVIDER_NAME } from './unsupported.ts';
 import { type AnthropicUsageLike, convertUsage } from './usage.ts';
 
 export interface ParseStreamOptions {

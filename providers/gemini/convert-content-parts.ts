@@ -11,7 +11,8 @@
  */
 import type { Part } from '@google/genai';
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
-import { invalidRequest, unsupportedParameter } from './request-errors.ts';
+import { parseDataUrl } from '../shared/parse-data-url.ts';
+import { invalidRequest, unsupportedParameter } from '../shared/request-refusals.ts';
 import type { WarningList } from './warnings.ts';
 
 const FILES_API_URI = /^https:\/\/generativelanguage\.googleapis\.com\/(v1|v1beta|v1alpha)\/files\/[^/?#]+$/;
@@ -38,6 +39,7 @@ function convertUserPart(part: ChatCompletionContentPart, param: string, warning
       const mimeType = AUDIO_MIME[part.input_audio.format];
       if (!mimeType) {
         throw unsupportedParameter(
+          'gemini',
           `${param}.input_audio.format`,
           `Gemini provider: audio format '${String(part.input_audio.format)}' is not supported (wav, mp3).`,
         );
@@ -49,6 +51,7 @@ function convertUserPart(part: ChatCompletionContentPart, param: string, warning
     default: {
       const type: unknown = (part as { type?: unknown }).type;
       throw unsupportedParameter(
+        'gemini',
         `${param}.type`,
         `Gemini provider: content part type '${String(type)}' is not supported.`,
       );
@@ -63,46 +66,52 @@ function convertImage(url: string, detail: string | undefined, param: string, wa
   if (url.startsWith('data:')) {
     const parsed = parseDataUrl(url);
     if (!parsed)
-      throw invalidRequest(`${param}.url`, 'Image data URL must have the form data:<mime type>;base64,<data>.');
-    return { inlineData: parsed };
+      throw invalidRequest(
+        'gemini',
+        `${param}.url`,
+        'Image data URL must have the form data:<mime type>;base64,<data>.',
+      );
+    return { inlineData: { mimeType: parsed.mediaType, data: parsed.data } };
   }
   if (FILES_API_URI.test(url)) return { fileData: { fileUri: url } };
   if (/^https?:\/\//i.test(url)) {
     throw unsupportedParameter(
+      'gemini',
       `${param}.url`,
       'Gemini provider: image URLs are not fetched by Gemini; send the image as a data: URL (base64) or a Gemini Files API URI.',
     );
   }
-  throw invalidRequest(`${param}.url`, 'Image URL must be a data: URL or an https URL.');
+  throw invalidRequest('gemini', `${param}.url`, 'Image URL must be a data: URL or an https URL.');
 }
 
 function convertFile(file: { file_data?: string; file_id?: string; filename?: string }, param: string): Part {
   if (file.file_id !== undefined) {
     throw unsupportedParameter(
+      'gemini',
       `${param}.file_id`,
       'Gemini provider: OpenAI file ids cannot be read by Gemini; send file_data instead.',
     );
   }
-  if (typeof file.file_data !== 'string') throw invalidRequest(param, 'File part needs file_data or file_id.');
+  if (typeof file.file_data !== 'string')
+    throw invalidRequest('gemini', param, 'File part needs file_data or file_id.');
   if (file.file_data.startsWith('data:')) {
     const parsed = parseDataUrl(file.file_data);
     if (!parsed)
-      throw invalidRequest(`${param}.file_data`, 'File data URL must have the form data:<mime type>;base64,<data>.');
-    return { inlineData: parsed };
+      throw invalidRequest(
+        'gemini',
+        `${param}.file_data`,
+        'File data URL must have the form data:<mime type>;base64,<data>.',
+      );
+    return { inlineData: { mimeType: parsed.mediaType, data: parsed.data } };
   }
   // Bare base64, as some clients send it: the type can only come from the file name.
   if (file.filename?.toLowerCase().endsWith('.pdf'))
     return { inlineData: { mimeType: 'application/pdf', data: file.file_data } };
   throw unsupportedParameter(
+    'gemini',
     `${param}.file_data`,
     'Gemini provider: file_data must be a data: URL so that its MIME type is known.',
   );
-}
-
-export function parseDataUrl(url: string): { mimeType: string; data: string } | undefined {
-  const match = /^data:([^;,]+)((?:;[^;,]*)*);base64,(.*)$/s.exec(url);
-  if (!match || match[1] === undefined || match[3] === undefined) return undefined;
-  return { mimeType: match[1].trim().toLowerCase(), data: match[3] };
 }
 
 function noteCacheBreakpoint(part: ChatCompletionContentPart, warnings: WarningList): void {

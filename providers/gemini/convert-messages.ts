@@ -33,9 +33,9 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionToolMessageParam,
 } from 'openai/resources/chat/completions';
+import { invalidRequest, unsupportedParameter } from '../shared/request-refusals.ts';
 import { convertUserContent } from './convert-content-parts.ts';
 import { isJsonObject } from './prepare-json-schema.ts';
-import { invalidRequest, unsupportedParameter } from './request-errors.ts';
 import type { SignatureMemory } from './thought-signatures.ts';
 import type { WarningList } from './warnings.ts';
 
@@ -92,18 +92,20 @@ export function convertMessages(
         return;
       case 'function':
         throw unsupportedParameter(
+          'gemini',
           `${param}.role`,
           "Gemini provider: the deprecated 'function' role is not supported; use tools and 'tool' messages.",
         );
       default: {
         const role: unknown = (message as { role?: unknown }).role;
-        throw invalidRequest(`${param}.role`, `Unknown message role '${String(role)}'.`);
+        throw invalidRequest('gemini', `${param}.role`, `Unknown message role '${String(role)}'.`);
       }
     }
   });
 
   if (contents.length === 0) {
     throw unsupportedParameter(
+      'gemini',
       'messages',
       'Gemini provider: Gemini needs at least one user or assistant message besides system messages.',
     );
@@ -136,12 +138,14 @@ function assistantParts(
 ): Part[] {
   if (message.audio) {
     throw unsupportedParameter(
+      'gemini',
       `${param}.audio`,
       'Gemini provider: earlier audio answers cannot be replayed to Gemini.',
     );
   }
   if (message.function_call) {
     throw unsupportedParameter(
+      'gemini',
       `${param}.function_call`,
       "Gemini provider: the deprecated 'function_call' is not supported; use tool_calls.",
     );
@@ -162,7 +166,11 @@ function assistantParts(
   (message.tool_calls ?? []).forEach((call, index) => {
     const callParam = `${param}.tool_calls[${index}]`;
     if (call.type !== 'function') {
-      throw unsupportedParameter(`${callParam}.type`, 'Gemini provider: custom tool calls are not supported.');
+      throw unsupportedParameter(
+        'gemini',
+        `${callParam}.type`,
+        'Gemini provider: custom tool calls are not supported.',
+      );
     }
     toolNames.set(call.id, call.function.name);
     const part: Part = {
@@ -184,9 +192,9 @@ function parseArguments(raw: string, param: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw invalidRequest(param, 'Tool call arguments must be a JSON object; this is not valid JSON.');
+    throw invalidRequest('gemini', param, 'Tool call arguments must be a JSON object; this is not valid JSON.');
   }
-  if (!isJsonObject(parsed)) throw invalidRequest(param, 'Tool call arguments must be a JSON object.');
+  if (!isJsonObject(parsed)) throw invalidRequest('gemini', param, 'Tool call arguments must be a JSON object.');
   return parsed;
 }
 
@@ -198,6 +206,7 @@ function functionResponsePart(
   const name = toolNames.get(message.tool_call_id);
   if (name === undefined) {
     throw invalidRequest(
+      'gemini',
       `${param}.tool_call_id`,
       `Tool message answers tool_call_id '${message.tool_call_id}', which no earlier assistant message issued.`,
     );

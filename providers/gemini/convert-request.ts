@@ -7,12 +7,12 @@
  * next provider), or reported as a warning. Nothing is dropped or clamped silently. README.md has the table.
  */
 import type { Content, GenerateContentConfig } from '@google/genai';
+import { invalidRequest, unsupportedParameter } from '../shared/request-refusals.ts';
 import type { ChatRequest, Warning } from '../types.ts';
 import { convertMessages } from './convert-messages.ts';
 import { convertReasoningEffort } from './convert-reasoning-effort.ts';
 import { convertTools } from './convert-tools.ts';
 import { isJsonObject, prepareJsonSchema } from './prepare-json-schema.ts';
-import { invalidRequest, unsupportedParameter } from './request-errors.ts';
 import type { SignatureMemory } from './thought-signatures.ts';
 import { WarningList } from './warnings.ts';
 
@@ -77,6 +77,7 @@ export function convertRequest(request: ChatRequest, model: string, signatures?:
   const warnings = new WarningList();
   if (!MODEL_NAME.test(model)) {
     throw invalidRequest(
+      'gemini',
       'model',
       `'${model.slice(0, 100)}' is not a Gemini model name (letters, digits, '.', '-' and '_', optionally after 'models/').`,
     );
@@ -102,20 +103,30 @@ export function convertRequest(request: ChatRequest, model: string, signatures?:
 
 /** Requests whose answer Gemini cannot produce at all: refuse before any network call. */
 function refuseUnservable(request: ChatRequest): void {
-  if (request.audio != null) throw unsupportedParameter('audio', 'Gemini provider: audio output is not supported.');
+  if (request.audio != null)
+    throw unsupportedParameter('gemini', 'audio', 'Gemini provider: audio output is not supported.');
   if (request.modalities?.includes('audio'))
-    throw unsupportedParameter('modalities', 'Gemini provider: audio output is not supported.');
+    throw unsupportedParameter('gemini', 'modalities', 'Gemini provider: audio output is not supported.');
   if (request.functions != null)
-    throw unsupportedParameter('functions', "Gemini provider: the deprecated 'functions' is not supported; use tools.");
+    throw unsupportedParameter(
+      'gemini',
+      'functions',
+      "Gemini provider: the deprecated 'functions' is not supported; use tools.",
+    );
   if (request.function_call != null)
     throw unsupportedParameter(
+      'gemini',
       'function_call',
       "Gemini provider: the deprecated 'function_call' is not supported; use tool_choice.",
     );
   if (request.web_search_options != null)
-    throw unsupportedParameter('web_search_options', 'Gemini provider: web search is not supported.');
+    throw unsupportedParameter('gemini', 'web_search_options', 'Gemini provider: web search is not supported.');
   if (request.moderation != null)
-    throw unsupportedParameter('moderation', 'Gemini provider: OpenAI moderation results cannot be produced.');
+    throw unsupportedParameter(
+      'gemini',
+      'moderation',
+      'Gemini provider: OpenAI moderation results cannot be produced.',
+    );
 }
 
 function applySampling(request: ChatRequest, config: GenerateContentConfig): void {
@@ -136,6 +147,7 @@ function applyStop(request: ChatRequest, config: GenerateContentConfig): void {
   const stops = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (stops.length > MAX_STOP_SEQUENCES) {
     throw unsupportedParameter(
+      'gemini',
       'stop',
       `Gemini provider: Gemini takes at most ${MAX_STOP_SEQUENCES} stop sequences, the request has ${stops.length}.`,
     );
@@ -145,7 +157,7 @@ function applyStop(request: ChatRequest, config: GenerateContentConfig): void {
 
 function applyLogprobs(request: ChatRequest, config: GenerateContentConfig): void {
   if (request.top_logprobs != null && request.logprobs !== true) {
-    throw invalidRequest('top_logprobs', 'top_logprobs requires logprobs: true.');
+    throw invalidRequest('gemini', 'top_logprobs', 'top_logprobs requires logprobs: true.');
   }
   if (request.logprobs !== true) return;
   config.responseLogprobs = true;

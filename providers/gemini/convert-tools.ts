@@ -16,8 +16,8 @@
 import type { FunctionDeclaration, Tool, ToolConfig } from '@google/genai';
 import { FunctionCallingConfigMode } from '@google/genai';
 import type { ChatCompletionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
+import { invalidRequest, unsupportedParameter } from '../shared/request-refusals.ts';
 import { isEmptyObjectSchema, isJsonObject, prepareJsonSchema } from './prepare-json-schema.ts';
-import { invalidRequest, unsupportedParameter } from './request-errors.ts';
 import type { WarningList } from './warnings.ts';
 
 export interface ConvertedTools {
@@ -33,7 +33,7 @@ export function convertTools(
 ): ConvertedTools {
   if (!tools || tools.length === 0) {
     if (toolChoice !== undefined && toolChoice !== 'none' && toolChoice !== 'auto') {
-      throw invalidRequest('tool_choice', 'tool_choice needs tools.');
+      throw invalidRequest('gemini', 'tool_choice', 'tool_choice needs tools.');
     }
     return {};
   }
@@ -53,7 +53,11 @@ export function convertTools(
 
 function convertTool(tool: ChatCompletionTool, param: string, warnings: WarningList): FunctionDeclaration {
   if (tool.type !== 'function') {
-    throw unsupportedParameter(`${param}.type`, 'Gemini provider: custom tools are not supported; use function tools.');
+    throw unsupportedParameter(
+      'gemini',
+      `${param}.type`,
+      'Gemini provider: custom tools are not supported; use function tools.',
+    );
   }
   const fn = tool.function;
   const declaration: FunctionDeclaration = { name: fn.name };
@@ -87,7 +91,11 @@ function convertToolChoice(
   if (choice.type === 'function') {
     const name = choice.function.name;
     if (!declared.has(name))
-      throw invalidRequest('tool_choice.function.name', `tool_choice names '${name}', which is not among the tools.`);
+      throw invalidRequest(
+        'gemini',
+        'tool_choice.function.name',
+        `tool_choice names '${name}', which is not among the tools.`,
+      );
     return { config: { mode: FunctionCallingConfigMode.ANY, allowedFunctionNames: [name] } };
   }
   if (choice.type === 'allowed_tools') {
@@ -97,6 +105,7 @@ function convertToolChoice(
     for (const name of names) {
       if (!declared.has(name))
         throw invalidRequest(
+          'gemini',
           'tool_choice.allowed_tools',
           `allowed_tools names '${name}', which is not among the tools.`,
         );
@@ -106,11 +115,11 @@ function convertToolChoice(
     }
     return { config: { mode: FunctionCallingConfigMode.AUTO }, only: new Set(names) };
   }
-  throw unsupportedParameter('tool_choice', 'Gemini provider: custom tool choices are not supported.');
+  throw unsupportedParameter('gemini', 'tool_choice', 'Gemini provider: custom tool choices are not supported.');
 }
 
 function allowedToolName(tool: { [key: string]: unknown }, param: string): string {
   const fn = tool.function;
   if (tool.type === 'function' && isJsonObject(fn) && typeof fn.name === 'string') return fn.name;
-  throw unsupportedParameter(param, 'Gemini provider: only function tools can be allowed.');
+  throw unsupportedParameter('gemini', param, 'Gemini provider: only function tools can be allowed.');
 }

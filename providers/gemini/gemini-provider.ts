@@ -13,7 +13,7 @@
  *   stream: the SDK's timer (`createAttemptSignal`) stays armed while a stream's body is read and is not
  *   cleared when the stream ends, so each stream kept its whole response reachable until the timer fired
  *   (the deadline, 120 s by default: about 80 MB at 240 req/s in bench/soak-memory.ts). Routing's own timers
- *   (first token, idle, deadline) abort the signal instead, and the relay below aborts it when the stream
+ *   (first token, idle, deadline) abort the signal instead, and cancelOnReturn aborts it when the stream
  *   ends. An abort surfaces as an `AbortError` that does not say why, so the provider checks the caller's
  *   signal itself and rethrows its `reason` unchanged (routing owns why it aborted);
  * - returning early from the SDK's stream iterator only releases the body reader, it does not cancel the HTTP
@@ -22,13 +22,15 @@
 
 import type { GenerateContentParameters, GenerateContentResponse } from '@google/genai';
 import { GoogleGenAI } from '@google/genai';
+import { cancelOnReturn } from '../shared/cancel-on-return.ts';
+import type { MapErrorContext } from '../shared/map-error-context.ts';
 import { preflight, preflightFailure } from '../shared/preflight.ts';
-import type { ChatCompletionChunk, Provider, ProviderCall, ProviderResult, ProviderSettings } from '../types.ts';
+import type { Provider, ProviderCall, ProviderResult, ProviderSettings } from '../types.ts';
 import { createResponseCapture, type ResponseCapture } from './capture-response.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { GEMINI_DEFAULT_MODEL } from './default-model.ts';
-import { type ErrorContext, mapGeminiError } from './map-error.ts';
+import { mapGeminiError } from './map-error.ts';
 import { parseGeminiStream } from './parse-stream.ts';
 import { createSignatureMemory } from './thought-signatures.ts';
 
@@ -47,7 +49,7 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
       apiVersion: 'v1beta',
     },
   });
-  const apiKey = settings.apiKey;
+  const secrets = [settings.apiKey];
 
   return {
     name: 'gemini',
@@ -75,7 +77,7 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
         if (call.signal.aborted) return call.signal.reason;
         // Thrown before the SDK called fetch: its own check of what we gave it (e.g. the model name).
         if (phase === 'request' && !capture.sent) return preflightFailure('gemini', error);
-        return mapGeminiError(error, errorContext(apiKey, capture, phase));
+        return mapGeminiError(error, errorContext(secrets, capture, phase));
       };
 
       if (!call.stream) {
@@ -105,42 +107,18 @@ export function createGeminiProvider(settings: ProviderSettings): Provider {
         includeReasoning,
         signatures,
       });
-      return { type: 'stream', chunks: relay(chunks, stopStream, (error) => fail(error, 'stream')), warnings };
+      // The upstream request is cancelled however the iteration ends, which also releases the SDK's signal.
+      const source = { controller: stopStream, [Symbol.asyncIterator]: () => chunks };
+      const relayed = cancelOnReturn(source, { signal: call.signal, mapError: (error) => fail(error, 'stream') });
+      return { type: 'stream', chunks: relayed, warnings };
     },
   };
 }
 
-function errorContext(apiKey: string, capture: ResponseCapture, phase: ErrorContext['phase']): ErrorContext {
-  return capture.errorHeaders ? { apiKey, phase, headers: capture.errorHeaders } : { apiKey, phase };
-}
-
-/**
- * The chunks handed to routing: failures mapped, and the upstream request cancelled however the iteration
- * ends (done, thrown, or `return()`ed). `return()` aborts first, itself: a generator's `finally` does not run
- * when it is returned before its first `next()`, nor before a pending `next()` settles.
- */
-function relay(
-  chunks: AsyncGenerator<ChatCompletionChunk>,
-  stopStream: AbortController,
-  fail: (error: unknown) => unknown,
-): AsyncIterable<ChatCompletionChunk> {
-  const inner = (async function* (): AsyncGenerator<ChatCompletionChunk> {
-    try {
-      yield* chunks;
-    } catch (error) {
-      if (stopStream.signal.aborted) return; // the consumer stopped; what the abort broke is moot
-      throw fail(error);
-    } finally {
-      stopStream.abort();
-    }
-  })();
-  return {
-    [Symbol.asyncIterator]: () => ({
-      next: () => inner.next(),
-      return: () => {
-        stopStream.abort();
-        return inner.return(undefined);
-      },
-    }),
-  };
+function errorContext(
+  secrets: readonly string[],
+  capture: ResponseCapture,
+  phase: MapErrorContext['phase'],
+): MapErrorContext {
+  return capture.errorHeaders ? { secrets, phase, headers: capture.errorHeaders } : { secrets, phase };
 }

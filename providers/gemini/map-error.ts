@@ -26,12 +26,14 @@
  *   Retry-After header; any `google.rpc.QuotaFailure` violation with a per-day quota (`quotaId` containing
  *   "PerDay", e.g. GenerateRequestsPerDayPerProjectPerModel-FreeTier) → `quota_exhausted`: it resets in hours;
  * - 500 INTERNAL → `server`; 503 UNAVAILABLE → `overloaded`; 504 DEADLINE_EXCEEDED → `timeout`.
- * `code` is Gemini's status string. Every message goes through redact-secrets.ts with the key named, and the
+ * `code` is Gemini's status string. Every message goes through redact-secrets.ts with the key named (and the
+ * one length cap), and the
  * SDK error is not attached as `cause` (its raw text would bypass the redaction in logs).
  */
 import { kindFromStatus } from '../shared/kind-from-status.ts';
+import type { MapErrorContext } from '../shared/map-error-context.ts';
 import { parseProtoDuration, parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactMessage } from '../shared/redact-secrets.ts';
 import { type FailureKind, isUpstreamFailure, UpstreamFailure } from '../upstream-failure.ts';
 import { isJsonObject } from './prepare-json-schema.ts';
 
@@ -42,19 +44,7 @@ export interface GeminiErrorBody {
   details: unknown[];
 }
 
-export interface ErrorContext {
-  apiKey: string;
-  /** Headers of the HTTP error response, when there was one (capture-response.ts). */
-  headers?: Headers;
-  /** `stream`: the response had started; a broken transport now is an interrupted stream. */
-  phase: 'request' | 'stream';
-  /** For Retry-After HTTP-dates; injectable for tests. */
-  now?: number;
-}
-
-const MAX_MESSAGE_LENGTH = 1000;
-
-export function mapGeminiError(error: unknown, context: ErrorContext): UpstreamFailure {
+export function mapGeminiError(error: unknown, context: MapErrorContext): UpstreamFailure {
   if (isUpstreamFailure(error)) return error;
   if (isApiError(error)) {
     const body = parseGeminiErrorBody(error.message);
@@ -107,7 +97,7 @@ export function mapGeminiError(error: unknown, context: ErrorContext): UpstreamF
 export function mapGeminiStatus(
   httpStatus: number,
   body: GeminiErrorBody | undefined,
-  context: ErrorContext,
+  context: MapErrorContext,
 ): UpstreamFailure {
   const status = body?.status !== undefined && /^[A-Z_]+$/.test(body.status) ? body.status : undefined;
   const details = body?.details ?? [];
@@ -231,7 +221,7 @@ function describeNetworkError(error: unknown): string {
 }
 
 function failure(
-  context: ErrorContext,
+  context: MapErrorContext,
   init: {
     kind: FailureKind;
     message: string;
@@ -240,14 +230,13 @@ function failure(
     retryAfterMs?: number | undefined;
   },
 ): UpstreamFailure {
-  const safe = redactSecrets(init.message, [context.apiKey]);
   return new UpstreamFailure({
     provider: 'gemini',
     kind: init.kind,
-    message: safe.length > MAX_MESSAGE_LENGTH ? `${safe.slice(0, MAX_MESSAGE_LENGTH)}…` : safe,
+    message: redactMessage(init.message, context.secrets),
     ...(init.status !== undefined ? { status: init.status } : {}),
     // ErrorInfo.reason is upstream text, unlike the status (checked as [A-Z_]+): redacted like the message.
-    ...(init.code !== undefined ? { code: redactField(init.code, [context.apiKey])! } : {}),
+    ...(init.code !== undefined ? { code: redactField(init.code, context.secrets)! } : {}),
     ...(init.retryAfterMs !== undefined ? { retryAfterMs: init.retryAfterMs } : {}),
   });
 }

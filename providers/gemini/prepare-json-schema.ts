@@ -28,7 +28,7 @@
  * as `unsupported_parameter` before any network call: OpenAI, which resolves references itself, can still
  * serve it.
  */
-import { unsupportedParameter } from './request-errors.ts';
+import { unsupportedParameter } from '../shared/request-refusals.ts';
 
 export const MAX_SCHEMA_NODES = 100_000;
 export const MAX_SCHEMA_DEPTH = 128;
@@ -112,6 +112,7 @@ class SchemaWalker {
     this.nodes += 1;
     if (this.nodes > MAX_SCHEMA_NODES || this.depth >= MAX_SCHEMA_DEPTH) {
       throw unsupportedParameter(
+        'gemini',
         this.param,
         `Gemini provider: the schema expands to more than ${this.nodes > MAX_SCHEMA_NODES ? `${MAX_SCHEMA_NODES} nodes` : `${MAX_SCHEMA_DEPTH} levels`} once its $refs are inlined.`,
       );

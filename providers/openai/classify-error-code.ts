@@ -10,6 +10,8 @@
  *   `organization_usage_limit_exceeded`; see
  *   https://dev.to/sublynow/your-openai-api-429-is-not-always-a-rate-limit-reading-insufficientquota-by-errorcode-1mbl).
  * - 503 `server_is_overloaded` (type `service_unavailable_error`), 500 type `server_error`.
+ * - 400 `unsupported_parameter` (e.g. `temperature` on a reasoning model): the request is fine, this model
+ *   cannot take it, so another provider may serve it (`cannot_serve`).
  * - An error inside a stream (`data: {"error":{...}}` after the 200) has no status at all, so its kind can
  *   only come from `type` and `code`.
  */
@@ -39,6 +41,7 @@ export function kindFromStatusAndCode(status: number, fields: OpenAIErrorFields)
   // A billing 429 is never a rate limit: retrying it only burns the retry budget.
   if (isQuotaError(fields)) return 'quota_exhausted';
   if (fields.code === 'context_length_exceeded' && status >= 400 && status < 500) return 'context_length';
+  if (fields.code === 'unsupported_parameter' && status >= 400 && status < 500) return 'cannot_serve';
   return kindFromStatus(status);
 }
 
@@ -50,6 +53,7 @@ export function kindFromCode(fields: OpenAIErrorFields): FailureKind {
   const { type, code } = fields;
   if (isQuotaError(fields)) return 'quota_exhausted';
   if (code === 'context_length_exceeded') return 'context_length';
+  if (code === 'unsupported_parameter') return 'cannot_serve';
   if (code === 'rate_limit_exceeded' || code === 'slow_down') return 'rate_limit';
   if (type === 'rate_limit_error' || type === 'requests' || type === 'tokens') return 'rate_limit';
   if (code === 'invalid_api_key' || type === 'authentication_error') return 'auth';

@@ -9,6 +9,7 @@
  * which is rethrown as the signal's reason (routing knows why it aborted).
  */
 
+import { cancelOnReturn } from '../shared/cancel-on-return.ts';
 import { fetchTransport, type TransportResponse } from '../shared/http-transport.ts';
 import type {
   ChatCompletion,
@@ -27,12 +28,12 @@ import {
   mapErrorBody,
   mapStatusError,
   mapTransportError,
+  missingFinishReason,
   PROVIDER_NAME,
 } from './openai-failure.ts';
 import { parseChunks } from './parse-chunks.ts';
 import { parseOpenAIRateLimit } from './rate-limit.ts';
 import { readSseBatches } from './read-sse-batches.ts';
-import { relayStream } from './relay-stream.ts';
 
 export { parseOpenAIRateLimit } from './rate-limit.ts';
 
@@ -103,18 +104,18 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
     const mapError = (error: unknown) => (isUpstreamFailure(error) ? error : mapTransportError(error, streamContext));
     if (call.relay) {
       const source = { controller, [Symbol.asyncIterator]: () => readSseBatches(response.body, streamContext) };
-      const batches = relayStream<RawSseBatch>(source, {
+      const batches = cancelOnReturn<RawSseBatch>(source, {
         signal: call.signal,
         mapError,
-        finishes: (batch) => batch.finish || batch.done,
+        mustFinish: { finishes: (batch) => batch.finish || batch.done, cutShort: missingFinishReason },
       });
       return { type: 'sse', batches, warnings: [], ...rateLimitOf(response) };
     }
     const source = { controller, [Symbol.asyncIterator]: () => parseChunks(response.body, streamContext) };
-    const chunks = relayStream<ChatCompletionChunk>(source, {
+    const chunks = cancelOnReturn<ChatCompletionChunk>(source, {
       signal: call.signal,
       mapError,
-      finishes: hasFinishReason,
+      mustFinish: { finishes: hasFinishReason, cutShort: missingFinishReason },
     });
     return { type: 'stream', chunks, warnings: [], ...rateLimitOf(response) };
   }

@@ -25,10 +25,9 @@ import {
 
 export { type MapErrorContext, malformedResponse, mapErrorBody, PROVIDER_NAME } from './openai-failure.ts';
 
-export function mapOpenAIError(error: unknown, context: MapErrorContext = {}): UpstreamFailure {
+export function mapOpenAIError(error: unknown, context: MapErrorContext): UpstreamFailure {
   if (isUpstreamFailure(error)) return error;
-  const phase = context.phase ?? 'request';
-  const secrets = context.secrets ?? [];
+  const { phase, secrets } = context;
 
   if (error instanceof APIConnectionTimeoutError) {
     return failure({ kind: 'timeout', message: 'OpenAI did not answer in time', cause: safeCause(error, secrets) });
@@ -53,7 +52,7 @@ export function mapOpenAIError(error: unknown, context: MapErrorContext = {}): U
     return mapStatusError({ status: error.status, headers: error.headers, body: error.error, fallback }, context);
   }
   if (error instanceof SyntaxError) return malformedResponse();
-  return mapTransportError(error, { ...context, phase });
+  return mapTransportError(error, context);
 }
 
 function inner(value: unknown): Record<string, unknown> {

@@ -4,32 +4,23 @@
  *
  * Messages: upstream auth messages are never passed on, not even redacted (OpenAI's 401 quotes the key as
  * `sk-proj-****abcd`, and a masked key still identifies it). Every other message goes through
- * `redactSecrets` with the provider's own key as a known secret. Errors that carry upstream text are not kept
- * as `cause` either: loggers print causes. Transport errors are kept as a redacted copy of their cause chain:
- * even they can quote the key (fetch rejects a key with a stray newline with `Headers.append: "Bearer sk-..."
- * is an invalid header value`).
+ * `redactMessage` with the provider's own key as a known secret, capped like every provider's. Errors that
+ * carry upstream text are not kept as `cause` either: loggers print causes. Transport errors are kept as a
+ * redacted copy of their cause chain: even they can quote the key (fetch rejects a key with a stray newline
+ * with `Headers.append: "Bearer sk-..." is an invalid header value`).
  */
 
 import type { HeaderReader } from '../shared/http-transport.ts';
+import type { MapErrorContext } from '../shared/map-error-context.ts';
 import { parseRetryAfter } from '../shared/parse-retry-after.ts';
-import { redactField, redactSecrets } from '../shared/redact-secrets.ts';
+import { redactField, redactMessage, redactSecrets } from '../shared/redact-secrets.ts';
 import { type FailureKind, UpstreamFailure } from '../upstream-failure.ts';
 import { kindFromCode, kindFromStatusAndCode } from './classify-error-code.ts';
 import { parseOpenAIRateLimit, resetAfterRateLimit } from './rate-limit.ts';
 
 export const PROVIDER_NAME = 'openai';
 
-export interface MapErrorContext {
-  /** Strings to scrub from every message, whole: the provider's API key. */
-  secrets?: readonly string[];
-  /**
-   * `request` until the response started, `stream` while iterating chunks. A transport failure in the
-   * `stream` phase is `stream_interrupted` (the answer was cut), in the `request` phase `network`.
-   */
-  phase?: 'request' | 'stream';
-  /** Injectable clock for HTTP-date `retry-after` values. */
-  now?: number;
-}
+export type { MapErrorContext } from '../shared/map-error-context.ts';
 
 const AUTH_MESSAGE = "OpenAI rejected the gateway's API key";
 
@@ -42,18 +33,30 @@ export function malformedResponse(): UpstreamFailure {
   });
 }
 
+/**
+ * A stream that ended cleanly without any finish reason was truncated (a proxy closing the connection
+ * gracefully, a server dying between events): that is an interrupted stream, not success.
+ */
+export function missingFinishReason(): UpstreamFailure {
+  return failure({
+    kind: 'stream_interrupted',
+    code: 'missing_finish_reason',
+    message: 'The stream from OpenAI ended before the answer was finished',
+  });
+}
+
 /** An `{"error":{...}}` object found where a completion was expected (a 200 that is not a completion). */
-export function mapErrorBody(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
+export function mapErrorBody(body: unknown, context: MapErrorContext): UpstreamFailure {
   return fromErrorObject(body, context, 'OpenAI reported an error');
 }
 
 /** An error inside a stream (`data: {"error":...}` after the 200): no status, so the kind comes from the codes. */
-export function mapStreamErrorEvent(body: unknown, context: MapErrorContext = {}): UpstreamFailure {
+export function mapStreamErrorEvent(body: unknown, context: MapErrorContext): UpstreamFailure {
   return fromErrorObject(body, context, 'OpenAI reported an error during the stream');
 }
 
 function fromErrorObject(body: unknown, context: MapErrorContext, fallback: string): UpstreamFailure {
-  const secrets = context.secrets ?? [];
+  const { secrets } = context;
   const fields = readErrorObject(body, secrets);
   const kind = kindFromCode(fields);
   return failure({
@@ -75,8 +78,8 @@ export interface StatusErrorInit {
 }
 
 /** An HTTP error status from OpenAI (or a compatible server). */
-export function mapStatusError(init: StatusErrorInit, context: MapErrorContext = {}): UpstreamFailure {
-  const secrets = context.secrets ?? [];
+export function mapStatusError(init: StatusErrorInit, context: MapErrorContext): UpstreamFailure {
+  const { secrets } = context;
   const fields = readErrorObject(init.body, secrets);
   const type = fields.type ?? redactField(init.fallback?.type, secrets);
   const code = fields.code ?? redactField(init.fallback?.code, secrets);
@@ -88,7 +91,7 @@ export function mapStatusError(init: StatusErrorInit, context: MapErrorContext =
     code: code ?? type,
     param,
     retryAfterMs: retryAfter(kind, init.headers, context.now ?? Date.now()),
-    message: safeMessage(kind, code, fields.message, context.secrets ?? [], `OpenAI answered HTTP ${init.status}`),
+    message: safeMessage(kind, code, fields.message, secrets, `OpenAI answered HTTP ${init.status}`),
   });
 }
 
@@ -96,8 +99,8 @@ export function mapStatusError(init: StatusErrorInit, context: MapErrorContext =
  * A failure of the HTTP call itself (connection refused or reset, DNS, a body cut mid-read) from `fetch` or
  * undici. Aborts by the call's own signal never get here: the provider rethrows the signal's reason.
  */
-export function mapTransportError(error: unknown, context: MapErrorContext = {}): UpstreamFailure {
-  const secrets = context.secrets ?? [];
+export function mapTransportError(error: unknown, context: MapErrorContext): UpstreamFailure {
+  const { secrets } = context;
   if (context.phase === 'stream') {
     return failure({
       kind: 'stream_interrupted',
@@ -127,7 +130,7 @@ function safeMessage(
   fallback: string,
 ): string {
   if (kind === 'auth' || code === 'invalid_api_key') return AUTH_MESSAGE;
-  return redactSecrets(upstream && upstream.trim() !== '' ? upstream : fallback, secrets);
+  return redactMessage(upstream && upstream.trim() !== '' ? upstream : fallback, secrets);
 }
 
 interface ErrorObject {

@@ -20,6 +20,18 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
   return out;
 }
 
+/** Longest error message passed on from an upstream, after redaction (every provider, the same rule). */
+export const MAX_ERROR_MESSAGE_LENGTH = 1000;
+
+/**
+ * An upstream's error text as a client or a log line may see it: secrets removed first (so a cut can never
+ * leave part of a key behind), then capped, with `…` marking the cut.
+ */
+export function redactMessage(text: string, knownSecrets: readonly string[] = []): string {
+  const redacted = redactSecrets(text, knownSecrets);
+  return redacted.length > MAX_ERROR_MESSAGE_LENGTH ? `${redacted.slice(0, MAX_ERROR_MESSAGE_LENGTH)}…` : redacted;
+}
+
 /** Longest `code`, `param` or `type` passed on from an upstream error. */
 export const MAX_ERROR_FIELD_LENGTH = 200;
 

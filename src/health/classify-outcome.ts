@@ -1,22 +1,12 @@
 /**
  * What one attempt means for the provider's health.
  *
- * Only failures that are the provider's fault count as errors: an operator key that stopped working
- * (auth, permission, quota_exhausted) makes the provider unusable for us just as an outage does. Requests
- * the client got wrong (bad_request, context_length, not_found, content_filter) count as requests but not
- * as errors: a client hammering a bad prompt must not trip a healthy provider.
+ * Only failures that are the provider's fault count as errors: routing's classification table decides which
+ * those are and says so in `Outcome.fault` (an operator key that stopped working is the provider's fault just
+ * as an outage is; a bad request or a prompt too long is the client's). Client faults count as requests but
+ * not as errors: a client hammering a bad prompt must not trip a healthy provider.
  */
-import type { FailureKind } from '../../providers/upstream-failure.ts';
 import type { Outcome } from './types.ts';
-
-const CLIENT_FAULTS: ReadonlySet<FailureKind> = new Set<FailureKind>([
-  'bad_request',
-  'context_length',
-  'not_found',
-  'content_filter',
-  // The gateway's own bug (routing never records these, as they happen before any network call).
-  'internal',
-]);
 
 export type OutcomeClass = 'success' | 'provider_fault' | 'client_fault';
 
@@ -32,12 +22,8 @@ export interface OutcomeSignals {
 
 export function classifyOutcome(outcome: Outcome): OutcomeSignals {
   const failed = !outcome.ok;
-  // A failure without a kind is treated as the provider's: we cannot tell, and hiding outages is worse.
-  const cls: OutcomeClass = !failed
-    ? 'success'
-    : outcome.kind !== undefined && CLIENT_FAULTS.has(outcome.kind)
-      ? 'client_fault'
-      : 'provider_fault';
+  // A failure that names no fault is treated as the provider's: we cannot tell, and hiding outages is worse.
+  const cls: OutcomeClass = !failed ? 'success' : outcome.fault === 'client' ? 'client_fault' : 'provider_fault';
   const status = outcome.status;
   // Only provider-fault 429s, so that "errors minus 429s" is exact when 429s are kept out of the error rate.
   const rateLimited =

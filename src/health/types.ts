@@ -4,15 +4,25 @@
  * Routing reports an Outcome for every attempt and reads provider states from a local snapshot; it never
  * waits on the store behind it (memory or Redis). Health never imports providers or routing.
  */
-import type { FailureKind } from '../../providers/upstream-failure.ts';
+
+/**
+ * Whose fault a failed attempt was, as routing's classification table (src/routing/classify.ts) says: a
+ * `provider` fault counts as an error, a `client` fault (a bad request, a prompt too long) as a request only.
+ */
+export type Fault = 'provider' | 'client';
 
 export interface Outcome {
   provider: string;
   /** The upstream model asked for; health keeps per provider+model windows too. */
   model: string;
   ok: boolean;
-  /** Failure kind when !ok. */
-  kind?: FailureKind;
+  /**
+   * The failure's kind when !ok (UpstreamFailure.kind, e.g. `server`, `rate_limit`): a label here; health reads
+   * it only to find 429s and 5xx that came without a status.
+   */
+  kind?: string;
+  /** Whose fault the failure was; a failure without one counts against the provider. */
+  fault?: Fault;
   /** Upstream HTTP status when there was one. */
   status?: number;
   /** Time to first byte/token of the attempt, ms (when it got that far). */

@@ -8,7 +8,7 @@ import type { AnswerChat, ChatInput, ResponseCache } from '../cache/serve-cached
 import type { Clock } from '../clock.ts';
 import { MAX_TIMER_MS } from '../config/bounds.ts';
 import { GatewayError, invalidRequest } from '../gateway-error.ts';
-import { ClientGone } from '../routing/attempt.ts';
+import { ClientGone } from '../routing/attempt-errors.ts';
 import { type EngineDeps, execute, type Served } from '../routing/execute.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RequestAttempt, RequestEvent, TelemetrySink } from '../telemetry/telemetry-sink.ts';

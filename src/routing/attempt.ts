@@ -21,29 +21,13 @@ import type {
   RawSseBatch,
   Warning,
 } from '../../providers/types.ts';
-import { isUpstreamFailure, UpstreamFailure } from '../../providers/upstream-failure.ts';
+import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import type { Clock } from '../clock.ts';
 import type { RetryPolicy } from '../config/policy.ts';
+import { abortable, linkedController } from './abortable.ts';
+import { AttemptTimeout, ClientGone, EmptyStream, toFailure } from './attempt-errors.ts';
 import { collectCompletion } from './collect-completion.ts';
 import { IdleWatch } from './idle-watch.ts';
-
-/** Why the gateway itself cut an attempt short. Used as the AbortSignal reason. */
-export class AttemptTimeout extends Error {
-  readonly code: 'first_token_timeout' | 'idle_timeout' | 'non_streaming_timeout' | 'deadline';
-  constructor(code: AttemptTimeout['code'], ms: number) {
-    super(`${code.replaceAll('_', ' ')} after ${ms} ms`);
-    this.name = 'AttemptTimeout';
-    this.code = code;
-  }
-}
-
-/** The client went away: stop everything, report nothing to health (not the provider's fault). */
-export class ClientGone extends Error {
-  constructor() {
-    super('client disconnected');
-    this.name = 'ClientGone';
-  }
-}
 
 export interface AttemptInput {
   provider: Provider;
@@ -61,15 +45,16 @@ export interface AttemptInput {
   clock: Clock;
 }
 
-/** What an attempt that succeeded has for the client. */
+/** What an attempt that succeeded has for the client; `type` as in ProviderResult. */
 export type Answer =
   | { type: 'json'; body: ChatCompletion /** The upstream's own text, relayed as it came. */; raw?: string }
-  | { type: 'chunks'; stream: CommittedStream<ChatCompletionChunk> }
+  | { type: 'stream'; stream: CommittedStream<ChatCompletionChunk> }
   | { type: 'sse'; stream: CommittedStream<RawSseBatch> };
 
+/** One discriminant, `type`: an answer for the client, or the failure routing decides from. */
 export type AttemptResult =
-  | { ok: true; firstByteMs: number; warnings: Warning[]; answer: Answer }
-  | { ok: false; failure: UpstreamFailure; firstByteMs?: number };
+  | (Answer & { firstByteMs: number; warnings: Warning[] })
+  | { type: 'failure'; failure: UpstreamFailure; firstByteMs?: number };
 
 export interface CommittedStream<T> {
   /** The items read up to and including the first token. */
@@ -87,7 +72,7 @@ export interface CommittedStream<T> {
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   if (!input.clientStream && !streamsInternally(input.policy, input.provider)) return jsonAttempt(input);
   const result = await streamAttempt(input);
-  if (!result.ok && !input.clientStream && refusesStreaming(result.failure)) return jsonAttempt(input);
+  if (result.type === 'failure' && !input.clientStream && refusesStreaming(result.failure)) return jsonAttempt(input);
   return result;
 }
 
@@ -116,11 +101,11 @@ async function jsonAttempt(input: AttemptInput): Promise<AttemptResult> {
     const result = await abortable(input.provider.chat(callFor(input, false, signal, untilDeadline)), signal);
     // A stream where none was asked for breaks the Provider contract: our bug, not the upstream's.
     if (result.type !== 'json') throw new Error(`${input.provider.name} answered a JSON call with a stream`);
-    return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, answer: jsonAnswer(result) };
+    return { ...jsonAnswer(result), firstByteMs: clock.now() - started, warnings: result.warnings };
   } catch (error) {
     controller.abort();
     if (input.clientSignal.aborted) throw new ClientGone();
-    return { ok: false, failure: toFailure(error, input.provider.name, signal) };
+    return { type: 'failure', failure: toFailure(error, input.provider.name, signal) };
   } finally {
     cancelTimer();
     unlink();
@@ -168,15 +153,14 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
     const result = await abortable(input.provider.chat(callFor(input, true, signal, untilDeadline)), signal);
     if (result.type === 'json') {
       cancelFirstToken();
-      return { ok: true, firstByteMs: clock.now() - started, warnings: result.warnings, answer: jsonAnswer(result) };
+      return { ...jsonAnswer(result), firstByteMs: clock.now() - started, warnings: result.warnings };
     }
     const answer: Answer =
       result.type === 'sse'
         ? { type: 'sse', stream: await commit(result.batches, (batch) => batch.token, run) }
-        : { type: 'chunks', stream: await commit(result.chunks, carriesToken, run) };
+        : { type: 'stream', stream: await commit(result.chunks, carriesToken, run) };
     const firstByteMs = run.firstByteMs ?? 0;
-    if (input.clientStream || answer.type !== 'chunks')
-      return { ok: true, firstByteMs, warnings: result.warnings, answer };
+    if (input.clientStream || answer.type !== 'stream') return { ...answer, firstByteMs, warnings: result.warnings };
     // The client wants JSON: read the rest here, where a failure can still be retried elsewhere.
     const { buffered: chunks, watch, iterator } = answer.stream;
     for (;;) {
@@ -185,12 +169,7 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
       chunks.push(next.value);
     }
     watch.stop();
-    return {
-      ok: true,
-      firstByteMs,
-      warnings: result.warnings,
-      answer: { type: 'json', body: collectCompletion(chunks) },
-    };
+    return { type: 'json', body: collectCompletion(chunks), firstByteMs, warnings: result.warnings };
   } catch (error) {
     run.watch?.stop();
     cancelFirstToken();
@@ -198,7 +177,7 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
     void run.iterator?.return?.();
     if (input.clientSignal.aborted) throw new ClientGone();
     return {
-      ok: false,
+      type: 'failure',
       failure: toFailure(error, input.provider.name, signal),
       ...(run.firstByteMs === undefined ? {} : { firstByteMs: run.firstByteMs }),
     };
@@ -230,21 +209,6 @@ async function commit<T>(
   };
 }
 
-/**
- * A controller that also aborts when `parent` does, with the parent's reason: what `AbortSignal.any` gives,
- * without its weak-reference bookkeeping (which showed in stream profiles as AbortSignal work).
- */
-function linkedController(parent: AbortSignal): { controller: AbortController; unlink: () => void } {
-  const controller = new AbortController();
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, unlink: () => undefined };
-  }
-  const onAbort = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return { controller, unlink: () => parent.removeEventListener('abort', onAbort) };
-}
-
 function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, timeoutMs: number) {
   return {
     request: input.request,
@@ -259,7 +223,7 @@ function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, time
   };
 }
 
-function jsonAnswer(result: Extract<ProviderResult, { type: 'json' }>): Answer {
+function jsonAnswer(result: Extract<ProviderResult, { type: 'json' }>): Extract<Answer, { type: 'json' }> {
   return result.raw === undefined
     ? { type: 'json', body: result.body }
     : { type: 'json', body: result.body, raw: result.raw };
@@ -279,63 +243,4 @@ async function readToFirstToken<T>(
     if (isToken(next.value)) return buffered;
   }
   throw new EmptyStream();
-}
-
-class EmptyStream extends Error {}
-
-/**
- * Rejects as soon as `signal` aborts, even if `work` does not notice (a provider that ignores its signal
- * must not be able to hang the gateway).
- */
-export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Anything an attempt threw, as an UpstreamFailure. */
-export function toFailure(error: unknown, provider: string, signal: AbortSignal): UpstreamFailure {
-  const reason: unknown = signal.aborted ? signal.reason : undefined;
-  const timeout = error instanceof AttemptTimeout ? error : reason instanceof AttemptTimeout ? reason : undefined;
-  if (timeout) {
-    return new UpstreamFailure({
-      provider,
-      kind: 'timeout',
-      code: timeout.code,
-      message: `${provider}: ${timeout.message}`,
-    });
-  }
-  if (isUpstreamFailure(error)) return error;
-  if (error instanceof EmptyStream) {
-    return new UpstreamFailure({
-      provider,
-      kind: 'stream_interrupted',
-      code: 'empty_stream',
-      message: `${provider} ended the stream without any answer`,
-    });
-  }
-  // A bug in a translator or an SDK surprise: treat it as that provider's server error so the request is
-  // still served elsewhere, and keep the detail for the logs (it never carries keys: it is our own code's).
-  return new UpstreamFailure({
-    provider,
-    kind: 'server',
-    code: 'gateway_internal',
-    message: `${provider}: unexpected error while handling the answer`,
-    cause: error,
-  });
 }

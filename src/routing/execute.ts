@@ -1,275 +1,267 @@
 /**
  * The retry-and-failover loop: candidates from the plan, keys from the pools, attempts until one serves or
- * the policy (attempts, per-provider attempts, retry budget, deadline) says stop. Decisions come from
- * `classify()` only. Every attempt is reported to health as an Outcome.
+ * the policy (attempts, per-provider attempts, retry budget, deadline) says stop.
+ *
+ * Three parts, each in one place: `decideNext` decides what follows a failure (pure, from `classify()` and
+ * facts gathered here); this file acts on it — picks the key, spends the retry budget, sleeps, marks keys —
+ * where the attempt is made; `attempt-outcome.ts` builds the Outcome every attempt reports to health.
  */
 
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, RawSseBatch, Warning } from '../../providers/types.ts';
-import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import type { Clock } from '../clock.ts';
-import type { GatewayConfig } from '../config/load-config.ts';
-import type { RetryPolicy } from '../config/policy.ts';
 import type { GatewayError } from '../gateway-error.ts';
-import type { HealthMonitor } from '../health/types.ts';
-import type { KeyPool } from '../limits/key-pool.ts';
-import type { Logger } from '../telemetry/logger.ts';
-import { ClientGone, type CommittedStream, runAttempt, toFailure } from './attempt.ts';
-import { backoffDelay } from './backoff.ts';
-import { type Classification, classify, reasonCode } from './classify.ts';
+import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
+import { type AttemptResult, runAttempt } from './attempt.ts';
+import { ClientGone } from './attempt-errors.ts';
+import { reportAttempt } from './attempt-outcome.ts';
+import { CandidateQueue } from './candidate-queue.ts';
+import { classify } from './classify.ts';
+import { decideNext, type NextStep } from './decide-next.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
-import { type Candidate, planRequest } from './plan.ts';
-import type { RetryBudget } from './retry-budget.ts';
+import { type Candidate, type Plan, planRequest } from './plan.ts';
+import { relay } from './relay.ts';
+import { RequestTrail } from './request-trail.ts';
+import type { EngineDeps, ExecuteInput, Served, ServedBase } from './served.ts';
 
-export interface EngineDeps {
-  config: GatewayConfig;
-  pools: ReadonlyMap<string, KeyPool>;
-  health: HealthMonitor;
-  budget: RetryBudget;
-  clock: Clock;
-  logger: Logger;
-  random?: () => number;
+export type { AttemptRecord } from './request-trail.ts';
+export type { EngineDeps, ExecuteInput, Served, ServedBase } from './served.ts';
+
+/** One request on its way through the plan. */
+interface RequestRun {
+  deps: EngineDeps;
+  input: ExecuteInput;
+  plan: Plan;
+  started: number;
+  deadline: number;
+  queue: CandidateQueue;
+  trail: RequestTrail;
+  deadlineHit: boolean;
 }
 
-export interface ExecuteInput {
-  request: ChatRequest;
-  clientStream: boolean;
-  includeUsage: boolean;
-  signal: AbortSignal;
-  /** The client may lower the deadline for one request (x-switchyard-deadline-ms). */
-  deadlineMs?: number;
-  /** The request's `include_reasoning`; undefined leaves it to the route's `includeReasoning`. */
-  includeReasoning?: boolean;
+/** The attempts one request makes at one candidate. */
+interface Turn {
+  index: number;
+  candidate: Candidate;
+  pool: KeyPool;
+  /** Keys that refused this request (bad or exhausted): not asked again by it. */
+  triedKeys: Set<string>;
+  attempts: number;
+  retries: number;
 }
 
-export interface AttemptRecord {
-  provider: string;
-  model: string;
-  key: string;
-  ok: boolean;
-  reason?: string;
-  ms: number;
-}
-
-export interface ServedBase {
-  provider: string;
-  model: string;
-  key: string;
-  attempts: AttemptRecord[];
-  fallbackReasons: string[];
-  warnings: Warning[];
-  firstByteMs: number;
-}
-
-export type Served =
-  | (ServedBase & {
-      type: 'json';
-      body: ChatCompletion /** The upstream's own text, to relay as it came. */;
-      raw?: string;
-    })
-  | (ServedBase & {
-      type: 'stream';
-      /** Yields every chunk; throws UpstreamFailure if the stream breaks after the commit point. */
-      chunks: AsyncGenerator<ChatCompletionChunk, void, undefined>;
-    })
-  | (ServedBase & {
-      type: 'sse';
-      /** The upstream's own events, to relay byte for byte; throws like `chunks`. */
-      batches: AsyncGenerator<RawSseBatch, void, undefined>;
-    });
+type TurnEnd = { type: 'served'; served: Served } | { type: 'next' } | { type: 'stop' };
+type Answered = Exclude<AttemptResult, { type: 'failure' }>;
+type Failed = Extract<AttemptResult, { type: 'failure' }>;
 
 export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Served> {
-  const { config, pools, health, budget, clock, logger } = deps;
+  const { config, pools, health, clock } = deps;
   const model = input.request.model;
   const plan = planRequest(model, config, health, (name) => pools.get(name)?.defaultModel ?? '');
-  const policy: RetryPolicy = plan.policy;
   const started = clock.now();
-  const deadline = started + Math.min(policy.deadlineMs, input.deadlineMs ?? Number.POSITIVE_INFINITY);
-  const attempts: AttemptRecord[] = [];
-  const failures: UpstreamFailure[] = [];
-  const reasons: string[] = [];
-  let queue: Candidate[] = plan.candidates.filter((candidate) => pools.has(candidate.provider));
-  let contextFallbackUsed = false;
-  let deadlineHit = false;
+  const run: RequestRun = {
+    deps,
+    input,
+    plan,
+    started,
+    deadline: started + Math.min(plan.policy.deadlineMs, input.deadlineMs ?? Number.POSITIVE_INFINITY),
+    queue: new CandidateQueue(plan.candidates, pools),
+    trail: new RequestTrail(),
+    deadlineHit: false,
+  };
+  if (run.queue.length === 0) throw noProviderError(model);
 
-  if (queue.length === 0) throw noProviderError(model);
+  for (let index = 0; index < run.queue.length; index++) {
+    const end = await takeTurn(run, index);
+    if (end.type === 'served') return end.served;
+    if (end.type === 'stop') break;
+  }
+  throw gaveUp(run);
+}
 
-  candidates: for (let index = 0; index < queue.length; index++) {
-    const candidate = queue[index]!;
-    const pool = pools.get(candidate.provider)!;
-    const triedKeys = new Set<string>();
-    let attemptsHere = 0;
-    let retriesHere = 0;
-    budget.recordRequest(candidate.provider);
+/** Attempts at one candidate until it serves, the decision moves on, or the request's limits stop it. */
+async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
+  const { deps } = run;
+  const { policy } = run.plan;
+  const candidate = run.queue.at(index)!;
+  const turn: Turn = {
+    index,
+    candidate,
+    pool: deps.pools.get(candidate.provider)!,
+    triedKeys: new Set(),
+    attempts: 0,
+    retries: 0,
+  };
+  deps.budget.recordRequest(candidate.provider);
 
-    for (;;) {
-      if (attempts.length >= policy.maxAttempts) break candidates;
-      if (clock.now() >= deadline) {
-        deadlineHit = true;
-        break candidates;
-      }
-      const key = pool.next(triedKeys);
-      if (!key) {
-        if (attemptsHere === 0) reasons.push(`${candidate.provider}:no_usable_key`);
-        continue candidates;
-      }
-      attemptsHere++;
-      const attemptStart = clock.now();
-      const result = await runAttempt({
-        provider: key.provider,
-        model: candidate.model,
-        request: input.request,
-        clientStream: input.clientStream,
-        includeUsage: input.includeUsage,
-        includeReasoning: input.includeReasoning ?? plan.route?.includeReasoning ?? false,
-        clientSignal: input.signal,
-        deadline,
-        policy,
-        clock,
-      });
-      const ms = clock.now() - attemptStart;
+  for (;;) {
+    if (run.trail.attempts.length >= policy.maxAttempts) return { type: 'stop' };
+    if (deps.clock.now() >= run.deadline) {
+      run.deadlineHit = true;
+      return { type: 'stop' };
+    }
+    const key = nextKey(turn);
+    if (!key) {
+      if (turn.attempts === 0) run.trail.note(`${candidate.provider}:no_usable_key`);
+      return { type: 'next' };
+    }
+    turn.attempts++;
+    const attemptStart = deps.clock.now();
+    const result = await runAttempt({
+      provider: key.provider,
+      model: candidate.model,
+      request: run.input.request,
+      clientStream: run.input.clientStream,
+      includeUsage: run.input.includeUsage,
+      includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
+      clientSignal: run.input.signal,
+      deadline: run.deadline,
+      policy,
+      clock: deps.clock,
+    });
+    if (result.type !== 'failure') return { type: 'served', served: serve(run, turn, key, result, attemptStart) };
 
-      if (result.ok) {
-        attempts.push({ provider: candidate.provider, model: candidate.model, key: key.id, ok: true, ms });
-        const base: ServedBase = {
-          provider: candidate.provider,
-          model: candidate.model,
-          key: key.id,
-          attempts,
-          fallbackReasons: reasons,
-          warnings: result.warnings,
-          firstByteMs: clock.now() - started,
-        };
-        const answer = result.answer;
-        switch (answer.type) {
-          case 'json':
-            health.record({
-              provider: candidate.provider,
-              model: candidate.model,
-              ok: true,
-              firstByteMs: result.firstByteMs,
-              latencyMs: ms,
-              retriesExhausted: false,
-              probe: candidate.probe,
-              at: clock.now(),
-            });
-            return answer.raw === undefined
-              ? { ...base, type: 'json', body: answer.body }
-              : { ...base, type: 'json', body: answer.body, raw: answer.raw };
-          case 'chunks':
-            return {
-              ...base,
-              type: 'stream',
-              chunks: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs),
-            };
-          case 'sse':
-            return {
-              ...base,
-              type: 'sse',
-              batches: relay(answer.stream, deps, candidate, attemptStart, result.firstByteMs),
-            };
+    const step = afterFailure(run, turn, key, result, attemptStart);
+    switch (step.type) {
+      case 'return':
+        throw run.trail.attachTo(clientError(result.failure));
+      case 'context_fallback': {
+        const name = run.plan.route?.contextFallback;
+        const fallback = name ? deps.config.routes.get(name) : undefined;
+        if (!fallback || !run.queue.switchToContextFallback(index, fallback)) {
+          throw run.trail.attachTo(clientError(result.failure));
         }
+        run.trail.note(`context_fallback:${fallback.name}`);
+        return { type: 'next' };
       }
-
-      const failure = result.failure;
-      failures.push(failure);
-      const code = reasonCode(failure);
-      reasons.push(code);
-      attempts.push({ provider: candidate.provider, model: candidate.model, key: key.id, ok: false, reason: code, ms });
-      const decision = classify(failure);
-      if (decision.key) {
-        pool.mark(key.id, decision.key, failure.retryAfterMs);
-        triedKeys.add(key.id);
-        logger.log('warn', decision.key === 'bad' ? 'key_rejected' : 'key_quota_exhausted', {
-          alert: true,
-          provider: candidate.provider,
-          key: key.id,
-          status: failure.status,
-          code: failure.code,
-        });
-      }
-      const { next, note, delay } = chooseNext({
-        failure,
-        decision,
-        deps,
-        policy,
-        deadline,
-        queue,
-        index,
-        attemptsHere,
-        retriesHere,
-        attemptsSoFar: attempts.length,
-        anotherKey: decision.key !== undefined && pool.next(triedKeys) !== undefined,
-      });
-      if (note) reasons.push(note);
-      // A preflight failure never reached the provider: it says nothing about the provider's health.
-      if (!failure.preflight && failure.code !== 'unsupported_parameter') {
-        health.record({
-          provider: candidate.provider,
-          model: candidate.model,
-          ok: false,
-          kind: failure.kind,
-          ...(failure.status ? { status: failure.status } : {}),
-          ...(result.firstByteMs === undefined ? {} : { firstByteMs: result.firstByteMs }),
-          latencyMs: ms,
-          // The gateway gave up on a provider it would have retried: what health calls retry exhaustion.
-          retriesExhausted: next === 'failover' && decision.action === 'retry',
-          probe: candidate.probe,
-          at: clock.now(),
-        });
-      }
-      logger.log('info', 'attempt_failed', {
-        provider: candidate.provider,
-        model: candidate.model,
-        key: key.id,
-        reason: code,
-        decision: next,
-        ms,
-      });
-
-      switch (next) {
-        case 'return':
-          throw withTrail(clientError(failure), attempts, reasons);
-        case 'context_fallback': {
-          const fallback = plan.route?.contextFallback ? config.routes.get(plan.route.contextFallback) : undefined;
-          if (!fallback || contextFallbackUsed) throw withTrail(clientError(failure), attempts, reasons);
-          contextFallbackUsed = true;
-          reasons.push(`context_fallback:${fallback.name}`);
-          queue = [
-            ...queue.slice(0, index + 1),
-            ...fallback.targets.filter((t) => pools.has(t.provider)).map((t) => ({ ...t, probe: false })),
-          ];
-          continue candidates;
-        }
-        case 'next_key':
-          continue;
-        case 'failover':
-          continue candidates;
-        case 'retry':
-          retriesHere++;
-          try {
-            await clock.sleep(delay ?? 0, input.signal);
-          } catch {
-            throw new ClientGone();
-          }
-          // Health may have moved traffic away while we waited: do not retry into a tripped provider.
-          if (
-            !candidate.probe &&
-            health.get(candidate.provider).state !== 'healthy' &&
-            hasHealthyAlternative(queue, index, deps)
-          ) {
-            reasons.push(`${candidate.provider}:unhealthy`);
-            continue candidates;
-          }
-          continue;
-      }
+      case 'next_key':
+        continue;
+      case 'failover':
+        return { type: 'next' };
+      case 'retry':
+        if (!(await retryHere(run, turn, step.delayMs))) return { type: 'next' };
     }
   }
+}
 
+/**
+ * Which key the next attempt at this candidate uses: the pool's next usable key that has not refused this
+ * request. This is where client-side limits plug in (a key with budget left, or how long to wait for one).
+ */
+function nextKey(turn: Turn): PooledKey | undefined {
+  return turn.pool.next(turn.triedKeys);
+}
+
+/** Records a failed attempt (trail, key state, health, log) and decides what comes next. */
+function afterFailure(run: RequestRun, turn: Turn, key: PooledKey, result: Failed, attemptStart: number): NextStep {
+  const { clock, health, budget, logger } = run.deps;
+  const { policy } = run.plan;
+  const { candidate, pool } = turn;
+  const { failure } = result;
+  const ms = clock.now() - attemptStart;
+  const reason = run.trail.failed(candidate, key.id, failure, ms);
+  const classification = classify(failure);
+  if (classification.key) {
+    pool.mark(key.id, classification.key, failure.retryAfterMs);
+    turn.triedKeys.add(key.id);
+    logger.log('warn', classification.key === 'bad' ? 'key_rejected' : 'key_quota_exhausted', {
+      alert: true,
+      provider: candidate.provider,
+      key: key.id,
+      status: failure.status,
+      code: failure.code,
+    });
+  }
+  const step = decideNext(
+    {
+      failure,
+      classification,
+      attemptsHere: turn.attempts,
+      retriesHere: turn.retries,
+      spareAttempts: policy.maxAttempts - run.trail.attempts.length - run.queue.untriedProvidersAfter(turn.index),
+      // `next` moves the pool's rotation on, as asking it always has.
+      anotherKey: classification.key !== undefined && pool.next(turn.triedKeys) !== undefined,
+      healthyAlternative: run.queue.healthyAlternativeAfter(turn.index, health),
+      retryBudgetLeft: budget.allowsRetry(candidate.provider, policy.retryBudgetRatio, policy.retryBudgetMinimum),
+      untilDeadlineMs: run.deadline - clock.now(),
+    },
+    policy,
+    run.deps.random,
+  );
+  if (step.type === 'failover' && step.note) run.trail.note(step.note);
+  reportAttempt(health, candidate, {
+    failure,
+    firstByteMs: result.firstByteMs,
+    latencyMs: ms,
+    retriesExhausted: step.type === 'failover' && step.gaveUp,
+    at: clock.now(),
+  });
+  logger.log('info', 'attempt_failed', {
+    provider: candidate.provider,
+    model: candidate.model,
+    key: key.id,
+    reason,
+    decision: step.type,
+    ms,
+  });
+  return step;
+}
+
+/** Spends a retry from the budget and waits out its backoff. False when health moved traffic away meanwhile. */
+async function retryHere(run: RequestRun, turn: Turn, delayMs: number): Promise<boolean> {
+  const { clock, health, budget } = run.deps;
+  const { provider, probe } = turn.candidate;
+  turn.retries++;
+  budget.spendRetry(provider);
+  try {
+    await clock.sleep(delayMs, run.input.signal);
+  } catch {
+    throw new ClientGone();
+  }
+  // Health may have moved traffic away while we waited: do not retry into a tripped provider.
+  if (!probe && health.get(provider).state !== 'healthy' && run.queue.healthyAlternativeAfter(turn.index, health)) {
+    run.trail.note(`${provider}:unhealthy`);
+    return false;
+  }
+  return true;
+}
+
+/** The answer for the client: a JSON body is recorded as served now, a stream when it ends. */
+function serve(run: RequestRun, turn: Turn, key: PooledKey, result: Answered, attemptStart: number): Served {
+  const { clock, health, logger } = run.deps;
+  const { candidate } = turn;
+  const latencyMs = clock.now() - attemptStart;
+  run.trail.served(candidate, key.id, latencyMs);
+  const base: ServedBase = {
+    provider: candidate.provider,
+    model: candidate.model,
+    key: key.id,
+    attempts: run.trail.attempts,
+    fallbackReasons: run.trail.reasons,
+    warnings: result.warnings,
+    firstByteMs: clock.now() - run.started,
+  };
+  const streamed = { clock, health, logger, target: candidate, attemptStart, firstByteMs: result.firstByteMs };
+  switch (result.type) {
+    case 'json':
+      reportAttempt(health, candidate, { firstByteMs: result.firstByteMs, latencyMs, at: clock.now() });
+      return result.raw === undefined
+        ? { ...base, type: 'json', body: result.body }
+        : { ...base, type: 'json', body: result.body, raw: result.raw };
+    case 'stream':
+      return { ...base, type: 'stream', chunks: relay(result.stream, streamed) };
+    case 'sse':
+      return { ...base, type: 'sse', batches: relay(result.stream, streamed) };
+  }
+}
+
+/** Nothing served: the final error, logged, with the trail. */
+function gaveUp(run: RequestRun): GatewayError {
+  const { clock, logger } = run.deps;
+  const model = run.input.request.model;
+  const { attempts, failures, reasons } = run.trail;
   const error = finalError(failures, {
     model,
     attempts: attempts.length,
-    elapsedMs: clock.now() - started,
-    deadlineHit,
+    elapsedMs: clock.now() - run.started,
+    deadlineHit: run.deadlineHit,
   });
   logger.log('warn', 'request_failed', {
     model,
@@ -278,142 +270,5 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
     status: error.status,
     code: error.code,
   });
-  throw withTrail(error, attempts, reasons);
-}
-
-function withTrail(error: GatewayError, attempts: readonly AttemptRecord[], reasons: readonly string[]): GatewayError {
-  error.trail = { attempts: attempts.length, fallbackReasons: [...reasons], records: [...attempts] };
-  return error;
-}
-
-interface NextStepInput {
-  failure: UpstreamFailure;
-  decision: Classification;
-  deps: EngineDeps;
-  policy: RetryPolicy;
-  deadline: number;
-  queue: readonly Candidate[];
-  index: number;
-  attemptsHere: number;
-  retriesHere: number;
-  attemptsSoFar: number;
-  /** A key of this provider not yet tried by this request is usable. */
-  anotherKey: boolean;
-}
-
-type NextStep = 'return' | 'context_fallback' | 'next_key' | 'failover' | 'retry';
-
-/**
- * What to do after a failed attempt, from the classification and the limits: attempts, remaining
- * providers, healthy alternatives, the deadline and the retry budget. `note` is a fallback-reason code for
- * a decision the client should be able to see (`skip_wait`, `retry_budget`, ...).
- */
-function chooseNext(input: NextStepInput): { next: NextStep; note?: string; delay?: number } {
-  const { failure, decision, deps, policy } = input;
-  const provider = failure.provider;
-  if (decision.action === 'return' || decision.action === 'context_fallback') return { next: decision.action };
-  if (decision.action === 'failover') return { next: input.anotherKey ? 'next_key' : 'failover' };
-  if (input.attemptsHere >= policy.maxAttemptsPerProvider) return { next: 'failover' };
-  // Never spend on retries the attempts that the remaining providers' first tries need.
-  if (input.attemptsSoFar + untriedProviders(input.queue, input.index) >= policy.maxAttempts)
-    return { next: 'failover' };
-  if (decision.waitForProvider && hasHealthyAlternative(input.queue, input.index, deps)) {
-    return { next: 'failover', note: `${provider}:skip_wait` };
-  }
-  const delay = backoffDelay(policy, input.retriesHere, {
-    ...(decision.overload ? { overload: true } : {}),
-    ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
-    ...(deps.random ? { random: deps.random } : {}),
-  });
-  if (deps.clock.now() + delay >= input.deadline) {
-    return failure.retryAfterMs === undefined
-      ? { next: 'failover' }
-      : { next: 'failover', note: `${provider}:wait_exceeds_deadline` };
-  }
-  if (!deps.budget.tryRetry(provider, policy.retryBudgetRatio, policy.retryBudgetMinimum)) {
-    return { next: 'failover', note: `${provider}:retry_budget` };
-  }
-  return { next: 'retry', delay };
-}
-
-/** Providers later in the queue than `index` that this request has not reached yet. */
-function untriedProviders(queue: readonly Candidate[], index: number): number {
-  const seen = new Set(queue.slice(0, index + 1).map((candidate) => candidate.provider));
-  return new Set(
-    queue
-      .slice(index + 1)
-      .map((candidate) => candidate.provider)
-      .filter((name) => !seen.has(name)),
-  ).size;
-}
-
-function hasHealthyAlternative(queue: readonly Candidate[], index: number, deps: EngineDeps): boolean {
-  const current = queue[index]?.provider;
-  return queue.slice(index + 1).some((candidate) => {
-    if (candidate.provider === current) return false;
-    const state = deps.health.get(candidate.provider).state;
-    return (state === 'healthy' || candidate.probe) && (deps.pools.get(candidate.provider)?.usable() ?? false);
-  });
-}
-
-/**
- * Passes a committed stream on, bounded by the idle timeout. Past the commit point the gateway never switches
- * provider: a failure is recorded and re-thrown for the HTTP layer to end the stream with an error event.
- */
-async function* relay<T>(
-  stream: CommittedStream<T>,
-  deps: EngineDeps,
-  candidate: Candidate,
-  attemptStart: number,
-  firstByteMs: number,
-): AsyncGenerator<T, void, undefined> {
-  const { clock, health } = deps;
-  let finished = false;
-  try {
-    for (const chunk of stream.buffered) yield chunk;
-    for (;;) {
-      const next = await stream.watch.next(stream.iterator);
-      if (next.done) break;
-      yield next.value;
-    }
-    finished = true;
-    health.record({
-      provider: candidate.provider,
-      model: candidate.model,
-      ok: true,
-      firstByteMs,
-      latencyMs: clock.now() - attemptStart,
-      retriesExhausted: false,
-      probe: candidate.probe,
-      at: clock.now(),
-    });
-  } catch (error) {
-    if (stream.clientSignal.aborted) return; // the client left
-    const failure = toFailure(error, candidate.provider, stream.signal);
-    const kind = failure.kind === 'network' ? 'stream_interrupted' : failure.kind;
-    health.record({
-      provider: candidate.provider,
-      model: candidate.model,
-      ok: false,
-      kind,
-      ...(failure.status ? { status: failure.status } : {}),
-      firstByteMs,
-      latencyMs: clock.now() - attemptStart,
-      retriesExhausted: true,
-      probe: candidate.probe,
-      at: clock.now(),
-    });
-    deps.logger.log('warn', 'stream_failed_after_commit', {
-      provider: candidate.provider,
-      model: candidate.model,
-      reason: reasonCode(failure),
-    });
-    throw failure;
-  } finally {
-    stream.watch.stop();
-    if (!finished) {
-      stream.controller.abort();
-      void stream.iterator.return?.();
-    }
-  }
+  return run.trail.attachTo(error);
 }

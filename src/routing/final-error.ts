@@ -6,7 +6,6 @@
 
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { GatewayError } from '../gateway-error.ts';
-import { cannotServe } from './classify.ts';
 
 const NO_RETRY = { 'x-should-retry': 'false' };
 
@@ -60,7 +59,8 @@ export function finalError(
   context: { model: string; attempts: number; elapsedMs: number; deadlineHit: boolean },
 ): GatewayError {
   if (failures.length === 0) return noProviderError(context.model);
-  const real = failures.filter((failure) => !cannotServe(failure));
+  // A provider that cannot serve the request failed nothing: if none could, the client sees the first refusal.
+  const real = failures.filter((failure) => failure.kind !== 'cannot_serve');
   if (real.length === 0) return clientError(failures[0]!);
   const summary = summarise(real);
   const tail = `(gave up after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'} in ${(context.elapsedMs / 1000).toFixed(1)} s)`;

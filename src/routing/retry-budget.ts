@@ -20,12 +20,15 @@ export class RetryBudget {
     this.current(provider).requests++;
   }
 
-  /** Takes one retry from the budget if there is one. */
-  tryRetry(provider: string, ratio: number, minimum: number): boolean {
+  /** Whether the budget has a retry left; takes nothing (the attempt site spends with `spendRetry`). */
+  allowsRetry(provider: string, ratio: number, minimum: number): boolean {
     const { requests, retries } = this.totals(provider);
-    if (retries >= Math.max(minimum, ratio * requests)) return false;
+    return retries < Math.max(minimum, ratio * requests);
+  }
+
+  /** Takes one retry from the budget, when the retry is made. */
+  spendRetry(provider: string): void {
     this.current(provider).retries++;
-    return true;
   }
 
   totals(provider: string): { requests: number; retries: number } {

@@ -20,7 +20,7 @@ function assertUnsupported(fn: () => unknown, param: string | RegExp): void {
   assert.throws(fn, (error: unknown) => {
     assert.ok(error instanceof UpstreamFailure);
     assert.equal(error.provider, 'anthropic');
-    assert.equal(error.kind, 'bad_request');
+    assert.equal(error.kind, 'cannot_serve');
     assert.equal(error.status, 400);
     assert.equal(error.code, 'unsupported_parameter');
     if (typeof param === 'string') assert.equal(error.param, param);

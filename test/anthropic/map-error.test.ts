@@ -7,7 +7,8 @@ import {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
-import { mapError } from '../../providers/anthropic/map-error.ts';
+import { mapAnthropicError } from '../../providers/anthropic/map-error.ts';
+import { MAX_ERROR_MESSAGE_LENGTH } from '../../providers/shared/redact-secrets.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 
 const KEY = 'sk-ant-api03-SECRETSECRETSECRET-abcdef';
@@ -33,10 +34,10 @@ function httpError(
 }
 
 function map(error: unknown, inStream = false): UpstreamFailure {
-  return mapError(error, { apiKey: KEY, inStream, now: NOW });
+  return mapAnthropicError(error, { secrets: [KEY], phase: inStream ? 'stream' : 'request', now: NOW });
 }
 
-describe('mapError: HTTP statuses', () => {
+describe('mapAnthropicError: HTTP statuses', () => {
   const cases: Array<[number, string, string, UpstreamFailure['kind']]> = [
     [400, 'invalid_request_error', 'messages: roles must alternate', 'bad_request'],
     [401, 'authentication_error', 'invalid x-api-key', 'auth'],
@@ -141,7 +142,7 @@ describe('mapError: HTTP statuses', () => {
   });
 });
 
-describe('mapError: stream and transport failures', () => {
+describe('mapAnthropicError: stream and transport failures', () => {
   it('maps in-stream error events by their type', () => {
     const overloaded = new APIError(
       undefined,
@@ -194,7 +195,7 @@ describe('mapError: stream and transport failures', () => {
   });
 });
 
-describe('mapError: secrets', () => {
+describe('mapAnthropicError: secrets', () => {
   it('never lets the key (or anything key-shaped) into the message', () => {
     const echoes = [
       httpError(401, 'authentication_error', `invalid x-api-key: ${KEY}`),
@@ -211,13 +212,14 @@ describe('mapError: secrets', () => {
     }
   });
 
-  it('keeps messages short', () => {
+  it('keeps messages short, by the rule every provider shares', () => {
     const failure = map(httpError(400, 'invalid_request_error', 'x'.repeat(5000)));
-    assert.ok(failure.message.length <= 501);
+    assert.equal(failure.message.length, MAX_ERROR_MESSAGE_LENGTH + 1);
+    assert.ok(failure.message.endsWith('…'));
   });
 });
 
-describe('mapError: thinking blocks the history no longer has', () => {
+describe('mapAnthropicError: thinking blocks the history no longer has', () => {
   it("turns Anthropic's 400 into a bad_request that says why (code thinking_blocks_missing)", () => {
     const failure = map(
       httpError(

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import { assertNoSecrets, eventually, type Harness, type HarnessOptions, startHarness } from '../helpers/harness.ts';
+import { createTestHealth } from '../helpers/test-health.ts';
 import { anthropicFaults } from '../mocks/anthropic-mock.ts';
 import { geminiFaults } from '../mocks/gemini-mock.ts';
 import { openaiError, openaiFaults } from '../mocks/openai-mock.ts';
@@ -90,6 +91,46 @@ describe('client errors: never retried, never sent elsewhere', () => {
       assert.equal(answer.body.error?.type, 'invalid_request_error');
     });
   }
+});
+
+describe('a provider that cannot serve the request', () => {
+  const unsupported = () =>
+    ({
+      kind: 'status' as const,
+      status: 400,
+      body: openaiError(
+        400,
+        "Unsupported parameter: 'temperature' is not supported with this model.",
+        'invalid_request_error',
+        'unsupported_parameter',
+        'temperature',
+      ),
+    }) as const;
+
+  test("OpenAI's own unsupported_parameter: the next provider serves, and OpenAI's health hears nothing", async () => {
+    const health = createTestHealth();
+    const h = await start({ health });
+    h.openai.failAlways(unsupported());
+    const answer = await chat(h, { temperature: 0.2 });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('x-switchyard-provider'), 'anthropic');
+    assert.equal(answer.headers.get('x-switchyard-fallback-reason'), 'openai:unsupported_temperature');
+    assert.equal(h.openai.chatCalls, 1, 'not retried');
+    await health.tick();
+    const report = health.report().providers;
+    assert.equal(report.find((p) => p.provider === 'anthropic')?.short.requests, 1, 'the one that served is');
+    assert.equal(report.find((p) => p.provider === 'openai')?.short.requests ?? 0, 0, 'not recorded as a request');
+  });
+
+  test('when no provider can: the 400 as the upstream stated it, not a gateway failure', async () => {
+    const h = await start({ without: ['anthropic', 'gemini'] });
+    h.openai.failAlways(unsupported());
+    const answer = await chat(h, { temperature: 0.2 });
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error?.code, 'unsupported_parameter');
+    assert.equal(answer.body.error?.param, 'temperature');
+    assert.equal(answer.headers.get('x-should-retry'), 'false');
+  });
 });
 
 describe('context_length', () => {

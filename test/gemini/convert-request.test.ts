@@ -17,7 +17,8 @@ function refusal(fn: () => unknown): UpstreamFailure {
   } catch (error) {
     assert.ok(error instanceof UpstreamFailure);
     assert.equal(error.status, 400);
-    assert.equal(error.kind, 'bad_request');
+    // What Gemini cannot serve is another provider's to try; a request wrong for anyone is the client's.
+    assert.equal(error.kind, error.code === 'unsupported_parameter' ? 'cannot_serve' : 'bad_request');
     assert.equal(error.provider, 'gemini');
     return error;
   }

@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '@google/genai';
-import { type ErrorContext, mapGeminiError, parseGeminiErrorBody } from '../../providers/gemini/map-error.ts';
+import { mapGeminiError, parseGeminiErrorBody } from '../../providers/gemini/map-error.ts';
+import type { MapErrorContext } from '../../providers/shared/map-error-context.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { geminiError, geminiFaults } from '../mocks/gemini-mock.ts';
 import type { Fault } from '../mocks/mock-upstream.ts';
 
 const KEY = 'AIzaSECRETgeminiKEY0123456789abcdefgh';
-const request: ErrorContext = { apiKey: KEY, phase: 'request' };
+const request: MapErrorContext = { secrets: [KEY], phase: 'request' };
 
 /** The ApiError the SDK throws for an HTTP error response with this body (throwErrorIfNotOK). */
 function httpError(status: number, body: unknown): ApiError {
   return new ApiError({ message: JSON.stringify(body), status });
 }
 
-function fromFault(fault: Fault, context: ErrorContext = request): UpstreamFailure {
+function fromFault(fault: Fault, context: MapErrorContext = request): UpstreamFailure {
   assert.equal(fault.kind, 'status');
   if (fault.kind !== 'status') throw new Error('unreachable');
   return mapGeminiError(

@@ -365,7 +365,7 @@ describe('createGeminiProvider against the Gemini mock', () => {
       );
       assert.deepEqual(
         [failure.kind, failure.status, failure.code, failure.param],
-        ['bad_request', 400, 'unsupported_parameter', 'audio'],
+        ['cannot_serve', 400, 'unsupported_parameter', 'audio'],
       );
       assert.equal(mock.chatCalls, 0);
     });

@@ -38,23 +38,14 @@ function windowOf(requests: number, fields: Partial<WindowSummary> = {}): Window
 }
 
 describe('classifyOutcome', () => {
-  it('counts provider faults as errors, client faults as requests only', () => {
-    for (const kind of [
-      'rate_limit',
-      'overloaded',
-      'server',
-      'timeout',
-      'network',
-      'stream_interrupted',
-      'auth',
-      'permission',
-      'quota_exhausted',
-    ] as const) {
-      assert.equal(classifyOutcome({ ...base, ok: false, kind }).class, 'provider_fault', kind);
-    }
-    for (const kind of ['bad_request', 'context_length', 'not_found', 'content_filter'] as const) {
-      assert.equal(classifyOutcome({ ...base, ok: false, kind }).class, 'client_fault', kind);
-    }
+  it('counts provider faults as errors, client faults as requests only, as the Outcome says', () => {
+    assert.equal(classifyOutcome({ ...base, ok: false, kind: 'server', fault: 'provider' }).class, 'provider_fault');
+    assert.equal(classifyOutcome({ ...base, ok: false, kind: 'bad_request', fault: 'client' }).class, 'client_fault');
+    assert.equal(
+      classifyOutcome({ ...base, ok: false, kind: 'bad_request' }).class,
+      'provider_fault',
+      'a failure that names no fault counts against the provider',
+    );
     assert.equal(
       classifyOutcome({ ...base, ok: false }).class,
       'provider_fault',
@@ -72,7 +63,15 @@ describe('classifyOutcome', () => {
     assert.equal(classifyOutcome({ ...base, ok: false, kind: 'overloaded' }).serverError, true);
     assert.equal(classifyOutcome({ ...base, ok: false, kind: 'server' }).serverError, true);
     assert.equal(classifyOutcome({ ...base, ok: false, kind: 'timeout' }).serverError, false);
-    assert.equal(classifyOutcome({ ...base, ok: false, kind: 'bad_request', status: 400 }).serverError, false);
+    assert.equal(
+      classifyOutcome({ ...base, ok: false, kind: 'bad_request', fault: 'client', status: 400 }).serverError,
+      false,
+    );
+    assert.equal(
+      classifyOutcome({ ...base, ok: false, kind: 'rate_limit', fault: 'client', status: 429 }).rateLimited,
+      false,
+      'only provider-fault 429s',
+    );
   });
 
   it('uses time to first byte for latency when present, and marks exhaustion only on failures', () => {

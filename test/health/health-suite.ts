@@ -222,8 +222,8 @@ export function healthSuite(kit: StoreKit): void {
         rps: 2,
         make: (i) =>
           i % 2 === 0
-            ? { ok: false, kind: 'bad_request', status: 400 }
-            : { ok: false, kind: 'context_length', status: 400 },
+            ? { ok: false, kind: 'bad_request', fault: 'client', status: 400 }
+            : { ok: false, kind: 'context_length', fault: 'client', status: 400 },
       });
       assert.equal(monitor.get('openai').state, 'healthy');
       const report = monitor.report().providers.find((p) => p.provider === 'openai');

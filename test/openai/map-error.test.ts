@@ -75,6 +75,21 @@ describe('mapOpenAIError: HTTP statuses and codes', () => {
     assert.equal(failure.param, 'messages');
   });
 
+  it('400 unsupported_parameter → cannot_serve: the request is fine, this model cannot take it', () => {
+    const failure = map(
+      httpError(400, {
+        message: "Unsupported parameter: 'temperature' is not supported with this model.",
+        type: 'invalid_request_error',
+        code: 'unsupported_parameter',
+        param: 'temperature',
+      }),
+    );
+    assert.deepEqual(
+      [failure.kind, failure.status, failure.code, failure.param],
+      ['cannot_serve', 400, 'unsupported_parameter', 'temperature'],
+    );
+  });
+
   it('401 invalid_api_key → auth, with a safe message and no trace of the key, whole or masked', () => {
     const failure = map(
       httpError(401, {
@@ -385,9 +400,7 @@ describe('mapOpenAIError: redaction', () => {
   it('redacts a key that does not look like one, when it is the configured key', () => {
     const failure = mapOpenAIError(
       httpError(400, { message: 'key was local-llm-key-42', type: 'invalid_request_error' }),
-      {
-        secrets: ['local-llm-key-42'],
-      },
+      { secrets: ['local-llm-key-42'], phase: 'request' },
     );
     assert.equal(failure.message, 'key was [redacted]');
   });
@@ -404,7 +417,7 @@ describe('mapErrorBody', () => {
   it('maps an error envelope found in a 200 body', () => {
     const failure = mapErrorBody(
       { error: { message: 'upstream model crashed', type: 'server_error', code: null } },
-      { secrets: [KEY] },
+      { secrets: [KEY], phase: 'request' },
     );
     assert.equal(failure.kind, 'server');
     assert.equal(failure.code, 'server_error');

@@ -13,7 +13,7 @@ async function* pieces(parts: Array<string | Uint8Array>): AsyncGenerator<Uint8A
 
 async function read(parts: Array<string | Uint8Array>): Promise<RawSseBatch[]> {
   const out: RawSseBatch[] = [];
-  for await (const batch of readSseBatches(pieces(parts), { secrets: ['sk-secret'] })) out.push(batch);
+  for await (const batch of readSseBatches(pieces(parts), { secrets: ['sk-secret'], phase: 'stream' })) out.push(batch);
   return out;
 }
 
@@ -66,7 +66,10 @@ describe('readSseBatches', () => {
     const seen: RawSseBatch[] = [];
     await assert.rejects(
       async () => {
-        for await (const batch of readSseBatches(pieces([role, token, error]), { secrets: ['sk-secret'] }))
+        for await (const batch of readSseBatches(pieces([role, token, error]), {
+          secrets: ['sk-secret'],
+          phase: 'stream',
+        }))
           seen.push(batch);
       },
       (failure: unknown) =>

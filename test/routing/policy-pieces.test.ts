@@ -24,22 +24,23 @@ test('classification table covers every failure kind and never retries client er
   assert.equal(CLASSIFICATION.bad_request.action, 'return');
   assert.equal(CLASSIFICATION.not_found.action, 'return');
   assert.equal(CLASSIFICATION.context_length.action, 'context_fallback');
-  assert.deepEqual(CLASSIFICATION.auth, { action: 'failover', key: 'bad' });
-  assert.deepEqual(CLASSIFICATION.permission, { action: 'failover', key: 'bad' });
-  assert.deepEqual(CLASSIFICATION.quota_exhausted, { action: 'failover', key: 'exhausted' });
+  assert.deepEqual(CLASSIFICATION.auth, { action: 'failover', fault: 'provider', key: 'bad' });
+  assert.deepEqual(CLASSIFICATION.permission, { action: 'failover', fault: 'provider', key: 'bad' });
+  assert.deepEqual(CLASSIFICATION.quota_exhausted, { action: 'failover', fault: 'provider', key: 'exhausted' });
   assert.equal(CLASSIFICATION.rate_limit.waitForProvider, true);
   for (const kind of ['overloaded', 'server', 'timeout', 'network', 'stream_interrupted'] as const) {
     assert.equal(CLASSIFICATION[kind].action, 'retry', kind);
   }
   const unsupported = new UpstreamFailure({
     provider: 'anthropic',
-    kind: 'bad_request',
+    kind: 'cannot_serve',
     status: 400,
     code: 'unsupported_parameter',
     param: 'n',
     message: 'n > 1',
   });
   assert.equal(classify(unsupported).action, 'failover', 'a target that cannot serve is skipped, not returned');
+  assert.equal(classify(unsupported).fault, 'none', 'and it says nothing about the provider');
   assert.equal(reasonCode(unsupported), 'anthropic:unsupported_n');
   assert.equal(
     reasonCode(new UpstreamFailure({ provider: 'openai', kind: 'server', status: 500, message: 'x' })),
@@ -51,17 +52,46 @@ test('classification table covers every failure kind and never retries client er
   );
 });
 
+test('the table is where health learns whose fault a failure is', () => {
+  const provider = [
+    'rate_limit',
+    'overloaded',
+    'server',
+    'timeout',
+    'network',
+    'stream_interrupted',
+    'auth',
+    'permission',
+    'quota_exhausted',
+  ] as const;
+  for (const kind of provider) assert.equal(CLASSIFICATION[kind].fault, 'provider', kind);
+  for (const kind of ['bad_request', 'context_length', 'not_found', 'content_filter'] as const) {
+    assert.equal(CLASSIFICATION[kind].fault, 'client', kind);
+  }
+  for (const kind of ['cannot_serve', 'internal'] as const) assert.equal(CLASSIFICATION[kind].fault, 'none', kind);
+});
+
 test('retry budget: at most the ratio of recent requests, with a floor, refilled as the window slides', () => {
   const clock = new ManualClock();
   const budget = new RetryBudget(clock);
   for (let i = 0; i < 100; i++) budget.recordRequest('openai');
+  for (let i = 0; i < 5; i++) assert.equal(budget.allowsRetry('openai', 0.2, 3), true);
+  assert.equal(budget.totals('openai').retries, 0, 'asking the budget takes nothing from it');
   let granted = 0;
-  for (let i = 0; i < 100; i++) if (budget.tryRetry('openai', 0.2, 3)) granted++;
+  for (let i = 0; i < 100; i++) {
+    if (!budget.allowsRetry('openai', 0.2, 3)) continue;
+    budget.spendRetry('openai');
+    granted++;
+  }
   assert.equal(granted, 20);
   const quiet = new RetryBudget(clock);
   quiet.recordRequest('gemini');
   let quietGranted = 0;
-  for (let i = 0; i < 10; i++) if (quiet.tryRetry('gemini', 0.2, 3)) quietGranted++;
+  for (let i = 0; i < 10; i++) {
+    if (!quiet.allowsRetry('gemini', 0.2, 3)) continue;
+    quiet.spendRetry('gemini');
+    quietGranted++;
+  }
   assert.equal(quietGranted, 3, 'the floor lets a quiet gateway retry a little');
   clock.advance(61_000);
   assert.deepEqual(budget.totals('openai'), { requests: 0, retries: 0 }, 'old slots expire');
