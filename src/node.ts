@@ -9,19 +9,17 @@ import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 import type { CacheStore } from './cache/cache-store.ts';
-import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
 import type { RedisCacheConnection } from './cache/redis-cache-store.ts';
 import { systemClock } from './clock.ts';
 import { MAX_CONFIG_BYTES } from './config/bounds.ts';
-import { buildGatewayParts, type GatewayParts, readLogLevel } from './config/build-gateway-parts.ts';
+import { buildGatewayParts, type GatewayParts } from './config/build-gateway-parts.ts';
 import { ConfigError, type GatewayConfig, resolveConfig } from './config/load-config.ts';
 import type { HealthStore } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import { clientErrorResponse } from './http/client-error-response.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
-import type { Logger } from './telemetry/logger.ts';
-import { createLogger } from './telemetry/logger.ts';
+import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-client-metrics.ts';
 import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
 import { undiciTransport } from './transport/undici-transport.ts';
@@ -129,10 +127,13 @@ async function loadTracing(logger: Logger): Promise<TelemetrySink | undefined> {
   return tracer;
 }
 
-/** The cache shares the health store's Redis connection settings and prefix; memory when no Redis is set. */
-async function buildCacheStore(config: GatewayConfig, logger: Logger): Promise<CacheStore> {
+/**
+ * The cache shares the health store's Redis connection settings and prefix. Undefined for the memory store,
+ * which the gateway makes itself from the configuration, as on Workers.
+ */
+async function buildRedisCacheStore(config: GatewayConfig, logger: Logger): Promise<CacheStore | undefined> {
   const redis = (config.redisOptions as RedisCacheConnection | undefined) ?? config.redisUrl;
-  if (config.cache.store !== 'redis' || !redis) return createMemoryCacheStore({ maxBytes: config.cache.maxBytes });
+  if (config.cache.store !== 'redis' || !redis) return undefined;
   // Loaded only when used, like the health store's Redis: a memory-only gateway never loads ioredis.
   const { createRedisCacheStore } = await import('./cache/redis-cache-store.ts');
   let lastLogged = 0;
@@ -157,23 +158,22 @@ async function main(): Promise<void> {
   let telemetry: ReturnType<typeof buildTelemetry>;
   let tracing: TelemetrySink | undefined;
   try {
-    logger = createLogger({ level: readLogLevel(process.env) });
     config = await readConfig();
+    logger = createLogger({ level: config.logLevel });
     telemetry = buildTelemetry(config);
     tracing = await loadTracing(logger);
     store = await buildHealthStore(config);
   } catch (error) {
     refuseToStart(error);
   }
-  const cacheStore = await buildCacheStore(config, logger);
+  const redisCacheStore = await buildRedisCacheStore(config, logger);
   let parts: GatewayParts;
   try {
     parts = buildGatewayParts({
       config,
-      env: process.env,
       logger,
       store,
-      cacheStore,
+      ...(redisCacheStore ? { cacheStore: redisCacheStore } : {}),
       transport: undiciTransport,
       drive: 'timers',
       telemetry: [...(telemetry.metrics ? [telemetry.metrics.sink] : []), ...(tracing ? [tracing] : [])],
@@ -184,6 +184,7 @@ async function main(): Promise<void> {
     refuseToStart(error);
   }
   const { gateway, health } = parts;
+  const { cacheStore } = gateway;
   telemetry.metrics?.observe({
     health: gateway.deps.health,
     pools: gateway.deps.pools,
@@ -191,17 +192,6 @@ async function main(): Promise<void> {
     report: () => health.report(),
   });
 
-  if (config.providers.length === 0) {
-    logger.log('warn', 'no_providers', {
-      message:
-        'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.',
-    });
-  }
-  if (config.apiKeys.length === 0) {
-    logger.log('warn', 'unauthenticated', {
-      message: 'GATEWAY_API_KEYS is not set: any local process can use the provider keys. Listening on loopback only.',
-    });
-  }
   if (config.hostNote) logger.log('warn', 'host_overridden', { message: config.hostNote });
 
   const { headersTimeoutMs, requestTimeoutMs } = config.inbound;

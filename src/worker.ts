@@ -15,7 +15,7 @@ import {
   env as globalBindings,
 } from 'cloudflare:workers';
 import { PROVIDER_NAMES, providerRegistry } from '../providers/registry.ts';
-import { buildGatewayParts, type GatewayParts, healthOptionsFrom, readLogLevel } from './config/build-gateway-parts.ts';
+import { buildGatewayParts, type GatewayParts, healthOptionsFrom } from './config/build-gateway-parts.ts';
 import { type ConfigOutcome, configFromBindings } from './config/config-from-bindings.ts';
 import { ConfigError } from './config/load-config.ts';
 import { createHealthObject, type HealthObject } from './health/durable-health-object.ts';
@@ -68,7 +68,7 @@ function configFailed(error: ConfigError): Started {
 async function start(env: Bindings): Promise<Started> {
   const outcome = await configOf(env);
   if ('error' in outcome) return configFailed(outcome.error);
-  const { config, vars } = outcome;
+  const { config } = outcome;
   const namespace = env[STATE_BINDING];
   const notices: string[] = [];
   if (!isNamespace(namespace)) {
@@ -80,7 +80,6 @@ async function start(env: Bindings): Promise<Started> {
   try {
     parts = buildGatewayParts({
       config,
-      env: vars,
       store: isNamespace(namespace) ? createDurableHealthStore({ namespace }) : createMemoryHealthStore(),
       drive: 'requests',
       notices,
@@ -91,14 +90,9 @@ async function start(env: Bindings): Promise<Started> {
       providers: providerRegistry('on-first-call'),
     });
   } catch (error) {
-    // A bad SWITCHYARD_LOG_LEVEL or health setting.
+    // A health setting the monitor refuses.
     if (error instanceof ConfigError) return configFailed(error);
     throw error;
-  }
-  if (config.apiKeys.length === 0) {
-    parts.logger.log('warn', 'unauthenticated', {
-      message: 'GATEWAY_API_KEYS is not set: /v1/* answers 401 until it is.',
-    });
   }
   for (const message of notices) parts.logger.log('warn', 'no_state_binding', { message });
   return parts;
@@ -161,9 +155,8 @@ export class SwitchyardState extends DurableObject<Bindings> implements HealthOb
       const outcome = await configOf(env);
       let options = {};
       try {
-        if ('config' in outcome) {
-          options = healthOptionsFrom(outcome.config, createLogger({ level: readLogLevel(outcome.vars) }));
-        }
+        if ('config' in outcome)
+          options = healthOptionsFrom(outcome.config, createLogger({ level: outcome.config.logLevel }));
       } catch {
         // The isolates report configuration errors; the object keeps working on default thresholds.
       }

@@ -1,10 +1,9 @@
 /**
- * Child processes of the benchmark (the upstream and the subjects): started with an IPC channel so that
- * they exit when this process goes away (see exit-with-parent.ts), tracked in one registry, and stopped on
- * normal exit, on errors and on Ctrl-C. Nothing here outlives the run.
+ * Child processes of the benchmarks (upstreams, subjects, gateway instances): started with an IPC channel so
+ * that they exit when this process goes away (see exit-with-parent.ts), tracked in one registry, and stopped
+ * on normal exit, on errors and on Ctrl-C. Nothing here outlives the run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Pinning, pinnedCommand } from './pinning.ts';
 
@@ -21,6 +20,8 @@ export interface Child {
   exited(): boolean;
   stop(): Promise<void>;
   signal(signal: NodeJS.Signals): void;
+  /** Sends an IPC message to the child. */
+  send(message: string): void;
   /** The next IPC message from the child for which `match` holds. */
   nextMessage(match: (message: unknown) => boolean, timeoutMs: number): Promise<unknown>;
 }
@@ -31,29 +32,55 @@ export interface StartOptions {
   nodeArgs: string[];
   env: Record<string, string>;
   port: number;
-  pinning: Pinning;
-  core: number | undefined;
+  /** Which core the child runs on; unpinned without. */
+  pinning?: Pinning;
+  core?: number | undefined;
   /** Path answered with 200 when the child is ready. */
   readyPath?: string;
   readyTimeoutMs?: number;
+  /** Called with every line the child writes to stdout (its last line too, when it exits). */
+  onStdoutLine?: (line: string) => void;
+  /** How long `stop()` waits after SIGTERM before SIGKILL. Default 3 s. */
+  stopGraceMs?: number;
 }
 
-const running = new Set<ChildProcess>();
+/** Every child still running, with how long it is given to stop. */
+const running = new Map<ChildProcess, number>();
 
 export async function startChild(options: StartOptions): Promise<Child> {
   const argv = [process.execPath, '--import', EXIT_WITH_PARENT, ...options.nodeArgs];
-  const { command, args } = pinnedCommand(options.pinning, options.core, argv);
+  const { command, args } = options.pinning
+    ? pinnedCommand(options.pinning, options.core, argv)
+    : { command: process.execPath, args: argv.slice(1) };
+  const stopGraceMs = options.stopGraceMs ?? 3000;
   const proc = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  running.add(proc);
+  running.set(proc, stopGraceMs);
   let tail = '';
+  let partialLine = '';
   const keep = (data: Buffer) => {
     tail = (tail + data.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
   };
-  proc.stdout?.on('data', keep);
+  const onLine = options.onStdoutLine;
+  proc.stdout?.on('data', (data: Buffer) => {
+    keep(data);
+    if (!onLine) return;
+    const lines = (partialLine + data.toString('utf8')).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
   proc.stderr?.on('data', keep);
+  // Its last lines can arrive after the exit event: `stop()` waits for the end of stdout too.
+  const stdoutEnded = new Promise<void>((resolve) => {
+    if (!proc.stdout) return resolve();
+    proc.stdout.once('close', () => {
+      if (onLine && partialLine) onLine(partialLine);
+      partialLine = '';
+      resolve();
+    });
+  });
   let hasExited = false;
   const exit = new Promise<void>((resolve) => {
     proc.once('exit', () => {
@@ -73,14 +100,19 @@ export async function startChild(options: StartOptions): Promise<Child> {
     output: () => tail,
     exited: () => hasExited,
     async stop() {
-      if (hasExited) return;
-      proc.kill('SIGTERM');
-      const killed = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await exit;
-      clearTimeout(killed);
+      if (!hasExited) {
+        proc.kill('SIGTERM');
+        const killed = setTimeout(() => proc.kill('SIGKILL'), stopGraceMs);
+        await exit;
+        clearTimeout(killed);
+      }
+      await Promise.race([stdoutEnded, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     },
     signal(signal) {
       proc.kill(signal);
+    },
+    send(message) {
+      proc.send(message);
     },
     nextMessage(match, timeoutMs) {
       return new Promise((resolve, reject) => {
@@ -125,34 +157,21 @@ async function waitUntilReady(child: Child, url: string, timeoutMs: number): Pro
   throw new Error(`${child.name} was not ready within ${timeoutMs} ms (${last}):\n${child.output()}`);
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Process ids of the children still running. */
 export function runningChildPids(): number[] {
-  return [...running].flatMap((proc) => (proc.pid === undefined ? [] : [proc.pid]));
+  return [...running.keys()].flatMap((proc) => (proc.pid === undefined ? [] : [proc.pid]));
 }
 
 /** Stops every child still running (used on errors and signals). */
 export async function stopAllChildren(): Promise<void> {
   await Promise.all(
     [...running].map(
-      (proc) =>
+      ([proc, graceMs]) =>
         new Promise<void>((resolve) => {
           if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
           proc.once('exit', () => resolve());
           proc.kill('SIGTERM');
-          setTimeout(() => proc.kill('SIGKILL'), 3000).unref();
+          setTimeout(() => proc.kill('SIGKILL'), graceMs).unref();
         }),
     ),
   );
@@ -160,7 +179,7 @@ export async function stopAllChildren(): Promise<void> {
 
 /** Last resort on process exit: synchronous, so only SIGKILL. */
 function killAllNow(): void {
-  for (const proc of running) proc.kill('SIGKILL');
+  for (const proc of running.keys()) proc.kill('SIGKILL');
 }
 
 let installed = false;

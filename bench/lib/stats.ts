@@ -1,4 +1,8 @@
-/** Order statistics for latency samples. Linear interpolation between ranks, so p50 of [1, 2] is 1.5. */
+/**
+ * Order statistics for latency samples, shared by the benchmarks. `percentile` interpolates linearly between
+ * ranks, so p50 of [1, 2] is 1.5 (the overhead benchmark); `nearestRank` returns a value that was measured,
+ * the smallest with at least a share `q` of the samples at or below it (the outage benchmark's latencies).
+ */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = Float64Array.from(samples).sort();
@@ -13,6 +17,12 @@ export function percentileOfSorted(sorted: Float64Array, p: number): number {
   const lowValue = sorted[low] ?? Number.NaN;
   const highValue = sorted[high] ?? lowValue;
   return lowValue + (highValue - lowValue) * (rank - low);
+}
+
+/** Nearest-rank quantile (`q` in 0..1) of samples sorted in ascending order; undefined when there are none. */
+export function nearestRank(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 export interface Summary {

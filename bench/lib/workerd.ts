@@ -1,5 +1,5 @@
 /**
- * Runs the deployable Worker inside workerd for tests (test/workers/) and bench/workers.ts: bundles src/worker.ts with wrangler
+ * Runs the deployable Worker inside workerd for tests (test/workers/) and bench/overhead/workers.ts: bundles src/worker.ts with wrangler
  * (the same bundle `wrangler deploy` uploads, offline) and starts it under Miniflare with the compatibility
  * date and flags of wrangler.toml. Two Workers can share one SwitchyardState Durable Object (separate
  * isolates, one shared state), as two locations of a deployment would. Everything listens on loopback.

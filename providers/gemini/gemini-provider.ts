@@ -12,7 +12,7 @@
  * - `config.abortSignal` bounds the attempt, and `config.httpOptions.timeout` too for a JSON call. Not for a
  *   stream: the SDK's timer (`createAttemptSignal`) stays armed while a stream's body is read and is not
  *   cleared when the stream ends, so each stream kept its whole response reachable until the timer fired
- *   (the deadline, 120 s by default: about 80 MB at 240 req/s in bench/soak-memory.ts). Routing's own timers
+ *   (the deadline, 120 s by default: about 80 MB at 240 req/s in bench/overhead/soak-memory.ts). Routing's own timers
  *   (first token, idle, deadline) abort the signal instead, and cancelOnReturn aborts it when the stream
  *   ends. An abort surfaces as an `AbortError` that does not say why, so the provider checks the caller's
  *   signal itself and rethrows its `reason` unchanged (routing owns why it aborted);

@@ -1,8 +1,9 @@
 /**
  * The one mapping from configuration to the gateway's parts, shared by both entries: the logger (at
  * SWITCHYARD_LOG_LEVEL), the health monitor on the store the entry chose (thresholds, probe, windows and
- * SWITCHYARD_ALERT_WEBHOOK_URL from the config), and the gateway itself. The entries only choose the store
- * and how the health cycle is driven (timers on Node, requests on Workers).
+ * SWITCHYARD_ALERT_WEBHOOK_URL from the config), the gateway itself (cache, policy, routes, keys), and the
+ * start-up warnings the configuration calls for. The entries choose only what depends on the runtime: the
+ * stores, how the health cycle is driven (timers on Node, requests on Workers), and Node's telemetry.
  */
 
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
@@ -16,15 +17,12 @@ import {
 } from '../health/health-monitor.ts';
 import type { HealthStore } from '../health/health-store.ts';
 import type { DashboardRecorder } from '../telemetry/dashboard-recorder.ts';
-import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.ts';
+import { createLogger, type Logger } from '../telemetry/logger.ts';
 import type { TelemetrySink } from '../telemetry/telemetry-sink.ts';
-import { ConfigError, type Env, type GatewayConfig } from './load-config.ts';
-
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+import { ConfigError, type GatewayConfig } from './load-config.ts';
 
 export interface GatewayPartsOptions {
   config: GatewayConfig;
-  env: Env;
   store: HealthStore;
   /** How the health cycle runs: 'timers' (Node) or 'requests' (Workers, no timers between requests). */
   drive: 'timers' | 'requests';
@@ -34,9 +32,7 @@ export interface GatewayPartsOptions {
   requireGatewayKeys?: boolean;
   /** Health flush interval, ms (the monitor's default when unset). */
   flushIntervalMs?: number;
-  /** Where log lines go. Default console.log. */
-  write?: (line: string) => void;
-  /** A logger made earlier (Node makes one before reading the config); default: one at SWITCHYARD_LOG_LEVEL. */
+  /** A logger made earlier (Node needs one for its Redis and tracing set-up); default: one at config.logLevel. */
   logger?: Logger;
   /** The response cache's store; default a memory store bounded by cache.maxBytes. */
   cacheStore?: CacheStore;
@@ -58,16 +54,6 @@ export interface GatewayParts {
   gateway: Gateway;
 }
 
-export function readLogLevel(env: Env): LogLevel {
-  const raw = env.SWITCHYARD_LOG_LEVEL?.trim();
-  if (!raw) return 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    // The value is not echoed: a key pasted into the wrong variable must not reach a log.
-    throw new ConfigError(`SWITCHYARD_LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  return raw as LogLevel;
-}
-
 /** Health monitor options from the configuration (everything but the store and how it is driven). */
 export function healthOptionsFrom(
   config: GatewayConfig,
@@ -82,15 +68,13 @@ export function healthOptionsFrom(
       ? { webhookUrl: config.health.webhookUrl, webhookFormat: config.health.webhookFormat }
       : {}),
     ...(dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {}),
-    logger: ({ level, event, ...fields }) => logger.log(level, event, fields),
+    logger,
   };
 }
 
 export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
   const { config } = options;
-  const logger =
-    options.logger ??
-    createLogger({ level: readLogLevel(options.env), ...(options.write ? { write: options.write } : {}) });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   let health: BackgroundHealthMonitor;
   try {
     health = createHealthMonitor({
@@ -118,5 +102,23 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
   });
+  warnAtStart(config, logger, options.requireGatewayKeys ?? false);
   return { logger, health, gateway };
+}
+
+/** What an operator must hear at start, on either runtime. */
+function warnAtStart(config: GatewayConfig, logger: Logger, requireGatewayKeys: boolean): void {
+  if (config.providers.length === 0) {
+    logger.log('warn', 'no_providers', {
+      message:
+        'No provider key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY): every chat request will fail with 503.',
+    });
+  }
+  if (config.apiKeys.length === 0) {
+    logger.log('warn', 'unauthenticated', {
+      message: requireGatewayKeys
+        ? 'GATEWAY_API_KEYS is not set: /v1/* answers 401 until it is.'
+        : 'GATEWAY_API_KEYS is not set: any local process can use the provider keys. Listening on loopback only.',
+    });
+  }
 }

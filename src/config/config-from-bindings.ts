@@ -10,7 +10,7 @@ import { ConfigError, type Env, type GatewayConfig, resolveConfig } from './load
 export const CONFIG_VAR = 'SWITCHYARD_CONFIG_YAML';
 
 /** A configuration, or the error that names the variable at fault (answered on every request). */
-export type ConfigOutcome = { config: GatewayConfig; vars: Env } | { error: ConfigError; vars: Env };
+export type ConfigOutcome = { config: GatewayConfig } | { error: ConfigError };
 
 /** The bindings that are text (vars and secrets); Durable Object namespaces and other bindings are not. */
 export function stringBindings(bindings: Record<string, unknown>): Env {
@@ -26,11 +26,11 @@ export async function configFromBindings(
   const vars = stringBindings(bindings);
   try {
     const text = vars[CONFIG_VAR];
-    if (!text?.trim()) return { config: resolveConfig(vars, {}, knownProviders), vars };
+    if (!text?.trim()) return { config: resolveConfig(vars, {}, knownProviders) };
     const { loadConfig } = await import('./parse-config-file.ts');
-    return { config: loadConfig(vars, { text, path: CONFIG_VAR }, knownProviders), vars };
+    return { config: loadConfig(vars, { text, path: CONFIG_VAR }, knownProviders) };
   } catch (error) {
-    if (error instanceof ConfigError) return { error, vars };
+    if (error instanceof ConfigError) return { error };
     throw error;
   }
 }

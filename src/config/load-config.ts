@@ -3,9 +3,11 @@
  * Runtime-neutral: the Node entry reads the file from disk, the Worker passes its bindings as `env`.
  */
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
+import type { LogLevel } from '../telemetry/logger.ts';
 import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
 import { ConfigError, describeValue } from './config-error.ts';
+import { readLogLevel } from './log-level.ts';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
 import type { CacheRouteFileSettings, ConfigFile, HealthFileSettings, PolicyOverrides } from './schema.ts';
 
@@ -102,6 +104,8 @@ export interface GatewayConfig {
   redisOptions?: Record<string, unknown>;
   /** How long a client may take to send a request's headers, and the whole request (Node entry only). */
   inbound: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /** SWITCHYARD_LOG_LEVEL. */
+  logLevel: LogLevel;
 }
 
 /** Defaults for receiving a request: generous for a 32 MiB body on a slow link, short for a stalled one. */
@@ -168,6 +172,7 @@ export function resolveConfig(
     ...(redisUrl ? { redisUrl } : {}),
     ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
     inbound: resolveInbound(env, parsed),
+    logLevel: readLogLevel(env.SWITCHYARD_LOG_LEVEL),
   };
 }
 
@@ -400,5 +405,5 @@ function parseWebhookFormat(raw: string | undefined): 'json' | 'slack' | undefin
   const value = nonEmpty(raw);
   if (value === undefined) return undefined;
   if (value === 'json' || value === 'slack') return value;
-  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT must be "json" or "slack", not "${value}".`);
+  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT: must be "json" or "slack", not ${describeValue(value)}`);
 }

@@ -7,6 +7,7 @@
  * anyway: a duplicate beats a missed outage. Webhook failures are logged, never thrown; they time out.
  */
 
+import type { Logger } from '../telemetry/logger.ts';
 import { formatSlackAlert } from './format-slack-alert.ts';
 import type { HealthState } from './types.ts';
 
@@ -18,9 +19,22 @@ export interface HealthLogEntry {
   [field: string]: unknown;
 }
 
-export type HealthLogger = (entry: HealthLogEntry) => void;
+/** Writes one health log line. */
+export type WriteHealthLog = (entry: HealthLogEntry) => void;
 
-export const jsonConsoleLogger: HealthLogger = (entry) => console.log(JSON.stringify(entry));
+/**
+ * Health's lines on the gateway's one Logger type (what every entry and test hands the monitor), with their
+ * `at` and `component` kept as fields. A logger that throws must not break health tracking.
+ */
+export function healthLogWriter(logger: Logger): WriteHealthLog {
+  return ({ level, event, ...fields }) => {
+    try {
+      logger.log(level, event, fields);
+    } catch {
+      // Logging must never break health tracking.
+    }
+  };
+}
 
 export type AlertEvent = 'threshold_crossed' | 'tripped' | 'probing' | 'recovered' | 'drained' | 'restored';
 
@@ -43,7 +57,7 @@ export interface HealthAlert {
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface AlerterOptions {
-  logger: HealthLogger;
+  logger: WriteHealthLog;
   webhookUrl?: string;
   /** `json` (default): the HealthAlert itself; `slack`: an incoming-webhook message that reads as a sentence. */
   webhookFormat?: 'json' | 'slack';

@@ -10,14 +10,8 @@
  * locally and pushed when the store is back, and `storeStatus()` says degraded.
  */
 import { type Clock, systemClock } from '../clock.ts';
-import {
-  type AlertEvent,
-  createAlerter,
-  type FetchLike,
-  type HealthAlert,
-  type HealthLogger,
-  jsonConsoleLogger,
-} from './alerts.ts';
+import { createLogger, type Logger } from '../telemetry/logger.ts';
+import { type AlertEvent, createAlerter, type FetchLike, type HealthAlert, healthLogWriter } from './alerts.ts';
 import { classifyOutcome } from './classify-outcome.ts';
 import { computeScore } from './compute-score.ts';
 import { decideTransition, type ProbeTally, type Transition } from './decide-transition.ts';
@@ -49,8 +43,8 @@ export interface HealthMonitorOptions {
   thresholds?: ThresholdOverrides;
   windows?: Partial<WindowOptions>;
   probe?: Partial<ProbeOptions>;
-  /** Structured log sink. Default: one JSON line per entry on console.log. */
-  logger?: HealthLogger;
+  /** Where health's log lines go (with `component: 'health'`). Default: JSON lines on console.log. */
+  logger?: Logger;
   /** Alerts are POSTed here as JSON when set. */
   webhookUrl?: string;
   /** Body format of the webhook: `json` (default) or `slack` (incoming-webhook message). */
@@ -110,7 +104,6 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   const thresholds = resolveThresholds(options.thresholds);
   const windows = resolveWindows(options.windows);
   const probe = resolveProbe(options.probe);
-  const logger = options.logger ?? jsonConsoleLogger;
   const flushIntervalMs = options.flushIntervalMs ?? 250;
   const refreshEvery = Math.max(1, Math.round((options.refreshIntervalMs ?? 500) / flushIntervalMs));
   const refreshIntervalMs = refreshEvery * flushIntervalMs;
@@ -156,13 +149,7 @@ export function createHealthMonitor(options: HealthMonitorOptions = {}): Backgro
   let lastSyncMs: number | undefined;
   let closed = false;
 
-  const log: HealthLogger = (entry) => {
-    try {
-      logger(entry);
-    } catch {
-      // Logging must never break health tracking.
-    }
-  };
+  const log = healthLogWriter(options.logger ?? createLogger());
 
   const alerts = createAlerter({
     logger: log,

@@ -58,7 +58,7 @@ export class IdleWatch {
     // Removed, not left for the GC: Node keeps a signal made by AbortSignal.any() alive, with everything its
     // listeners hold, until it aborts (`gcPersistentSignals`), and an attempt that succeeded never aborts.
     // Left in place, this listener kept every finished attempt (IdleWatch, its stream, the SDK's response)
-    // reachable: about 10 KB per translated request (bench/soak-memory.ts).
+    // reachable: about 10 KB per translated request (bench/overhead/soak-memory.ts).
     this.signal.removeEventListener('abort', this.onAbort);
     this.cancelTimer?.();
     this.cancelTimer = undefined;

@@ -20,14 +20,3 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
     },
   };
 }
-
-/** A logger that keeps lines in memory, for tests that assert on what was logged. */
-export function createMemoryLogger(): Logger & { lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  return {
-    lines,
-    log(level, event, fields = {}) {
-      lines.push({ level, event, ...fields });
-    },
-  };
-}

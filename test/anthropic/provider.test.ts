@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { anthropicError, anthropicFaults, startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
 import { createAnthropicProvider } from '../../providers/anthropic/index.ts';
 import type {
   ChatCompletionChunk,
@@ -14,8 +16,6 @@ import type {
 } from '../../providers/types.ts';
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
 import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
-import { anthropicError, anthropicFaults, startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
 
 const KEY = 'sk-ant-api03-PROVIDERTESTKEY0123456789-abcdef';
 const MODEL = 'claude-sonnet-4-6';

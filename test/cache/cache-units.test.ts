@@ -10,10 +10,10 @@ import { cacheKey, canonicalJson } from '../../src/cache/cache-key.ts';
 import type { CachedAnswer } from '../../src/cache/cache-store.ts';
 import { createMemoryCacheStore } from '../../src/cache/memory-cache-store.ts';
 import { completionToChunks } from '../../src/cache/replay-answer.ts';
-import { ManualClock } from '../../src/clock.ts';
 import { ConfigError } from '../../src/config/load-config.ts';
 import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { collectCompletion } from '../../src/routing/collect-completion.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 const base = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 

@@ -9,8 +9,9 @@ import { spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
+import { freePort } from '../../bench/lib/ports.ts';
 import { createRedisCacheStore, type RedisCacheStore } from '../../src/cache/redis-cache-store.ts';
-import { deleteKeys, freePort, LocalRedisServer, REDIS_URL, scanKeys, uniquePrefix } from '../health/helpers.ts';
+import { deleteKeys, LocalRedisServer, REDIS_URL, scanKeys, uniquePrefix } from '../health/helpers.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
 
 const CONFIG = 'cache: { ttlMs: 60000 }\n';

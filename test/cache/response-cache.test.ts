@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
 import { assertNoSecrets, eventually, type Harness, startHarness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
 
 const CONFIG = `
 cache: { ttlMs: 60000 }

@@ -11,9 +11,14 @@ import { CONFIG_VAR, configFromBindings, stringBindings } from '../../src/config
 const namespace = { idFromName: () => ({}), get: () => ({}) };
 
 describe('configFromBindings', () => {
-  it('variables only: providers and gateway keys from the bindings; other bindings are not settings', async () => {
+  it('variables only: providers, gateway keys and the log level from the bindings', async () => {
     const outcome = await configFromBindings(
-      { OPENAI_API_KEY: 'sk-a', GATEWAY_API_KEYS: 'client-key-1', SWITCHYARD_STATE: namespace },
+      {
+        OPENAI_API_KEY: 'sk-a',
+        GATEWAY_API_KEYS: 'client-key-1',
+        SWITCHYARD_LOG_LEVEL: 'warn',
+        SWITCHYARD_STATE: namespace,
+      },
       PROVIDER_NAMES,
     );
     assert.ok('config' in outcome, JSON.stringify(outcome));
@@ -22,7 +27,7 @@ describe('configFromBindings', () => {
       ['openai'],
     );
     assert.deepEqual(outcome.config.apiKeys, ['client-key-1']);
-    assert.equal('SWITCHYARD_STATE' in outcome.vars, false);
+    assert.equal(outcome.config.logLevel, 'warn');
   });
 
   it('SWITCHYARD_CONFIG_YAML as YAML or JSON: its settings apply', async () => {

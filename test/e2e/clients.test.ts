@@ -8,9 +8,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { ChatOpenAI } from '@langchain/openai';
 import { generateText, jsonSchema, streamText, tool } from 'ai';
+import { anthropicError } from '../../mocks/anthropic-mock.ts';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
 import { type Harness, startHarness } from '../helpers/harness.ts';
-import { anthropicError } from '../mocks/anthropic-mock.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
 
 let h: Harness;
 before(async () => {

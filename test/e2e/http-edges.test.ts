@@ -9,9 +9,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
-import { eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { startOpenAIMock } from '../mocks/openai-mock.ts';
+import { freePort } from '../../bench/lib/ports.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { startOpenAIMock } from '../../mocks/openai-mock.ts';
+import { eventually, SECRET_KEYS } from '../helpers/harness.ts';
 
 const HEADERS_TIMEOUT_MS = 800;
 const REQUEST_TIMEOUT_MS = 1500;

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { anthropicError } from '../../mocks/anthropic-mock.ts';
+import type { Fault, MockUpstream } from '../../mocks/mock-upstream.ts';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
 import { assertNoSecrets, type Harness, startHarness } from '../helpers/harness.ts';
-import { anthropicError } from '../mocks/anthropic-mock.ts';
-import type { Fault, MockUpstream } from '../mocks/mock-upstream.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   {

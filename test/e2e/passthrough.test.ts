@@ -1,15 +1,12 @@
 /**
  * The OpenAI passthrough is invisible: against an OpenAI-compatible upstream that answers like real
- * deployments (test/mocks/compatible-mock.ts), the client gets exactly the upstream's answer — the same JSON
+ * deployments (mocks/compatible-mock.ts), the client gets exactly the upstream's answer — the same JSON
  * bytes, the same SSE bytes — and the upstream gets every field the client sent. Run with both transports
  * (fetch, the default; undici, what `npm start` uses).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { fetchTransport, type HttpTransport } from '../../providers/shared/http-transport.ts';
-import { undiciTransport } from '../../src/transport/undici-transport.ts';
-import { type Harness, startHarness } from '../helpers/harness.ts';
 import {
   ANNOTATIONS,
   AZURE_CONTENT_FILTER,
@@ -19,9 +16,12 @@ import {
   startCompatibleMock,
   VENDOR_MESSAGE,
   VENDOR_TOP,
-} from '../mocks/compatible-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { UNSTREAMABLE_MODEL } from '../mocks/openai-mock.ts';
+} from '../../mocks/compatible-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { UNSTREAMABLE_MODEL } from '../../mocks/openai-mock.ts';
+import { fetchTransport, type HttpTransport } from '../../providers/shared/http-transport.ts';
+import { undiciTransport } from '../../src/transport/undici-transport.ts';
+import { type Harness, startHarness } from '../helpers/harness.ts';
 
 const messages = [{ role: 'user', content: 'Hello' }];
 

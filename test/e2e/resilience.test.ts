@@ -6,12 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
+import { anthropicFaults } from '../../mocks/anthropic-mock.ts';
+import { geminiFaults } from '../../mocks/gemini-mock.ts';
+import { openaiError, openaiFaults } from '../../mocks/openai-mock.ts';
 import { assertNoSecrets, eventually, type Harness, type HarnessOptions, startHarness } from '../helpers/harness.ts';
 import { createTestHealth } from '../helpers/test-health.ts';
-import { anthropicFaults } from '../mocks/anthropic-mock.ts';
-import { geminiFaults } from '../mocks/gemini-mock.ts';
-import { openaiError, openaiFaults } from '../mocks/openai-mock.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -230,7 +230,7 @@ describe('rate_limit (429)', () => {
     assert.match(answer.headers.get('x-switchyard-fallback-reason') ?? '', /openai:rate_limit_429,openai:skip_wait/);
   });
 
-  const forms: Array<[string, () => import('../mocks/mock-upstream.ts').Fault, number]> = [
+  const forms: Array<[string, () => import('../../mocks/mock-upstream.ts').Fault, number]> = [
     ['Retry-After seconds', () => openaiFaults.rateLimited({ retryAfterSeconds: 2 }), 2000],
     ['retry-after-ms', () => openaiFaults.rateLimited({ retryAfterMs: 1500, retryAfterSeconds: 2 }), 1500],
     [

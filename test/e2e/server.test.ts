@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { assertNoSecrets, eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
-import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { openaiFaults, startOpenAIMock } from '../mocks/openai-mock.ts';
+import { freePort } from '../../bench/lib/ports.ts';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { openaiFaults, startOpenAIMock } from '../../mocks/openai-mock.ts';
+import { assertNoSecrets, eventually, SECRET_KEYS } from '../helpers/harness.ts';
 
 const CLIENT_KEY = 'client-key-0123456789';
 const ADMIN_KEY = 'admin-key-0123456789abcdef';

@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, afterEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type { BackgroundHealthMonitor } from '../../src/health/health-monitor.ts';
-import { createConfiguredHealthMonitor } from '../../src/health/redis-health-monitor.ts';
-import { eventually, freePort, type Harness, startHarness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
+import { freePort } from '../../bench/lib/ports.ts';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
+import { type BackgroundHealthMonitor, createHealthMonitor } from '../../src/health/health-monitor.ts';
+import { createRedisHealthStore } from '../../src/health/redis-store.ts';
+import { eventually, type Harness, startHarness } from '../helpers/harness.ts';
+import { silentLogger } from '../support/memory-logger.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefixes: string[] = [];
@@ -34,15 +36,13 @@ after(async () => {
 });
 
 function sharedHealth(redis: string, prefix: string): BackgroundHealthMonitor {
-  return createConfiguredHealthMonitor(
-    { store: 'redis', redis, prefix, commandTimeoutMs: 200 },
-    {
-      logger: () => {},
-      flushIntervalMs: 50,
-      refreshIntervalMs: 100,
-      probe: { cooldownMs: 400, minProbeMs: 300, successesToRecover: 3, share: 0.25, cooldownGrowth: 1 },
-    },
-  );
+  return createHealthMonitor({
+    store: createRedisHealthStore({ redis, prefix, commandTimeoutMs: 200 }),
+    logger: silentLogger,
+    flushIntervalMs: 50,
+    refreshIntervalMs: 100,
+    probe: { cooldownMs: 400, minProbeMs: 300, successesToRecover: 3, share: 0.25, cooldownGrowth: 1 },
+  });
 }
 
 async function ask(h: Harness): Promise<{ status: number; provider: string | null }> {

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../helpers/harness.ts';
+import { freePort } from '../../bench/lib/ports.ts';
 
 const SECRET = 'sk-proj-PASTEDsecretKEY0123456789abcdef';
 
@@ -83,6 +83,11 @@ test('numbers a timer cannot honour, and a key pasted into the wrong variable', 
     await start({ SWITCHYARD_LOG_LEVEL: SECRET }),
     /SWITCHYARD_LOG_LEVEL: must be one of debug, info, warn, error/,
     'key in the log level',
+  );
+  assertRefused(
+    await start({ SWITCHYARD_ALERT_WEBHOOK_FORMAT: SECRET }),
+    /SWITCHYARD_ALERT_WEBHOOK_FORMAT: must be "json" or "slack", not a value of \d+ characters \(not shown\)/,
+    'key in the webhook format',
   );
   const order = configFile('c.yaml', `policy:\n  order: [openai, "${SECRET}"]\n`);
   assertRefused(

@@ -5,9 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { anthropicError } from '../../mocks/anthropic-mock.ts';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
 import { eventually, type Harness, startHarness } from '../helpers/harness.ts';
-import { anthropicError } from '../mocks/anthropic-mock.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
 
 let h: Harness;
 before(async () => {

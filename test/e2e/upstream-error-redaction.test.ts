@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import OpenAI from 'openai';
+import { openaiError } from '../../mocks/openai-mock.ts';
 import { assertNoSecrets, type Harness, SECRET_KEYS, startHarness } from '../helpers/harness.ts';
-import { openaiError } from '../mocks/openai-mock.ts';
 
 let h: Harness;
 before(async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '@google/genai';
+import { geminiError, geminiFaults } from '../../mocks/gemini-mock.ts';
+import type { Fault } from '../../mocks/mock-upstream.ts';
 import { mapGeminiError, parseGeminiErrorBody } from '../../providers/gemini/map-error.ts';
 import type { MapErrorContext } from '../../providers/shared/map-error-context.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import { geminiError, geminiFaults } from '../mocks/gemini-mock.ts';
-import type { Fault } from '../mocks/mock-upstream.ts';
 
 const KEY = 'AIzaSECRETgeminiKEY0123456789abcdefgh';
 const request: MapErrorContext = { secrets: [KEY], phase: 'request' };

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { geminiFaults, startGeminiMock } from '../../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
 import { createGeminiProvider } from '../../providers/gemini/index.ts';
 import type {
   ChatCompletionChunk,
@@ -9,8 +11,6 @@ import type {
   ProviderResult,
 } from '../../providers/types.ts';
 import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
-import { geminiFaults, startGeminiMock } from '../mocks/gemini-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
 
 const KEY = 'AIzaSECRETgeminiKEY0123456789abcdefgh';
 const MODEL = 'gemini-2.5-flash';

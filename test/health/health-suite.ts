@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import type { BackgroundHealthMonitor, HealthMonitorOptions } from '../../src/health/health-monitor.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import {
   type Backend,
   captureLogs,

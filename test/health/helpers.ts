@@ -5,10 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import type { ManualClock } from '../../src/clock.ts';
-import type { HealthLogEntry } from '../../src/health/alerts.ts';
 import {
   type BackgroundHealthMonitor,
   createHealthMonitor,
@@ -18,6 +15,8 @@ import type { HealthStore } from '../../src/health/health-store.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
 import type { Outcome } from '../../src/health/types.ts';
+import type { ManualClock } from '../support/manual-clock.ts';
+import { createMemoryLogger, type MemoryLogger, silentLogger } from '../support/memory-logger.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -73,16 +72,12 @@ export async function drive(
 
 /** A log sink that keeps every entry. */
 export function captureLogs(): {
-  logger: (entry: HealthLogEntry) => void;
-  entries: HealthLogEntry[];
-  events(name: string): HealthLogEntry[];
+  logger: MemoryLogger;
+  entries: MemoryLogger['lines'];
+  events: MemoryLogger['events'];
 } {
-  const entries: HealthLogEntry[] = [];
-  return {
-    logger: (entry) => entries.push(entry),
-    entries,
-    events: (name) => entries.filter((e) => e.event === name),
-  };
+  const logger = createMemoryLogger();
+  return { logger, entries: logger.lines, events: logger.events };
 }
 
 /** A backend several "gateway instances" can share. */
@@ -162,21 +157,9 @@ export function testMonitor(
     store,
     clock,
     backgroundTimers: false,
-    logger: () => undefined,
+    logger: silentLogger,
     closeStore: false,
     ...options,
-  });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -11,9 +11,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import { type BackgroundHealthMonitor, createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { captureLogs, outcome, serverError } from './helpers.ts';
 
 /** mulberry32: a tiny seeded PRNG. */

@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { ManualClock } from '../../src/clock.ts';
+import { freePort } from '../../bench/lib/ports.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
-import { captureLogs, deleteKeys, freePort, LocalRedisServer, outcome, serverError, uniquePrefix } from './helpers.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { silentLogger } from '../support/memory-logger.ts';
+import { captureLogs, deleteKeys, LocalRedisServer, outcome, serverError, uniquePrefix } from './helpers.ts';
 
 /**
  * `record` and `get` are synchronous, so they cannot wait on Redis at all; the bound on the slowest of 2,000 calls
@@ -84,7 +86,7 @@ describe('health monitor without Redis', () => {
         store: createRedisHealthStore({ redis: server.url, prefix, commandTimeoutMs: 200 }),
         clock,
         backgroundTimers: false,
-        logger: () => undefined,
+        logger: silentLogger,
       });
       const admin = new Redis(server.url);
       try {
@@ -114,7 +116,7 @@ describe('health monitor without Redis', () => {
       const logs = captureLogs();
       const store = () => createRedisHealthStore({ redis: server.url, prefix, commandTimeoutMs: 200 });
       const a = createHealthMonitor({ store: store(), clock, backgroundTimers: false, logger: logs.logger });
-      const b = createHealthMonitor({ store: store(), clock, backgroundTimers: false, logger: () => undefined });
+      const b = createHealthMonitor({ store: store(), clock, backgroundTimers: false, logger: silentLogger });
       try {
         for (let i = 0; i < 20; i++) a.record(outcome(clock));
         await a.tick();

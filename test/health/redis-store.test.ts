@@ -6,11 +6,12 @@ healthSuite(redisKit);
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
-import { ManualClock, systemClock } from '../../src/clock.ts';
+import { systemClock } from '../../src/clock.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
-import { createConfiguredHealthMonitor } from '../../src/health/redis-health-monitor.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
 import { emptyCounts } from '../../src/health/slot-counts.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { silentLogger } from '../support/memory-logger.ts';
 import { deleteKeys, outcome, REDIS_URL, scanKeys, serverError, testMonitor, uniquePrefix } from './helpers.ts';
 
 describe('redis health store', () => {
@@ -26,9 +27,9 @@ describe('redis health store', () => {
 
   it('lets instance B follow a trip seen only by instance A within about a second of real time', async () => {
     const prefix = fresh();
-    const options = { clock: systemClock, logger: () => undefined, flushIntervalMs: 250, refreshIntervalMs: 500 };
-    const a = createConfiguredHealthMonitor({ store: 'redis', redis: REDIS_URL, prefix }, options);
-    const b = createConfiguredHealthMonitor({ store: 'redis', redis: REDIS_URL, prefix }, options);
+    const options = { clock: systemClock, logger: silentLogger, flushIntervalMs: 250, refreshIntervalMs: 500 };
+    const a = createHealthMonitor({ ...options, store: createRedisHealthStore({ redis: REDIS_URL, prefix }) });
+    const b = createHealthMonitor({ ...options, store: createRedisHealthStore({ redis: REDIS_URL, prefix }) });
     try {
       // Let both connect and run a first cycle, as long-running instances would have.
       await new Promise((r) => setTimeout(r, 600));
@@ -173,7 +174,7 @@ describe('redis health store', () => {
       store: createRedisHealthStore({ redis: client, prefix }),
       clock,
       backgroundTimers: false,
-      logger: () => undefined,
+      logger: silentLogger,
     });
     try {
       for (let i = 0; i < 5; i++) monitor.record(outcome(clock, serverError));

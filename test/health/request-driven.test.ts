@@ -6,12 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
 import type { HealthStore } from '../../src/health/health-store.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
-
-const quiet = () => undefined;
+import { ManualClock } from '../support/manual-clock.ts';
+import { silentLogger } from '../support/memory-logger.ts';
 
 function countingStore(): HealthStore & { syncs: number } {
   const inner = createMemoryHealthStore();
@@ -46,7 +45,7 @@ describe('request-driven health cycle', () => {
     const options = {
       store,
       clock,
-      logger: quiet,
+      logger: silentLogger,
       backgroundTimers: false,
       driveOnRequests: true,
       flushIntervalMs: 1000,
@@ -75,7 +74,7 @@ describe('request-driven health cycle', () => {
     const monitor = createHealthMonitor({
       store,
       clock,
-      logger: quiet,
+      logger: silentLogger,
       backgroundTimers: false,
       driveOnRequests: true,
       flushIntervalMs: 1000,
@@ -99,7 +98,7 @@ describe('request-driven health cycle', () => {
   it('without driveOnRequests (the default) recording never calls the store', async () => {
     const clock = new ManualClock(1_000_000);
     const store = countingStore();
-    const monitor = createHealthMonitor({ store, clock, logger: quiet, backgroundTimers: false });
+    const monitor = createHealthMonitor({ store, clock, logger: silentLogger, backgroundTimers: false });
     for (let i = 0; i < 10; i++) {
       monitor.record(failure('openai', clock.now()));
       clock.advance(1000);

@@ -2,8 +2,12 @@
  * Starts the three loopback mock providers and a real gateway in front of them (on a real loopback port, so
  * official client SDKs can talk to it), with a memory logger to assert on log lines.
  */
-import { type AddressInfo, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { startOpenAIMock } from '../../mocks/openai-mock.ts';
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import type { CacheStore } from '../../src/cache/cache-store.ts';
 import { type Clock, systemClock } from '../../src/clock.ts';
@@ -12,13 +16,9 @@ import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';
 import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
-import { createMemoryLogger } from '../../src/telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
 import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
-import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import { startGeminiMock } from '../mocks/gemini-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { startOpenAIMock } from '../mocks/openai-mock.ts';
+import { createMemoryLogger, silentLogger } from '../support/memory-logger.ts';
 import { createTestHealth } from './test-health.ts';
 
 /** The admin key of harnesses started with `telemetry`. */
@@ -92,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const metrics = options.telemetry ? createPromMetrics({ knownModels: config.routes.keys() }) : undefined;
   const testHealth = options.health
     ? undefined
-    : createTestHealth(clock, [], dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
+    : createTestHealth(clock, silentLogger, dashboard ? { onAlert: (alert) => dashboard.alert?.(alert) } : {});
   const health = options.health ?? testHealth!;
   const extraSinks = typeof options.telemetry === 'object' ? (options.telemetry.sinks ?? []) : [];
   const gateway = createGateway({
@@ -175,17 +175,4 @@ export async function eventually(
     if (between) await between();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

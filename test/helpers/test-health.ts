@@ -1,10 +1,11 @@
 import { type Clock, systemClock } from '../../src/clock.ts';
-import type { HealthLogEntry } from '../../src/health/alerts.ts';
 import {
   type BackgroundHealthMonitor,
   createHealthMonitor,
   type HealthMonitorOptions,
 } from '../../src/health/health-monitor.ts';
+import type { Logger } from '../../src/telemetry/logger.ts';
+import { createMemoryLogger } from '../support/memory-logger.ts';
 
 /**
  * The embedded (memory) health monitor as the gateway uses it by default. With the real clock its background
@@ -12,13 +13,13 @@ import {
  */
 export function createTestHealth(
   clock: Clock = systemClock,
-  logs: HealthLogEntry[] = [],
+  logger: Logger = createMemoryLogger(),
   extra: HealthMonitorOptions = {},
 ): BackgroundHealthMonitor {
   return createHealthMonitor({
     ...extra,
     clock,
-    logger: (entry) => logs.push(entry),
+    logger,
     backgroundTimers: clock === systemClock,
     flushIntervalMs: 50,
     refreshIntervalMs: 100,

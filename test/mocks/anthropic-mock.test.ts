@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Anthropic, { APIError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
-import { anthropicError, anthropicFaults, jsonFragments, startAnthropicMock } from './anthropic-mock.ts';
-import type { MockUpstream } from './mock-upstream.ts';
+import { anthropicError, anthropicFaults, jsonFragments, startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
 
 const TOOLS = [
   {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { geminiError, geminiFaults, startGeminiMock } from './gemini-mock.ts';
-import type { MockUpstream } from './mock-upstream.ts';
+import { geminiError, geminiFaults, startGeminiMock } from '../../mocks/gemini-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
 
 const KEY = 'AIzaMOCKgeminiKEY0123456789abcdefghijk';
 const WEATHER_TOOL = {

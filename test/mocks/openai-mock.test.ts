@@ -13,8 +13,8 @@ import OpenAI, {
   RateLimitError,
 } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { MockUpstream } from './mock-upstream.ts';
-import { OPENAI_MOCK_RATE_LIMIT_HEADERS, openaiError, openaiFaults, startOpenAIMock } from './openai-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { OPENAI_MOCK_RATE_LIMIT_HEADERS, openaiError, openaiFaults, startOpenAIMock } from '../../mocks/openai-mock.ts';
 
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
 

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { OPENAI_MOCK_RATE_LIMIT_HEADERS, openaiError, openaiFaults, startOpenAIMock } from '../../mocks/openai-mock.ts';
 import { createOpenAIProvider } from '../../providers/openai/index.ts';
 import type {
   ChatCompletionChunk,
@@ -13,8 +15,6 @@ import type {
   ProviderResult,
 } from '../../providers/types.ts';
 import { collectChunks, expectFailure } from '../helpers/provider-assertions.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { OPENAI_MOCK_RATE_LIMIT_HEADERS, openaiError, openaiFaults, startOpenAIMock } from '../mocks/openai-mock.ts';
 
 const API_KEY = 'sk-proj-TESTKEYabcdefghijklmnop1234';
 const messages = [{ role: 'user' as const, content: 'Say hello' }];

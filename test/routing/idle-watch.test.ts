@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import type { ChatCompletionChunk } from '../../providers/types.ts';
-import { ManualClock } from '../../src/clock.ts';
 import { IdleWatch } from '../../src/routing/idle-watch.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 function pendingIterator(): AsyncIterator<ChatCompletionChunk> & { resolve: () => void } {
   let release: (() => void) | undefined;

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Provider } from '../../providers/types.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import { ManualClock } from '../../src/clock.ts';
 import { DEFAULT_POLICY } from '../../src/config/policy.ts';
 import { KeyPool } from '../../src/limits/key-pool.ts';
 import { backoffDelay } from '../../src/routing/backoff.ts';
 import { CLASSIFICATION, classify, reasonCode } from '../../src/routing/classify.ts';
 import { RetryBudget } from '../../src/routing/retry-budget.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 test('backoff: full jitter under an exponential ceiling, capped, and never shorter than Retry-After', () => {
   const top = () => 0.999999;

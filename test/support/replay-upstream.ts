@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from '../mocks/mock-upstream.ts';
+import { readBody } from '../../mocks/mock-upstream.ts';
 
 export const FIXTURE_DIR = new URL('../../../shared/replay-fixtures/vercel-ai/', import.meta.url);
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
 import { ADMIN_KEY, assertNoSecrets, type Harness, startHarness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
 
 const CANDIDATES = [
   process.env.CHROMIUM_PATH,

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { openaiFaults } from '../../mocks/openai-mock.ts';
 import { ADMIN_KEY, assertNoSecrets, eventually, type Harness, startHarness } from '../helpers/harness.ts';
-import { openaiFaults } from '../mocks/openai-mock.ts';
 
 let h: Harness;
 before(async () => {

@@ -9,10 +9,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { assertNoSecrets, eventually, freePort, SECRET_KEYS } from '../helpers/harness.ts';
-import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import type { MockUpstream } from '../mocks/mock-upstream.ts';
-import { openaiFaults, startOpenAIMock } from '../mocks/openai-mock.ts';
+import { freePort } from '../../bench/lib/ports.ts';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import type { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { openaiFaults, startOpenAIMock } from '../../mocks/openai-mock.ts';
+import { assertNoSecrets, eventually, SECRET_KEYS } from '../helpers/harness.ts';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 

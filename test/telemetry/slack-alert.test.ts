@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { formatSlackAlert } from '../../src/health/format-slack-alert.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { outcome, rateLimited, serverError, testMonitor } from '../health/helpers.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 let server: Server;
 const bodies: unknown[] = [];

@@ -2,8 +2,8 @@
  * The deployable Worker, run inside workerd (Miniflare) against loopback mocks: what a client of a
  * Workers deployment sees. Start, auth (secure by default), an incremental stream, failover, health
  * tripping and recovering without timers in the isolate, the shared Durable Object state seen by a second
- * isolate and by a replaced one, configuration errors, the documented settings, and client aborts
- * cancelling the upstream call at once.
+ * isolate and by a replaced one, configuration errors, client aborts cancelling the upstream call at once,
+ * and every documented setting taking effect.
  */
 
 import assert from 'node:assert/strict';
@@ -12,13 +12,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../../mocks/gemini-mock.ts';
+import type { Fault, MockUpstream } from '../../mocks/mock-upstream.ts';
+import { openaiError, startOpenAIMock } from '../../mocks/openai-mock.ts';
 import { assertNoSecrets, SECRET_KEYS } from '../helpers/harness.ts';
-import { startAnthropicMock } from '../mocks/anthropic-mock.ts';
-import { startGeminiMock } from '../mocks/gemini-mock.ts';
-import type { Fault, MockUpstream } from '../mocks/mock-upstream.ts';
-import { openaiError, startOpenAIMock } from '../mocks/openai-mock.ts';
 import { bundleWorker, type RunningWorkerd, startWorkerd, type WorkerBundle } from '../support/workerd.ts';
 
 const GATEWAY_KEY = 'sy-test-gateway-key';
@@ -360,43 +360,6 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
     }
   });
 
-  test('honours SWITCHYARD_LOG_LEVEL and SWITCHYARD_ALERT_WEBHOOK_URL as on Node', async () => {
-    const alerts: unknown[] = [];
-    const hook: Server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        alerts.push(JSON.parse(raw));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-    const worker = await startWorkerd(bundle, {
-      env: {
-        ...providerEnv(),
-        GATEWAY_API_KEYS: GATEWAY_KEY,
-        SWITCHYARD_ADMIN_KEY: ADMIN_KEY,
-        SWITCHYARD_LOG_LEVEL: 'error',
-        SWITCHYARD_ALERT_WEBHOOK_URL: hookUrl,
-      },
-    });
-    try {
-      const drain = await fetch(`${worker.url}/admin/providers/openai/drain`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_KEY}` },
-      });
-      assert.equal(drain.status, 200);
-      await until('the drain alert delivered to the webhook', async () => alerts.length > 0, 5000);
-      assert.equal((alerts[0] as { event: string; provider: string }).event, 'drained');
-      // Level error: the warn-level provider_drained line is not written.
-      assert.equal(worker.logs.filter((l) => l.includes('provider_drained')).length, 0);
-    } finally {
-      await worker.close();
-      await new Promise<void>((resolve) => hook.close(() => resolve()));
-    }
-  });
-
   test('the shared state survives the isolate being replaced (a new workerd on the same storage)', async () => {
     const persistDir = mkdtempSync(join(tmpdir(), 'switchyard-do-'));
     const env = { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY };
@@ -422,3 +385,218 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
     }
   });
 });
+
+/**
+ * Every setting the README documents for Workers, set as a variable and seen to take effect: the Worker
+ * builds its parts through the same function as Node (src/config/build-gateway-parts.ts).
+ */
+describe('Worker inside workerd: the documented settings take effect', { timeout: 90_000 }, () => {
+  afterEach(() => {
+    for (const mock of [openai, anthropic, gemini]) mock.reset();
+  });
+
+  test('SWITCHYARD_LOG_LEVEL and SWITCHYARD_ALERT_WEBHOOK_URL: the alert is posted, only error lines are logged', async () => {
+    // The hook records the alert and answers 500, so the Worker logs an error-level webhook_failed line.
+    const hook = await startHook(500);
+    const worker = await startWorkerd(bundle, {
+      env: {
+        ...providerEnv(),
+        GATEWAY_API_KEYS: GATEWAY_KEY,
+        SWITCHYARD_ADMIN_KEY: ADMIN_KEY,
+        SWITCHYARD_LOG_LEVEL: 'error',
+        SWITCHYARD_ALERT_WEBHOOK_URL: hook.url,
+      },
+    });
+    try {
+      const chat = await fetch(`${worker.url}/v1/chat/completions`, authed());
+      assert.equal(chat.status, 200);
+      await chat.arrayBuffer();
+      const drain = await fetch(`${worker.url}/admin/providers/openai/drain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      assert.equal(drain.status, 200);
+      await until('the drain alert delivered to the webhook', async () => hook.bodies.length > 0, 5000);
+      assert.equal((hook.bodies[0] as { event: string; provider: string }).event, 'drained');
+      await until(
+        'the failed delivery logged',
+        async () => worker.logs.some((l) => l.includes('webhook_failed')),
+        5000,
+      );
+      // Level error: the warn-level provider_drained and the info-level request lines are not written.
+      assert.equal(worker.logs.filter((l) => l.includes('provider_drained')).length, 0);
+      assert.equal(worker.logs.filter((l) => l.includes('"event":"request"')).length, 0);
+    } finally {
+      await worker.close();
+      await hook.close();
+    }
+  });
+
+  test('at the default level the same Worker logs its request and warn lines', async () => {
+    const worker = await startWorkerd(bundle, {
+      env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY },
+    });
+    try {
+      const chat = await fetch(`${worker.url}/v1/chat/completions`, authed());
+      await chat.arrayBuffer();
+      const drain = await fetch(`${worker.url}/admin/providers/openai/drain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      assert.equal(drain.status, 200);
+      await until('the request and drain lines', async () =>
+        ['"event":"request"', 'provider_drained'].every((event) => worker.logs.some((l) => l.includes(event))),
+      );
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('SWITCHYARD_ALERT_WEBHOOK_FORMAT=slack and SWITCHYARD_CACHE_TTL_MS', async () => {
+    const hook = await startHook(200);
+    const worker = await startWorkerd(bundle, {
+      env: {
+        ...providerEnv(),
+        GATEWAY_API_KEYS: GATEWAY_KEY,
+        SWITCHYARD_ADMIN_KEY: ADMIN_KEY,
+        SWITCHYARD_ALERT_WEBHOOK_URL: hook.url,
+        SWITCHYARD_ALERT_WEBHOOK_FORMAT: 'slack',
+        SWITCHYARD_CACHE_TTL_MS: '60000',
+      },
+    });
+    try {
+      const first = await fetch(`${worker.url}/v1/chat/completions`, authed());
+      assert.equal(first.headers.get('x-switchyard-cache'), 'miss');
+      await first.arrayBuffer();
+      const second = await fetch(`${worker.url}/v1/chat/completions`, authed());
+      assert.equal(second.headers.get('x-switchyard-cache'), 'hit');
+      const body = (await second.json()) as { choices: Array<{ message: { content: string } }> };
+      assert.equal(body.choices[0]?.message.content, 'Hello from OpenAI.');
+      assert.equal(openai.chatCalls, 1);
+
+      const drain = await fetch(`${worker.url}/admin/providers/openai/drain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      assert.equal(drain.status, 200);
+      await until('the Slack message delivered', async () => hook.bodies.length > 0, 5000);
+      const message = hook.bodies[0] as { text?: unknown; event?: unknown };
+      assert.equal(typeof message.text, 'string');
+      assert.match(message.text as string, /openai/);
+      assert.equal(message.event, undefined, 'a Slack message, not the JSON alert');
+    } finally {
+      await worker.close();
+      await hook.close();
+    }
+  });
+
+  test('SWITCHYARD_ALLOW_LINK_LOCAL_URLS: a metadata base URL is refused, and allowed with the switch', async () => {
+    // Only /health is asked: nothing is ever sent to the link-local address.
+    const metadata = { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, GEMINI_BASE_URL: 'http://169.254.169.254' };
+    const worker = await startWorkerd(bundle, {
+      env: metadata,
+      envB: { ...metadata, SWITCHYARD_ALLOW_LINK_LOCAL_URLS: 'true' },
+      second: true,
+    });
+    try {
+      const refused = await fetch(`${worker.url}/health`);
+      assert.equal(refused.status, 500);
+      const body = (await refused.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'configuration_error');
+      assert.match(body.error.message, /GEMINI_BASE_URL/);
+      const allowed = await worker.fetchB('/health');
+      assert.equal(allowed.status, 200);
+      await allowed.arrayBuffer();
+    } finally {
+      await worker.close();
+    }
+  });
+
+  describe('the policy timeouts from the environment', () => {
+    let worker: RunningWorkerd;
+    before(async () => {
+      worker = await startWorkerd(bundle, {
+        env: {
+          ...providerEnv(),
+          GATEWAY_API_KEYS: GATEWAY_KEY,
+          SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS: '3000',
+          SWITCHYARD_NON_STREAMING_TIMEOUT_MS: '1000',
+          SWITCHYARD_IDLE_TIMEOUT_MS: '600',
+          SWITCHYARD_DEADLINE_MS: '5000',
+        },
+      });
+    });
+    after(async () => worker?.close());
+
+    /** Sends a chat request; returns the answer's status, text, fallback reasons and the time it took. */
+    async function timed(body: unknown) {
+      const started = Date.now();
+      const response = await fetch(`${worker.url}/v1/chat/completions`, authed(body));
+      const text = await response.text();
+      return {
+        status: response.status,
+        text,
+        reasons: response.headers.get('x-switchyard-fallback-reason') ?? '',
+        ms: Date.now() - started,
+      };
+    }
+
+    test('SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS: a stream without a first token is abandoned after 3 s', async () => {
+      openai.failNext({ kind: 'hang' });
+      const answer = await timed({ ...CHAT, stream: true });
+      assert.equal(answer.status, 200);
+      assert.match(answer.reasons, /openai:first_token_timeout/);
+      // The abandoned attempt is retried (timeouts are), and the retry streams the whole answer.
+      assert.match(answer.text, /data: \[DONE\]/);
+      assert.ok(answer.ms >= 2900 && answer.ms < 10_000, `${answer.ms} ms`);
+    });
+
+    test('SWITCHYARD_NON_STREAMING_TIMEOUT_MS: a JSON call that does not answer is abandoned after 1 s', async () => {
+      openai.failNext({ kind: 'hang' });
+      const answer = await timed(CHAT);
+      assert.equal(answer.status, 200);
+      assert.match(answer.reasons, /openai:non_streaming_timeout/);
+      assert.ok(answer.ms >= 900 && answer.ms < 2900, `${answer.ms} ms: under the first-token timeout`);
+    });
+
+    test('SWITCHYARD_IDLE_TIMEOUT_MS: a stream silent for longer after its first token ends in idle_timeout', async () => {
+      openai.script = { text: ['one', ' two', ' three'] };
+      // The first token at 1.2 s (inside the first-token timeout), then a 1.2 s gap: over the 600 ms idle limit.
+      openai.timing = { firstByteDelayMs: 0, chunkDelayMs: 1200 };
+      const answer = await timed({ ...CHAT, stream: true });
+      assert.equal(answer.status, 200);
+      assert.match(answer.text, /"content":"one"/);
+      assert.match(answer.text, /"code":"idle_timeout"/);
+      assert.doesNotMatch(answer.text, /\[DONE\]/);
+    });
+
+    test('SWITCHYARD_DEADLINE_MS: with every provider hanging, the gateway gives up at the 5 s deadline', async () => {
+      for (const mock of [openai, anthropic, gemini]) mock.failAlways({ kind: 'hang' });
+      const answer = await timed(CHAT);
+      assert.equal(answer.status, 504);
+      assert.match(answer.text, /upstream_timeout/);
+      // The default deadline (120 s) would let every provider's own timeouts run: well over 10 s here.
+      assert.ok(answer.ms >= 4500 && answer.ms < 10_000, `${answer.ms} ms`);
+    });
+  });
+});
+
+/** A loopback webhook that records every body and answers with `status`. */
+async function startHook(status: number): Promise<{ url: string; bodies: unknown[]; close(): Promise<void> }> {
+  const bodies: unknown[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      bodies.push(JSON.parse(raw));
+      res.statusCode = status;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -11,7 +11,7 @@
  *   answer, every frame at once, as a server that has the whole answer ready would send it;
  * - GET /health: 200.
  *
- * Run: PORT=... [BENCH_TTFB_MS=50 BENCH_INTERVAL_MS=50 BENCH_CHUNKS=40] node bench/upstream.ts
+ * Run: PORT=... [BENCH_TTFB_MS=50 BENCH_INTERVAL_MS=50 BENCH_CHUNKS=40] node bench/overhead/upstream.ts
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
@@ -21,7 +21,7 @@ import {
   type StreamFrames,
   streamFrames,
   upstreamHeaders,
-} from './lib/fixtures.ts';
+} from './fixtures.ts';
 
 const port = Number(process.env.PORT ?? 0);
 const ttfbMs = Number(process.env.BENCH_TTFB_MS ?? 50);

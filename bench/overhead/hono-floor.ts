@@ -3,7 +3,7 @@
  * upstream with fetch and streaming the answer back, with nothing else (no parsing, no validation, no
  * routing). Whatever Switchyard costs above this is Switchyard's own.
  *
- * Run: PORT=... UPSTREAM_BASE_URL=http://127.0.0.1:UPSTREAM/v1 OPENAI_API_KEY=... node bench/hono-floor.ts
+ * Run: PORT=... UPSTREAM_BASE_URL=http://127.0.0.1:UPSTREAM/v1 OPENAI_API_KEY=... node bench/overhead/hono-floor.ts
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';

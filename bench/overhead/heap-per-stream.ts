@@ -3,7 +3,7 @@
  * (`node --heapsnapshot-signal`), diffed by constructor, per stream. RSS says how much memory streams cost;
  * this says which objects they are. Investigation only; `npm run bench` does not run it.
  *
- *   node bench/heap-per-stream.ts [--subjects hono-floor,switchyard-memory] [--streams 200] [--top 20]
+ *   node bench/overhead/heap-per-stream.ts [--subjects hono-floor,switchyard-memory] [--streams 200] [--top 20]
  *
  * Snapshots only count live objects (V8 collects garbage first), so the total is below the RSS growth
  * overhead.ts reports: the difference is heap headroom and garbage.
@@ -12,18 +12,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Child, freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';
-import { runLoad } from './lib/load.ts';
-import {
-  concurrentStreams,
-  JSON_BODY,
-  type StreamSettings,
-  sequentialStreams,
-  streamLifetimeMs,
-} from './lib/measure.ts';
-import { type Pinning, setUpPinning } from './lib/pinning.ts';
-import { SUBJECT_LABELS, type SubjectId } from './lib/report.ts';
-import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv } from './lib/subjects.ts';
+import { type Child, installCleanup, startChild, stopAllChildren } from '../lib/children.ts';
+import { type Pinning, setUpPinning } from '../lib/pinning.ts';
+import { freePort } from '../lib/ports.ts';
+import { runLoad } from './load.ts';
+import { concurrentStreams, JSON_BODY, type StreamSettings, sequentialStreams, streamLifetimeMs } from './measure.ts';
+import { SUBJECT_LABELS, type SubjectId } from './report.ts';
+import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv } from './subjects.ts';
 
 const STREAM: StreamSettings = { ttfbMs: 50, intervalMs: 50, chunks: 40 };
 type ProxyId = Exclude<SubjectId, 'direct'>;

@@ -9,8 +9,8 @@
  * 3. client latency per second (P50, P99) on a log scale, with the direct-to-mock baseline;
  * 4. upstream requests per client request (amplification).
  */
-import type { Analysis, SecondRow } from './outage-analyze.ts';
-import type { Scenario } from './outage-scenario.ts';
+import type { Analysis, SecondRow } from './analyze.ts';
+import type { Scenario } from './scenario.ts';
 
 export interface ChartInput {
   scenario: Scenario;

@@ -4,13 +4,13 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { GATEWAY_SCRIPT } from '../lib/paths.ts';
 import type { SubjectId } from './report.ts';
 
-export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
-export const ROOT = dirname(BENCH_DIR);
-export const UPSTREAM_SCRIPT = join(BENCH_DIR, 'upstream.ts');
+/** This benchmark's own scripts (the upstream, the Hono floor) sit next to this file. */
+const OVERHEAD_DIR = import.meta.dirname;
+export const UPSTREAM_SCRIPT = join(OVERHEAD_DIR, 'upstream.ts');
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 /** A placeholder key: the upstream is a loopback mock and never checks it. */
 const BENCH_PROVIDER_KEY = 'sk-bench-loopback-placeholder';
@@ -32,12 +32,12 @@ export function subjectCommand(id: Exclude<SubjectId, 'direct'>, context: Subjec
   const port = String(context.port);
   if (id === 'hono-floor') {
     return {
-      script: join(BENCH_DIR, 'hono-floor.ts'),
+      script: join(OVERHEAD_DIR, 'hono-floor.ts'),
       env: { PORT: port, UPSTREAM_BASE_URL: context.upstreamBase, OPENAI_API_KEY: BENCH_PROVIDER_KEY },
     };
   }
   return {
-    script: join(ROOT, 'src', 'node.ts'),
+    script: GATEWAY_SCRIPT,
     env: {
       PORT: port,
       HOST: '127.0.0.1',

@@ -4,7 +4,7 @@
  * core shows up here, so a reader can tell a quiet run from a contaminated one. The Redis server counts as
  * "other" (its share is small: the store batches its writes).
  */
-import { cpuTimeMs, selfAndReapedChildrenMs, systemBusyMs } from './proc.ts';
+import { cpuTimeMs, selfAndReapedChildrenMs, systemBusyMs } from '../lib/proc.ts';
 
 export interface NoiseReport {
   /** Mean CPU of other processes over the run, % of one core. */

@@ -1,5 +1,5 @@
 /**
- * Preloaded (`node --import`) into a subject by bench/profile.ts: SIGUSR2 starts the V8 CPU profiler, the
+ * Preloaded (`node --import`) into a subject by bench/overhead/profile.ts: SIGUSR2 starts the V8 CPU profiler, the
  * next SIGUSR2 stops it and writes BENCH_PROFILE_FILE, then answers over IPC. This profiles exactly the
  * measured requests (no startup, no warm-up), which `node --cpu-prof` cannot do. Bench-only: never used in
  * the overhead run itself.

@@ -1,5 +1,5 @@
 /**
- * The three loopback providers of the outage benchmark: the test mocks (test/mocks), each recording the
+ * The three loopback providers of the outage benchmark: the provider mocks (mocks/), each recording the
  * arrival time of every chat request and, for OpenAI, failing each request according to the phase in force.
  *
  * A per-request random fault ("3 % of requests fail") is not part of MockUpstream's API, which offers a fault
@@ -9,12 +9,12 @@
  * this still holds, so a change in the mock cannot silently turn the incident into a healthy run.
  */
 
-import { ANTHROPIC_MOCK_DEFAULT_SCRIPT, anthropicWire } from '../test/mocks/anthropic-mock.ts';
-import { GEMINI_MOCK_DEFAULT_SCRIPT, geminiWire } from '../test/mocks/gemini-mock.ts';
-import type { Fault, ProviderWire, RecordedRequest, Script } from '../test/mocks/mock-upstream.ts';
-import { MockUpstream } from '../test/mocks/mock-upstream.ts';
-import { OPENAI_MOCK_DEFAULT_SCRIPT, openaiFaults, openaiWire } from '../test/mocks/openai-mock.ts';
-import type { OpenAIBehaviour } from './outage-scenario.ts';
+import { ANTHROPIC_MOCK_DEFAULT_SCRIPT, anthropicWire } from '../../mocks/anthropic-mock.ts';
+import { GEMINI_MOCK_DEFAULT_SCRIPT, geminiWire } from '../../mocks/gemini-mock.ts';
+import type { Fault, ProviderWire, RecordedRequest, Script } from '../../mocks/mock-upstream.ts';
+import { MockUpstream } from '../../mocks/mock-upstream.ts';
+import { OPENAI_MOCK_DEFAULT_SCRIPT, openaiFaults, openaiWire } from '../../mocks/openai-mock.ts';
+import type { OpenAIBehaviour } from './scenario.ts';
 
 export type ProviderName = 'openai' | 'anthropic' | 'gemini';
 export const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic', 'gemini'];

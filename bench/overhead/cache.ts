@@ -1,7 +1,7 @@
 /**
  * What the response cache costs: CPU per request of the gateway in-process (`app.request`, so only the
  * gateway's own work and its HTTP client to the upstream are counted, via process.cpuUsage) in front of the
- * loopback upstream (bench/upstream.ts, a child process whose CPU is not counted), for JSON requests and
+ * loopback upstream (bench/overhead/upstream.ts, a child process whose CPU is not counted), for JSON requests and
  * for (unpaced) streams:
  * - no cache: the cache off (the default);
  * - miss: the cache on, every request a new prompt (key, lookup, recording and storing of every answer);
@@ -10,13 +10,15 @@
  * median over rounds. Run: npm run bench:cache [-- --quick]
  */
 
-import { loadConfig } from '../src/config/parse-config-file.ts';
-import { createGateway, type Gateway } from '../src/gateway.ts';
-import { createHealthMonitor } from '../src/health/health-monitor.ts';
-import { createLogger } from '../src/telemetry/logger.ts';
-import { freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';
-import { setUpPinning } from './lib/pinning.ts';
-import { UPSTREAM_SCRIPT, upstreamEnv } from './lib/subjects.ts';
+import { loadConfig } from '../../src/config/parse-config-file.ts';
+import { createGateway, type Gateway } from '../../src/gateway.ts';
+import { createHealthMonitor } from '../../src/health/health-monitor.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+import { installCleanup, startChild, stopAllChildren } from '../lib/children.ts';
+import { setUpPinning } from '../lib/pinning.ts';
+import { freePort } from '../lib/ports.ts';
+import { median } from '../lib/stats.ts';
+import { UPSTREAM_SCRIPT, upstreamEnv } from './subjects.ts';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;
@@ -47,8 +49,8 @@ function gateway(upstream: string, cache: boolean): Gateway {
     { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${upstream}/v1` },
     cache ? { text: 'cache: { ttlMs: 600000 }\n', path: 'bench.yaml' } : undefined,
   );
-  const health = createHealthMonitor({ logger: () => undefined });
-  return createGateway({ config, health, logger: createLogger({ level: 'error' }) });
+  const logger = createLogger({ level: 'error' });
+  return createGateway({ config, health: createHealthMonitor({ logger }), logger });
 }
 
 let sequence = 0;
@@ -73,12 +75,6 @@ async function run(app: Gateway['app'], subject: Subject, stream: boolean, count
   }
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000 / count;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function main(): Promise<void> {

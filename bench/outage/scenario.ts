@@ -4,7 +4,7 @@
  * an operator gets out of the box; the quick run shortens the probe timings so a whole incident fits in a
  * minute, and says so.
  */
-import type { HealthFileSettings } from '../src/config/schema.ts';
+import type { HealthFileSettings } from '../../src/config/schema.ts';
 
 export type OpenAIBehaviour =
   | { kind: 'healthy' }

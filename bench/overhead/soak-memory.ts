@@ -5,18 +5,22 @@
  * Every `--every` requests and every 5 s of idle it records the gateway's RSS (/proc) next to its V8 heap,
  * external memory and ArrayBuffers (after a full GC), so a growing RSS can be told apart from a growing heap.
  *
- *   node bench/soak-memory.ts [--requests 22000] [--concurrency 32] [--idle 30] [--every 2000] [--env K=V ...]
+ *   node bench/overhead/soak-memory.ts [--requests 22000] [--concurrency 32] [--idle 30] [--every 2000] [--env K=V ...]
  *     [--node-flag FLAG ...] [--models a,b,c] [--stream both|yes|no]
  *
  * `--env` passes variables to the gateway process, e.g. `--env MALLOC_ARENA_MAX=2` to test the glibc arena
  * hypothesis. Not part of `npm test`; loopback only; stops by itself (the gateway exits with this process).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startUpstreams } from './outage-upstreams.ts';
+import { startAnthropicMock } from '../../mocks/anthropic-mock.ts';
+import { startGeminiMock } from '../../mocks/gemini-mock.ts';
+import { startOpenAIMock } from '../../mocks/openai-mock.ts';
+import { installCleanup, startChild } from '../lib/children.ts';
+import { GATEWAY_SCRIPT } from '../lib/paths.ts';
+import { freePort } from '../lib/ports.ts';
+import { memory as processMemory } from '../lib/proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,26 +42,11 @@ const extraEnv = Object.fromEntries(
   values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PRELOADS = ['./lib/exit-with-parent.ts', './lib/report-memory.ts'].map((path) =>
-  fileURLToPath(new URL(path, import.meta.url)),
-);
+const REPORT_MEMORY = fileURLToPath(new URL('./report-memory.ts', import.meta.url));
 const MODELS = values.models.split(',');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
+  return processMemory(pid).rss / 1048576;
 }
 
 /**
@@ -93,50 +82,38 @@ function largestMappings(pid: number): string {
     .join(', ');
 }
 
-const upstreams = await startUpstreams();
+installCleanup();
+const [openai, anthropic, gemini] = await Promise.all([startOpenAIMock(), startAnthropicMock(), startGeminiMock()]);
 const port = await freePort();
-const gateway = spawn(
-  process.execPath,
-  ['--expose-gc', ...values['node-flag'], ...PRELOADS.flatMap((p) => ['--import', p]), 'src/node.ts'],
-  {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      PORT: String(port),
-      SWITCHYARD_LOG_LEVEL: 'error',
-      OPENAI_API_KEY: 'sk-soak-openai-0000000000000000',
-      OPENAI_BASE_URL: `${upstreams.openai.url}/v1`,
-      ANTHROPIC_API_KEY: 'sk-ant-soak-000000000000000000',
-      ANTHROPIC_BASE_URL: upstreams.anthropic.url,
-      GEMINI_API_KEY: 'AIza-soak-0000000000000000000000',
-      GEMINI_BASE_URL: upstreams.gemini.url,
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+const gateway = await startChild({
+  name: 'gateway',
+  nodeArgs: ['--expose-gc', ...values['node-flag'], '--import', REPORT_MEMORY, GATEWAY_SCRIPT],
+  env: {
+    PORT: String(port),
+    SWITCHYARD_LOG_LEVEL: 'error',
+    OPENAI_API_KEY: 'sk-soak-openai-0000000000000000',
+    OPENAI_BASE_URL: `${openai.url}/v1`,
+    ANTHROPIC_API_KEY: 'sk-ant-soak-000000000000000000',
+    ANTHROPIC_BASE_URL: anthropic.url,
+    GEMINI_API_KEY: 'AIza-soak-0000000000000000000000',
+    GEMINI_BASE_URL: gemini.url,
+    ...extraEnv,
   },
-);
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/health`)).ok) break;
-  } catch {
-    if (i > 100) throw new Error('gateway did not start');
-  }
-  await new Promise((resolve) => setTimeout(resolve, 100));
-}
+  port,
+});
+const base = gateway.url;
 
-function heap(): Promise<NodeJS.MemoryUsage> {
-  return new Promise((resolve) => {
-    gateway.once('message', (message) => resolve((message as { memory: NodeJS.MemoryUsage }).memory));
-    gateway.send('memory');
-  });
+async function heap(): Promise<NodeJS.MemoryUsage> {
+  const reply = gateway.nextMessage((message) => typeof message === 'object' && message !== null, 30_000);
+  gateway.send('memory');
+  return ((await reply) as { memory: NodeJS.MemoryUsage }).memory;
 }
 
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 const rows: string[] = [];
 async function sample(label: string): Promise<void> {
   const memory = await heap();
-  const row = `| ${label} | ${rssMb(gateway.pid!).toFixed(1)} | ${lazyFreeMb(gateway.pid!).toFixed(1)} | ${mb(memory.heapUsed)} | ${mb(memory.heapTotal)} | ${mb(memory.external)} | ${mb(memory.arrayBuffers)} |`;
+  const row = `| ${label} | ${rssMb(gateway.pid).toFixed(1)} | ${lazyFreeMb(gateway.pid).toFixed(1)} | ${mb(memory.heapUsed)} | ${mb(memory.heapTotal)} | ${mb(memory.external)} | ${mb(memory.arrayBuffers)} |`;
   rows.push(row);
   console.log(row);
 }
@@ -181,7 +158,8 @@ for (let s = 5; s <= idleSeconds; s += 5) {
   await new Promise((resolve) => setTimeout(resolve, 5000));
   await sample(`idle ${s} s`);
 }
-console.log(`mappings holding the RSS: ${largestMappings(gateway.pid!)}`);
-gateway.kill('SIGTERM');
-await upstreams.close();
+console.log(`mappings holding the RSS: ${largestMappings(gateway.pid)}`);
+if (gateway.exited()) console.log(`the gateway exited during the soak:\n${gateway.output()}`);
+await gateway.stop();
+await Promise.all([openai, anthropic, gemini].map((mock) => mock.close()));
 process.exit(0);

@@ -1,7 +1,7 @@
 /**
  * The Workers budget: bundle size and CPU per request inside workerd. Bundles the Worker as `wrangler
  * deploy` would, reports its size raw and gzipped, then runs it under workerd (Miniflare, with the
- * SwitchyardState Durable Object bound) against the loopback upstream (bench/upstream.ts) and counts the
+ * SwitchyardState Durable Object bound) against the loopback upstream (bench/overhead/upstream.ts) and counts the
  * workerd process's CPU time (every thread's run time, /proc/<pid>/task/<tid>/schedstat, to the ns):
  * - a new isolate: a fresh workerd per sample, its start-up (the bundle parsed and its global scope
  *   evaluated) and its first request (set-up from the bindings, the store, the request, and the work it
@@ -15,11 +15,10 @@
  * which in production runs, and is billed, apart from the Worker's request.
  *
  *   npm run bench:workers              about two minutes
- *   node bench/workers.ts --requests N per warm kind (default 300) --isolates N per new-isolate kind (default 5)
+ *   node bench/overhead/workers.ts --requests N per warm kind (default 300) --isolates N per new-isolate kind (default 5)
  *
  * Talks only to 127.0.0.1; every loop is bounded; the upstream child and workerd stop at the end.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,12 +26,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { freePort } from './lib/children.ts';
-import { chatRequestBody } from './lib/fixtures.ts';
-import { threadCpuTimeMs } from './lib/proc.ts';
-import { median } from './lib/stats.ts';
-import { UPSTREAM_SCRIPT } from './lib/subjects.ts';
-import { bundleWorker, type RunningWorkerd, startWorkerd, type WorkerBundle } from './lib/workerd.ts';
+import { type Child, startChild, stopAllChildren } from '../lib/children.ts';
+import { freePort } from '../lib/ports.ts';
+import { threadCpuTimeMs } from '../lib/proc.ts';
+import { median } from '../lib/stats.ts';
+import { bundleWorker, type RunningWorkerd, startWorkerd, type WorkerBundle } from '../lib/workerd.ts';
+import { chatRequestBody } from './fixtures.ts';
+import { UPSTREAM_SCRIPT, upstreamEnv } from './subjects.ts';
 
 const { values } = parseArgs({
   options: { requests: { type: 'string', default: '300' }, isolates: { type: 'string', default: '5' } },
@@ -116,29 +116,16 @@ function listen(handler: (path: string) => { status: number; body: string }, str
 
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
+/** The loopback upstream, unpaced, through the benchmarks' one launcher. */
+async function startUpstream(): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, [UPSTREAM_SCRIPT], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      BENCH_TTFB_MS: '0',
-      BENCH_INTERVAL_MS: '0',
-      BENCH_CHUNKS: '40',
-    },
-    stdio: 'ignore',
+  return startChild({
+    name: 'upstream',
+    nodeArgs: [UPSTREAM_SCRIPT],
+    env: upstreamEnv(port, { ttfbMs: 0, intervalMs: 0, chunks: 40 }),
+    port,
+    readyTimeoutMs: 5000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill();
-  throw new Error('the upstream did not start');
 }
 
 async function send(worker: RunningWorkerd, body: string, path = '/v1/chat/completions'): Promise<void> {
@@ -263,7 +250,7 @@ async function main(): Promise<void> {
       await failover.close();
     }
   } finally {
-    upstream.child.kill();
+    await upstream.stop();
     failing.close();
     anthropic.close();
     bundle.remove();
@@ -285,7 +272,8 @@ async function main(): Promise<void> {
   for (const [kind, figure] of warm) console.log(`  ${kind.padEnd(58)} ${figure}`);
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(error);
+  await stopAllChildren();
   process.exitCode = 1;
 });

@@ -1,8 +1,8 @@
 /**
- * The outage benchmark's tables, in Markdown (printed, and pasted into bench/outage.md): the headline figures,
+ * The outage benchmark's tables, in Markdown (printed, and pasted into bench/outage/README.md): the headline figures,
  * one row per phase, and OpenAI's state transitions. Pure formatting.
  */
-import type { Analysis, Headline, LatencyStats, PhaseSummary, StateInterval, TripFigures } from './outage-analyze.ts';
+import type { Analysis, Headline, LatencyStats, PhaseSummary, StateInterval, TripFigures } from './analyze.ts';
 
 export function headlineTable(headline: Headline, phases: readonly PhaseSummary[], baseline: LatencyStats): string {
   const healthy = phases.find((phase) => phase.id === 'healthy');

@@ -7,10 +7,11 @@
  * they were sent; upstream requests in the second they arrived.
  */
 
-import type { ClientResult } from './outage-load.ts';
-import { type Phase, type PhaseId, phaseAt, type Scenario } from './outage-scenario.ts';
-import { type Arrival, PROVIDERS, type ProviderName } from './outage-upstreams.ts';
-import type { AdminSample, SharedChange, WindowSample } from './outage-watch.ts';
+import { nearestRank } from '../lib/stats.ts';
+import type { ClientResult } from './load.ts';
+import { type Phase, type PhaseId, phaseAt, type Scenario } from './scenario.ts';
+import { type Arrival, PROVIDERS, type ProviderName } from './upstreams.ts';
+import type { AdminSample, SharedChange, WindowSample } from './watch.ts';
 
 export interface RunData {
   scenario: Scenario;
@@ -493,6 +494,6 @@ function trafficBack(rows: readonly SecondRow[], phase: Phase): number | null {
 export function latencyStats(values: readonly number[]): LatencyStats {
   if (values.length === 0) return { n: 0, p50: null, p95: null, p99: null, max: null };
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  const at = (q: number) => nearestRank(sorted, q)!;
   return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1]! };
 }

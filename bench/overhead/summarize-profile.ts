@@ -1,9 +1,9 @@
 /**
- * Where a subject's CPU goes: reads a V8 .cpuprofile (from `node bench/overhead.ts --cpu-prof`, or any
+ * Where a subject's CPU goes: reads a V8 .cpuprofile (from `node bench/overhead/overhead.ts --cpu-prof`, or any
  * `node --cpu-prof` run) and prints self time by module (npm package, project file, node internals) and the
  * top functions by self and by inclusive time. Idle time is left out of the shares.
  *
- *   node bench/summarize-profile.ts FILE.cpuprofile [--top 25] [--filter src/]
+ *   node bench/overhead/summarize-profile.ts FILE.cpuprofile [--top 25] [--filter src/]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,7 +26,7 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
-const ROOT_URL = new URL('..', import.meta.url).href;
+const ROOT_URL = new URL('../..', import.meta.url).href;
 
 /** The module a frame belongs to: an npm package, a project file, a node internal area, or a V8 pseudo-frame. */
 export function moduleOf(url: string, functionName: string): string {
@@ -133,7 +133,7 @@ function main(): void {
   });
   const file = positionals[0];
   if (!file) {
-    console.error('usage: node bench/summarize-profile.ts FILE.cpuprofile [--top 25] [--filter src/]');
+    console.error('usage: node bench/overhead/summarize-profile.ts FILE.cpuprofile [--top 25] [--filter src/]');
     process.exit(2);
   }
   const top = Number(values.top);

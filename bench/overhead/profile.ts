@@ -2,11 +2,11 @@
  * Where the time goes, per request: profiles subjects over exactly the measured requests (after warm-up) and
  * prints the CPU per request by layer (Hono, undici fetch, openai SDK, Switchyard's own files, GC, ...),
  * side by side, so a gap to the floor can be pinned on a layer. Uses the same upstream, subjects and pinning
- * as bench/overhead.ts. Investigation only; `npm run bench` does not run it.
+ * as bench/overhead/overhead.ts. Investigation only; `npm run bench` does not run it.
  *
- *   node bench/profile.ts [--subjects hono-floor,switchyard-memory,switchyard-stream-internally]
+ *   node bench/overhead/profile.ts [--subjects hono-floor,switchyard-memory,switchyard-stream-internally]
  *                         [--kind json|stream] [--requests 6000] [--streams 200] [--top 15]
- *                         [--save DIR]   (keep the .cpuprofile files, e.g. for bench/summarize-profile.ts)
+ *                         [--save DIR]   (keep the .cpuprofile files, e.g. for bench/overhead/summarize-profile.ts)
  *
  * The sampling profiler adds its own cost; compare subjects with each other, not with overhead.ts figures.
  */
@@ -15,16 +15,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Child, freePort, installCleanup, startChild, stopAllChildren } from './lib/children.ts';
-import { runLoad } from './lib/load.ts';
-import { concurrentStreams, JSON_BODY, loadRun, type StreamSettings, sequentialStreams } from './lib/measure.ts';
-import { type Pinning, setUpPinning } from './lib/pinning.ts';
-import { cpuTimeMs } from './lib/proc.ts';
-import { SUBJECT_LABELS, type SubjectId } from './lib/report.ts';
-import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeStreamInternallyConfig } from './lib/subjects.ts';
+import { type Child, installCleanup, startChild, stopAllChildren } from '../lib/children.ts';
+import { type Pinning, setUpPinning } from '../lib/pinning.ts';
+import { freePort } from '../lib/ports.ts';
+import { cpuTimeMs } from '../lib/proc.ts';
+import { runLoad } from './load.ts';
+import { concurrentStreams, JSON_BODY, loadRun, type StreamSettings, sequentialStreams } from './measure.ts';
+import { SUBJECT_LABELS, type SubjectId } from './report.ts';
+import { subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeStreamInternallyConfig } from './subjects.ts';
 import { type CpuProfile, type ProfileSummary, summarizeProfile } from './summarize-profile.ts';
 
-const PROFILE_PRELOAD = fileURLToPath(new URL('./lib/profile-on-signal.ts', import.meta.url));
+const PROFILE_PRELOAD = fileURLToPath(new URL('./profile-on-signal.ts', import.meta.url));
 const STREAM: StreamSettings = { ttfbMs: 50, intervalMs: 50, chunks: 40 };
 type ProxyId = Exclude<SubjectId, 'direct'>;
 

@@ -5,7 +5,7 @@
  * is read from /proc before and after the run.
  */
 import autocannon from 'autocannon';
-import { cpuTimeMs } from './proc.ts';
+import { cpuTimeMs } from '../lib/proc.ts';
 
 export interface LoadOptions {
   url: string;

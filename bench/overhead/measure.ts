@@ -3,9 +3,9 @@
  * (time to first token, arrival gaps, RSS while N streams are open, CPU per stream).
  */
 import { Agent } from 'node:http';
+import { cpuTimeMs, memory } from '../lib/proc.ts';
 import { chatRequestBody } from './fixtures.ts';
 import { type LoadRun, runLoad } from './load.ts';
-import { cpuTimeMs, memory } from './proc.ts';
 import { runSteadyStreams, runStream, type StreamResult } from './stream-client.ts';
 
 export interface Target {

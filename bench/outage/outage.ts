@@ -8,8 +8,8 @@
  * sent to a tripped provider, client errors, time to recover, amplification) and per-phase tables, and
  * writes the data (JSON) and a chart (SVG).
  *
- *   node bench/outage.ts            full run, default health settings: 6 to 9 minutes
- *   node bench/outage.ts --quick    a one-minute check, probe timings shortened (printed)
+ *   node bench/outage/outage.ts            full run, default health settings: 6 to 9 minutes
+ *   node bench/outage/outage.ts --quick    a one-minute check, probe timings shortened (printed)
  *
  * Options: --out FILE.json (the SVG goes next to it), --rate N (requests per second, default 30),
  * --seed N (which requests fail in the 3 % phase).
@@ -24,17 +24,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { stringify as toYaml } from 'yaml';
-import { DEFAULT_THRESHOLDS, DEFAULT_WINDOWS } from '../src/health/health-options.ts';
-import { analyze, latencyStats } from './outage-analyze.ts';
-import { renderChart } from './outage-chart.ts';
-import { freePort, type Gateway, startGateway, stopAllGateways } from './outage-gateways.ts';
-import { CHAT_BODY, type ClientResult, runLoad } from './outage-load.ts';
-import { fullReport } from './outage-report.ts';
-import { buildScenario, lastPhase, phaseAt, type Scenario, seededRandom } from './outage-scenario.ts';
-import { faultFor, PROVIDERS, startUpstreams, type Upstreams, verifyFaultHook } from './outage-upstreams.ts';
+import { DEFAULT_THRESHOLDS, DEFAULT_WINDOWS } from '../../src/health/health-options.ts';
+import { stopAllChildren } from '../lib/children.ts';
+import { RESULTS_DIR } from '../lib/paths.ts';
+import { freePort } from '../lib/ports.ts';
+import { analyze, latencyStats } from './analyze.ts';
+import { renderChart } from './chart.ts';
+import { type Gateway, startGateway } from './gateways.ts';
+import { CHAT_BODY, type ClientResult, runLoad } from './load.ts';
+import { fullReport } from './report.ts';
+import { buildScenario, lastPhase, phaseAt, type Scenario, seededRandom } from './scenario.ts';
+import { faultFor, PROVIDERS, startUpstreams, type Upstreams, verifyFaultHook } from './upstreams.ts';
 import {
   type AdminWatch,
   countKeys,
@@ -42,9 +44,8 @@ import {
   type SharedStateWatch,
   watchAdmin,
   watchSharedState,
-} from './outage-watch.ts';
+} from './watch.ts';
 
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const INSTANCES = 2;
 const MAX_IN_FLIGHT = 400;
 
@@ -69,11 +70,11 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--rate') args.rate = positive(arg, value());
     else if (arg === '--seed') args.seed = positive(arg, value());
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node bench/outage.ts [--quick] [--out FILE.json] [--rate N] [--seed N]');
+      console.log('usage: node bench/outage/outage.ts [--quick] [--out FILE.json] [--rate N] [--seed N]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
-  if (!args.out) args.out = join(BENCH_DIR, 'results', args.quick ? 'outage-quick.json' : 'outage.json');
+  if (!args.out) args.out = join(RESULTS_DIR, args.quick ? 'outage-quick.json' : 'outage.json');
   return args;
 }
 
@@ -471,7 +472,7 @@ async function cleanup(resources: Resources): Promise<string> {
   await resources.sharedWatch?.stop().catch(() => undefined);
   await resources.adminWatch?.stop().catch(() => undefined);
   await Promise.all(resources.gateways.map((gateway) => gateway.stop().catch(() => undefined)));
-  await stopAllGateways();
+  await stopAllChildren();
   notes.push(`gateways stopped (${resources.gateways.length})`);
   await resources.upstreams?.close().catch(() => undefined);
   if (resources.redis) {

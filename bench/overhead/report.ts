@@ -2,9 +2,10 @@
  * Turns raw runs into the figures of the report: pooled latency percentiles, "added" = subject minus direct,
  * CPU per request, memory per stream; then the targets with PASS/MISS, and the markdown tables.
  */
+
+import { median, round, type Summary, summarize } from '../lib/stats.ts';
 import type { LoadRun } from './load.ts';
 import type { StreamPhase } from './measure.ts';
-import { median, round, type Summary, summarize } from './stats.ts';
 import type { StreamResult } from './stream-client.ts';
 
 export type SubjectId =

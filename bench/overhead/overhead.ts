@@ -1,11 +1,11 @@
 /**
  * The overhead benchmark: what Switchyard adds on top of talking to the upstream directly, next to the
- * floor any Hono gateway on Node pays (bench/hono-floor.ts). Four subjects, each in its own process and
+ * floor any Hono gateway on Node pays (bench/overhead/hono-floor.ts). Four subjects, each in its own process and
  * measured in the same run, interleaved over rounds: direct (the upstream itself), the Hono floor, and
  * Switchyard with the memory store and with the Redis store. See bench/README.md for the method.
  *
- *   node bench/overhead.ts            full run (about 7 minutes on 2 cores)
- *   node bench/overhead.ts --quick    one-minute check (fewer rounds, shorter runs, 200 streams only)
+ *   node bench/overhead/overhead.ts            full run (about 7 minutes on 2 cores)
+ *   node bench/overhead/overhead.ts --quick    one-minute check (fewer rounds, shorter runs, 200 streams only)
  *   options: --out FILE (JSON; a .md with the tables is written next to it), --cpu-prof (write V8 CPU
  *   profiles of the floor and Switchyard to bench/results/profiles/), --diagnose (add a fifth subject:
  *   Switchyard with `policy.streamInternally: always`, the cost of rebuilding JSON answers from streams),
@@ -19,9 +19,13 @@ import { connect } from 'node:net';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Child, freePort, installCleanup, runningChildPids, startChild, stopAllChildren } from './lib/children.ts';
-import { ANSWER_TOKENS } from './lib/fixtures.ts';
-import { type LoadRun, runLoad } from './lib/load.ts';
+import { type Child, installCleanup, runningChildPids, startChild, stopAllChildren } from '../lib/children.ts';
+import { RESULTS_DIR } from '../lib/paths.ts';
+import { type Pinning, setUpPinning } from '../lib/pinning.ts';
+import { freePort } from '../lib/ports.ts';
+import { memory } from '../lib/proc.ts';
+import { ANSWER_TOKENS } from './fixtures.ts';
+import { type LoadRun, runLoad } from './load.ts';
 import {
   concurrentStreams,
   JSON_BODY,
@@ -31,10 +35,8 @@ import {
   streamBody,
   streamLifetimeMs,
   type Target,
-} from './lib/measure.ts';
-import { monitorNoise } from './lib/noise.ts';
-import { type Pinning, setUpPinning } from './lib/pinning.ts';
-import { memory } from './lib/proc.ts';
+} from './measure.ts';
+import { monitorNoise } from './noise.ts';
 import {
   computeFigures,
   evaluateTargets,
@@ -42,16 +44,9 @@ import {
   type RawSubject,
   SUBJECT_LABELS,
   type SubjectId,
-} from './lib/report.ts';
-import { runStream } from './lib/stream-client.ts';
-import {
-  BENCH_DIR,
-  REDIS_URL,
-  subjectCommand,
-  UPSTREAM_SCRIPT,
-  upstreamEnv,
-  writeStreamInternallyConfig,
-} from './lib/subjects.ts';
+} from './report.ts';
+import { runStream } from './stream-client.ts';
+import { REDIS_URL, subjectCommand, UPSTREAM_SCRIPT, upstreamEnv, writeStreamInternallyConfig } from './subjects.ts';
 
 interface Settings {
   mode: 'quick' | 'full';
@@ -369,8 +364,7 @@ async function main(): Promise<number> {
     },
   });
   const settings = values.quick ? QUICK : FULL;
-  const outFile =
-    values.out ?? join(BENCH_DIR, 'results', settings.mode === 'quick' ? 'overhead-quick.json' : 'overhead.json');
+  const outFile = values.out ?? join(RESULTS_DIR, settings.mode === 'quick' ? 'overhead-quick.json' : 'overhead.json');
   const deadline = setTimeout(() => {
     log(`\nbench: the run exceeded ${settings.deadlineMinutes} minutes; stopping`);
     void stopAllChildren().finally(() => process.exit(2));
@@ -390,7 +384,7 @@ async function main(): Promise<number> {
     subjects.splice(subjects.indexOf('switchyard-redis'), 1);
     notes['switchyard-redis'] = `NOT RUN: no Redis answering PING at ${REDIS_URL}`;
   }
-  const cpuProfileDir = values['cpu-prof'] ? join(BENCH_DIR, 'results', 'profiles') : undefined;
+  const cpuProfileDir = values['cpu-prof'] ? join(RESULTS_DIR, 'profiles') : undefined;
   let streamInternallyConfig: string | undefined;
   if (values.diagnose) {
     streamInternallyConfig = writeStreamInternallyConfig();

@@ -1,0 +1,16 @@
+/** Loopback ports, for the benchmarks and the tests alike (the one `freePort`). */
+import { createServer } from 'node:net';
+
+/** A port that was free on 127.0.0.1 a moment ago: for a child process or server that must be told its port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
