@@ -153,13 +153,9 @@ export class SwitchyardState extends DurableObject<Bindings> implements HealthOb
     // No call reaches the object before this has run (the configuration may still be being read).
     void ctx.blockConcurrencyWhile(async () => {
       const outcome = await configOf(env);
-      let options = {};
-      try {
-        if ('config' in outcome)
-          options = healthOptionsFrom(outcome.config, createLogger({ level: outcome.config.logLevel }));
-      } catch {
-        // The isolates report configuration errors; the object keeps working on default thresholds.
-      }
+      // With a configuration error the isolates answer it; the object keeps working on default thresholds.
+      const options =
+        'config' in outcome ? healthOptionsFrom(outcome.config, createLogger({ level: outcome.config.logLevel })) : {};
       this.#health = createHealthObject(ctx.storage.sql, options);
     });
   }
