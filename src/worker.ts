@@ -88,6 +88,7 @@ async function start(env: Bindings): Promise<Started> {
       // A new isolate's first request is usually a passthrough: the Anthropic and Gemini SDKs are evaluated
       // at the first call to them, not in every isolate's first request.
       providers: providerRegistry('on-first-call'),
+      linearRouter: true,
     });
   } catch (error) {
     // A health setting the monitor refuses.

@@ -30,6 +30,8 @@ export interface GatewayPartsOptions {
   notices?: string[];
   /** Refuse /v1/* with 401 when GATEWAY_API_KEYS is empty, saying why (Workers: reachable from anywhere). */
   requireGatewayKeys?: boolean;
+  /** Match routes without a build step (Workers: a new isolate's first request would build the matcher). */
+  linearRouter?: boolean;
   /** Health flush interval, ms (the monitor's default when unset). */
   flushIntervalMs?: number;
   /** A logger made earlier (Node needs one for its Redis and tracing set-up); default: one at config.logLevel. */
@@ -95,6 +97,7 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
     healthReport: () => health.report(),
     ...(options.notices?.length ? { notices: options.notices } : {}),
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
+    ...(options.linearRouter ? { linearRouter: true } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.providers ? { providers: options.providers } : {}),
