@@ -1,5 +1,6 @@
 /**
- * A loopback Anthropic: POST /v1/messages (JSON and SSE), in the Messages API's exact wire format.
+ * A loopback Anthropic: POST /v1/messages (JSON and SSE) and GET /v1/models (the key checks' call), in the
+ * API's exact wire format.
  *
  * Sources for every shape below:
  * - the SDK's types, node_modules/@anthropic-ai/sdk/resources/messages/messages.d.ts: `Message` (id, type,
@@ -25,7 +26,15 @@
  *   `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`, resets in
  *   RFC 3339, `retry-after` in seconds on 429).
  */
-import { type Fault, MockUpstream, type ProviderWire, readRecord, type Script, sseFrame } from './mock-upstream.ts';
+import {
+  bearer,
+  type Fault,
+  MockUpstream,
+  type ProviderWire,
+  readRecord,
+  type Script,
+  sseFrame,
+} from './mock-upstream.ts';
 
 export const ANTHROPIC_MOCK_DEFAULT_SCRIPT: Script = {
   text: ['Hello', ' from', ' Claude.'],
@@ -158,12 +167,24 @@ export const anthropicWire: ProviderWire = {
   name: 'anthropic',
 
   match(method, path, body) {
-    if (method === 'POST' && path.split('?')[0] === '/v1/messages')
-      return { stream: readRecord(body)?.stream === true };
+    const route = path.split('?')[0];
+    if (method === 'POST' && route === '/v1/messages') return { stream: readRecord(body)?.stream === true };
+    if (method === 'GET' && route === '/v1/models') return { stream: false, listing: true };
     return undefined;
   },
 
+  /** The SDK 1.x sends `Authorization: Bearer <key>`; older clients `x-api-key`. */
+  credential(headers) {
+    return bearer(headers.authorization) ?? headers['x-api-key'];
+  },
+
+  invalidKeyFault() {
+    return anthropicFaults.invalidApiKey();
+  },
+
   render(script, request) {
+    if (request.path.split('?')[0] === '/v1/models')
+      return { json: modelPage(), headers: { 'request-id': mintId('req_') } };
     const answer = buildAnswer(script, readRecord(request.body) ?? {});
     const headers = { 'request-id': mintId('req_'), ...rateLimitHeaders({}) };
     if (!request.stream) return { json: renderMessage(answer), headers };
@@ -185,6 +206,24 @@ export const anthropicWire: ProviderWire = {
     return anthropicError(404, 'not_found_error', `Not found: ${path}`);
   },
 };
+
+/** A page of `GET /v1/models` (the SDK's `ModelInfo` objects in a `Page`: data, has_more, first_id, last_id). */
+function modelPage(): unknown {
+  const model = {
+    type: 'model',
+    id: 'claude-sonnet-4-5-20250929',
+    display_name: 'Claude Sonnet 4.5',
+    created_at: '2025-09-29T00:00:00Z',
+    capabilities: null,
+    deprecated_at: null,
+    lifecycle: 'active',
+    line: null,
+    max_input_tokens: 200000,
+    max_tokens: 64000,
+    retires_at: null,
+  };
+  return { data: [model], has_more: true, first_id: model.id, last_id: model.id };
+}
 
 /** What the mock answers, already in Anthropic terms. */
 interface Answer {

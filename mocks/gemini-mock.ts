@@ -1,6 +1,7 @@
 /**
  * A loopback Gemini (Gemini Developer API): POST /v1beta/models/{model}:generateContent (JSON) and
- * POST /v1beta/models/{model}:streamGenerateContent?alt=sse (SSE, `data:` lines only), the same under /v1/.
+ * POST /v1beta/models/{model}:streamGenerateContent?alt=sse (SSE, `data:` lines only), the same under /v1/,
+ * and GET /v1beta/models (the key checks' call).
  *
  * Sources for every shape below:
  * - the SDK's types, node_modules/@google/genai/dist/genai.d.ts (`GenerateContentResponse { candidates,
@@ -200,12 +201,37 @@ function help(): unknown {
 }
 
 const CHAT_ROUTE = /^\/(v1|v1beta)\/models\/([^/:?]+):(generateContent|streamGenerateContent)$/;
+const LIST_ROUTE = /^\/(v1|v1beta)\/models$/;
+
+/** A page of `GET /v1beta/models` (ListModelsResponse: `models` of `Model`, `nextPageToken`). */
+function modelList(): unknown {
+  return {
+    models: [
+      {
+        name: 'models/gemini-2.5-flash',
+        version: '001',
+        displayName: 'Gemini 2.5 Flash',
+        description: 'Stable version of Gemini 2.5 Flash.',
+        inputTokenLimit: 1048576,
+        outputTokenLimit: 65536,
+        supportedGenerationMethods: ['generateContent', 'countTokens', 'createCachedContent', 'batchGenerateContent'],
+        temperature: 1,
+        topP: 0.95,
+        topK: 64,
+        maxTemperature: 2,
+        thinking: true,
+      },
+    ],
+    nextPageToken: 'Chhtb2RlbHMvZ2VtaW5pLTIuNS1mbGFzaA==',
+  };
+}
 
 export const geminiWire: ProviderWire = {
   name: 'gemini',
 
   match(method, path) {
     const [route = '', query = ''] = path.split('?');
+    if (method === 'GET' && LIST_ROUTE.test(route)) return { stream: false, listing: true };
     const match = CHAT_ROUTE.exec(route);
     if (method !== 'POST' || !match) return undefined;
     if (match[3] === 'generateContent') return { stream: false };
@@ -213,7 +239,17 @@ export const geminiWire: ProviderWire = {
     return new URLSearchParams(query).get('alt') === 'sse' ? { stream: true } : undefined;
   },
 
+  /** @google/genai sends the key in `x-goog-api-key`, never in the URL. */
+  credential(headers) {
+    return headers['x-goog-api-key'];
+  },
+
+  invalidKeyFault() {
+    return geminiFaults.apiKeyInvalid();
+  },
+
   render(script, request) {
+    if (LIST_ROUTE.test(request.path.split('?')[0] ?? '')) return { json: modelList() };
     const model = CHAT_ROUTE.exec(request.path.split('?')[0] ?? '')?.[2] ?? 'gemini-2.5-flash';
     const answer = answerOf(script, request.body, model);
     return request.stream ? { sse: renderFrames(answer) } : { json: renderResponse(answer) };

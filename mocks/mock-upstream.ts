@@ -61,8 +61,15 @@ export type Rendered =
 
 export interface ProviderWire {
   readonly name: string;
-  /** Whether this request is a chat call, and whether it asks for a stream; undefined = 404. */
-  match(method: string, path: string, body: unknown): { stream: boolean } | undefined;
+  /**
+   * Whether this request is a chat call (and whether it asks for a stream) or the model listing the key
+   * checks call (`listing`); undefined = 404.
+   */
+  match(method: string, path: string, body: unknown): { stream: boolean; listing?: boolean } | undefined;
+  /** The API key the request carries, read where the provider's SDK puts it. */
+  credential(headers: Record<string, string>): string | undefined;
+  /** The provider's exact answer to a key it does not accept (status and envelope). */
+  invalidKeyFault(): Fault;
   render(script: Script, request: { body: unknown; path: string; stream: boolean }): Rendered;
   /** The in-stream error frame for a `stream-error` fault. */
   streamErrorFrame(error: unknown): string;
@@ -82,7 +89,11 @@ export class MockUpstream {
   timing: MockTiming = { firstByteDelayMs: 0, chunkDelayMs: 0 };
   /** What the fake model answers, until changed or `reset()`. */
   script: Script;
+  /** Model listings answered (the gateway's key checks): the key each carried, and the request's headers. */
+  readonly listings: Array<{ credential: string | undefined; path: string; headers: Record<string, string> }> = [];
   private readonly defaultScript: Script;
+  private readonly rejectedKeys = new Set<string>();
+  private readonly listingFaults: Fault[] = [];
   private readonly queuedFaults: Fault[] = [];
   private stickyFault: Fault | undefined;
   private server: Server | undefined;
@@ -127,6 +138,19 @@ export class MockUpstream {
   heal(): this {
     this.stickyFault = undefined;
     this.queuedFaults.length = 0;
+    this.listingFaults.length = 0;
+    return this;
+  }
+
+  /** Answer every request carrying one of these keys (chat and listing alike) as the provider answers a bad key. */
+  rejectKeys(...keys: string[]): this {
+    for (const key of keys) this.rejectedKeys.add(key);
+    return this;
+  }
+
+  /** Fail the next model listing(s) with these faults; chat faults (`failNext`) never apply to listings. */
+  failListing(...faults: Fault[]): this {
+    this.listingFaults.push(...faults);
     return this;
   }
 
@@ -134,6 +158,8 @@ export class MockUpstream {
   reset(): this {
     this.heal();
     this.requests.length = 0;
+    this.listings.length = 0;
+    this.rejectedKeys.clear();
     this.abortedRequests = 0;
     this.script = this.defaultScript;
     this.timing = { firstByteDelayMs: 0, chunkDelayMs: 0 };
@@ -159,15 +185,23 @@ export class MockUpstream {
       sendJson(res, 404, this.wire.notFoundBody(path));
       return;
     }
-    // Only calls (POST) are recorded: listing models is not a request a test counts.
-    if (req.method === 'POST') this.requests.push({ method: req.method, path, headers: flattenHeaders(req), body });
+    const headers = flattenHeaders(req);
+    const credential = this.wire.credential(headers);
+    // Only calls (POST) are recorded: listing models is not a request a test counts as a chat.
+    if (matched.listing) this.listings.push({ credential, path, headers });
+    else if (req.method === 'POST') this.requests.push({ method: req.method, path, headers, body });
     this.inFlight++;
     let finished = false;
     res.on('close', () => {
       this.inFlight--;
       if (!finished) this.abortedRequests++;
     });
-    const fault = this.queuedFaults.shift() ?? this.stickyFault;
+    const fault =
+      credential !== undefined && this.rejectedKeys.has(credential)
+        ? this.wire.invalidKeyFault()
+        : matched.listing
+          ? this.listingFaults.shift()
+          : (this.queuedFaults.shift() ?? this.stickyFault);
     try {
       if (this.timing.firstByteDelayMs > 0) await sleep(this.timing.firstByteDelayMs);
       if (res.destroyed) return;
@@ -294,4 +328,9 @@ export function randomToken(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)];
   return out;
+}
+
+/** The key of an `Authorization: Bearer <key>` header. */
+export function bearer(authorization: string | undefined): string | undefined {
+  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
 }

@@ -19,6 +19,7 @@
  * - the error-codes guide, https://platform.openai.com/docs/guides/error-codes, for the canned errors.
  */
 import {
+  bearer,
   type Fault,
   MockUpstream,
   type ProviderWire,
@@ -215,8 +216,16 @@ export const openaiWire: ProviderWire = {
   match(method, path, body) {
     const route = path.split('?')[0];
     if (method === 'POST' && route === '/v1/chat/completions') return { stream: readRecord(body)?.stream === true };
-    if (method === 'GET' && route === '/v1/models') return { stream: false };
+    if (method === 'GET' && route === '/v1/models') return { stream: false, listing: true };
     return undefined;
+  },
+
+  credential(headers) {
+    return bearer(headers.authorization);
+  },
+
+  invalidKeyFault() {
+    return openaiFaults.invalidApiKey();
   },
 
   render(script, request) {

@@ -7,19 +7,29 @@
  * JSON passthrough answered by OpenAI) more CPU than the whole Free plan allows. A call made before the
  * import finished waits for it.
  */
-import type { Provider, ProviderCall, ProviderResult, ProviderSettings } from './types.ts';
+import type { KeyCheckResult, Provider, ProviderCall, ProviderResult, ProviderSettings } from './types.ts';
 
 export type ProviderFactory = (settings: ProviderSettings) => Provider;
 
 /** 'at-start': import when the provider is built; 'on-first-call': when it is first asked for an answer. */
 export type ProviderLoading = 'at-start' | 'on-first-call';
 
+/** A key check that needs no SDK (the provider folder's check-key.ts), so checking keys loads nothing. */
+export type KeyCheckFactory = (settings: ProviderSettings) => (signal: AbortSignal) => Promise<KeyCheckResult>;
+
+export interface LazyProviderOptions {
+  /** When the import starts. Default 'at-start'. */
+  loading?: ProviderLoading;
+  keyCheck?: KeyCheckFactory;
+}
+
 export function lazyProvider(
   name: string,
   defaultModel: string,
   load: () => Promise<ProviderFactory>,
-  loading: ProviderLoading = 'at-start',
+  options: LazyProviderOptions = {},
 ): ProviderFactory {
+  const { loading = 'at-start', keyCheck } = options;
   return function createLazyProvider(settings) {
     let ready: Promise<Provider> | undefined;
     const provider = () => {
@@ -37,6 +47,7 @@ export function lazyProvider(
       async chat(call: ProviderCall): Promise<ProviderResult> {
         return (await provider()).chat(call);
       },
+      ...(keyCheck ? { checkKey: keyCheck(settings) } : {}),
     };
   };
 }

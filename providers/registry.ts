@@ -6,7 +6,9 @@
  * loaded only when configured, at start-up or at their first call (lazy-provider.ts).
  */
 
+import { anthropicKeyCheck } from './anthropic/check-key.ts';
 import { ANTHROPIC_DEFAULT_MODEL } from './anthropic/default-model.ts';
+import { geminiKeyCheck } from './gemini/check-key.ts';
 import { GEMINI_DEFAULT_MODEL } from './gemini/default-model.ts';
 import { lazyProvider, type ProviderFactory, type ProviderLoading } from './lazy-provider.ts';
 import { createOpenAIProvider } from './openai/index.ts';
@@ -20,13 +22,13 @@ export function providerRegistry(loading: ProviderLoading): Readonly<Record<stri
       'anthropic',
       ANTHROPIC_DEFAULT_MODEL,
       async () => (await import('./anthropic/index.ts')).createAnthropicProvider,
-      loading,
+      { loading, keyCheck: anthropicKeyCheck },
     ),
     gemini: lazyProvider(
       'gemini',
       GEMINI_DEFAULT_MODEL,
       async () => (await import('./gemini/index.ts')).createGeminiProvider,
-      loading,
+      { loading, keyCheck: geminiKeyCheck },
     ),
   };
 }

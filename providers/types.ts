@@ -123,6 +123,20 @@ export interface Provider {
   readonly passthrough?: boolean;
   /** One upstream call. Rejects with `UpstreamFailure` (never a raw SDK error). */
   chat(call: ProviderCall): Promise<ProviderResult>;
+  /**
+   * The key check at start-up (providers/shared/check-key.ts): the cheapest authenticated call. Never
+   * rejects; aborted by `signal` at the check's timeout.
+   */
+  checkKey?(signal: AbortSignal): Promise<KeyCheckResult>;
+}
+
+/** What a key check found: `bad` = the provider rejected the key; `unverified` = the check could not tell. */
+export interface KeyCheckResult {
+  state: 'ok' | 'bad' | 'unverified';
+  /** The HTTP status, when there was an answer. */
+  status?: number;
+  /** Short and safe to show: `http_401 invalid_api_key`, `timeout`, `network`. */
+  reason: string;
 }
 
 /** What a provider needs to be built: credentials and where to send them. */

@@ -112,7 +112,7 @@ export function createApp(deps: AppDeps): Hono {
         state: health.state,
         score: Math.round(health.score * 1000) / 1000,
         ...(health.reason ? { reason: health.reason } : {}),
-        keys: pool.status().map(({ id, state }) => ({ id, state })),
+        keys: pool.status().map(({ id, state, check }) => ({ id, state, ...(check ? { check: check.state } : {}) })),
       };
     });
     return c.json({

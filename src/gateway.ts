@@ -13,6 +13,7 @@ import { createResponseCache } from './cache/serve-cached.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { GatewayConfig } from './config/load-config.ts';
 import type { HealthMonitor } from './health/types.ts';
+import { KeyCheckBoard } from './limits/key-checks.ts';
 import { KeyPool } from './limits/key-pool.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
@@ -51,6 +52,8 @@ export interface Gateway {
   app: Hono;
   deps: AppDeps;
   cacheStore: CacheStore;
+  /** What the key checks found; the entries run the checks (src/limits/check-keys.ts). */
+  keyChecks: KeyCheckBoard;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -58,6 +61,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? createLogger();
   const factories = options.providers ?? PROVIDERS;
   const pools = new Map<string, KeyPool>();
+  const keyChecks = new KeyCheckBoard();
   for (const provider of options.config.providers) {
     const factory = factories[provider.name];
     if (!factory) continue;
@@ -70,7 +74,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...(options.transport ? { transport: options.transport } : {}),
       }),
     }));
-    pools.set(provider.name, new KeyPool(provider.name, keys, clock));
+    pools.set(provider.name, new KeyPool(provider.name, keys, clock, keyChecks));
   }
   const telemetry = combineSinks([...(options.dashboard ? [options.dashboard] : []), ...(options.telemetry ?? [])]);
   const cacheStore = options.cacheStore ?? createMemoryCacheStore({ maxBytes: options.config.cache.maxBytes, clock });
@@ -93,5 +97,5 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
     cache: telemetry ? observeCache(responseCache, telemetry) : responseCache,
   };
-  return { app: createApp(deps), deps, cacheStore };
+  return { app: createApp(deps), deps, cacheStore, keyChecks };
 }

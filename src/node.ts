@@ -2,7 +2,8 @@
  * Node entry (`npm start`): configuration from the environment and SWITCHYARD_CONFIG, the health store
  * (Redis when REDIS_URL is set, memory otherwise), @hono/node-server, and a graceful shutdown that lets
  * in-flight requests and streams finish. With an admin key: Prometheus metrics on /metrics and the live
- * /dashboard; with OTEL_EXPORTER_OTLP_ENDPOINT, OTLP traces (loaded only then).
+ * /dashboard; with OTEL_EXPORTER_OTLP_ENDPOINT, OTLP traces (loaded only then). Every provider key is checked
+ * in the background at start-up; `--check` (`npm run check`) runs only those checks and exits.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -14,10 +15,20 @@ import { systemClock } from './clock.ts';
 import { MAX_CONFIG_BYTES } from './config/bounds.ts';
 import { buildGatewayParts, type GatewayParts } from './config/build-gateway-parts.ts';
 import { ConfigError, type GatewayConfig, resolveConfig } from './config/load-config.ts';
+import { DEFAULT_KEY_CHECKS } from './config/resolve-checks.ts';
+import { createGateway, type Gateway } from './gateway.ts';
+import { createHealthMonitor } from './health/health-monitor.ts';
 import type { HealthStore } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import { clientErrorResponse } from './http/client-error-response.ts';
+import {
+  checkKeys,
+  formatKeyChecks,
+  type KeyCheckOptions,
+  recheckBadKeys,
+  START_HOLD_MS,
+} from './limits/check-keys.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-client-metrics.ts';
@@ -151,7 +162,39 @@ async function buildRedisCacheStore(config: GatewayConfig, logger: Logger): Prom
   });
 }
 
+function keyCheckOptions(config: GatewayConfig, gateway: Gateway, logger: Logger): KeyCheckOptions {
+  const timeoutMs = config.keyChecks?.timeoutMs ?? DEFAULT_KEY_CHECKS.timeoutMs;
+  return {
+    board: gateway.keyChecks,
+    timeoutMs,
+    clock: systemClock,
+    logger,
+    holdMs: Math.min(START_HOLD_MS, timeoutMs),
+  };
+}
+
+/**
+ * `npm run check` (`node src/node.ts --check`), for deploy pipelines: the start-up key checks once, a table on
+ * stdout, exit 1 if a key is bad. Nothing else starts: no server, no Redis, no telemetry.
+ */
+async function checkKeysAndExit(): Promise<never> {
+  let config: GatewayConfig;
+  try {
+    config = await readConfig();
+  } catch (error) {
+    refuseToStart(error);
+  }
+  const quiet = createLogger({ write: () => {} });
+  const health = createHealthMonitor({ store: createMemoryHealthStore(), backgroundTimers: false });
+  const gateway = createGateway({ config, health, logger: quiet, transport: undiciTransport });
+  const reports = await checkKeys(gateway.deps.pools, { ...keyCheckOptions(config, gateway, quiet), holdMs: 0 });
+  const { text, failed } = formatKeyChecks(reports);
+  console.log(text);
+  process.exit(failed ? 1 : 0);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.slice(2).includes('--check')) await checkKeysAndExit();
   let config: GatewayConfig;
   let logger: Logger;
   let store: HealthStore;
@@ -185,6 +228,12 @@ async function main(): Promise<void> {
   }
   const { gateway, health } = parts;
   const { cacheStore } = gateway;
+  if (config.keyChecks?.enabled !== false) {
+    // Before listening, so that a request arriving first waits for its key's check (START_HOLD_MS at most).
+    const options = keyCheckOptions(config, gateway, logger);
+    void checkKeys(gateway.deps.pools, options);
+    setInterval(() => void recheckBadKeys(gateway.deps.pools, options), 60_000).unref();
+  }
   telemetry.metrics?.observe({
     health: gateway.deps.health,
     pools: gateway.deps.pools,

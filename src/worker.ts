@@ -5,8 +5,9 @@
  * Health is shared through the SwitchyardState Durable Object (binding SWITCHYARD_STATE) when it is bound,
  * per isolate in memory otherwise (and /health says so). Isolates have no timers between requests, so the
  * health cycle is driven by requests, and the work a request started is handed to `ctx.waitUntil` so it
- * finishes after the response. Without GATEWAY_API_KEYS the Worker answers /v1/* with 401: unlike Node, it is
- * reachable from anywhere. A configuration error is answered on every request, naming the variable.
+ * finishes after the response; so do the key checks, which an isolate's first request starts. Without
+ * GATEWAY_API_KEYS the Worker answers /v1/* with 401: unlike Node, it is reachable from anywhere. A
+ * configuration error is answered on every request, naming the variable.
  */
 import {
   DurableObject,
@@ -15,14 +16,17 @@ import {
   env as globalBindings,
 } from 'cloudflare:workers';
 import { PROVIDER_NAMES, providerRegistry } from '../providers/registry.ts';
+import { systemClock } from './clock.ts';
 import { buildGatewayParts, type GatewayParts, healthOptionsFrom } from './config/build-gateway-parts.ts';
 import { type ConfigOutcome, configFromBindings } from './config/config-from-bindings.ts';
 import { ConfigError } from './config/load-config.ts';
+import { DEFAULT_KEY_CHECKS } from './config/resolve-checks.ts';
 import { createHealthObject, type HealthObject } from './health/durable-health-object.ts';
 import { createDurableHealthStore, type HealthObjectRpc, type StateNamespace } from './health/durable-store.ts';
 import type { HealthRecord } from './health/health-record.ts';
 import type { SyncRequest } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
+import { checkKeys, recheckBadKeys } from './limits/check-keys.ts';
 import { createLogger } from './telemetry/logger.ts';
 
 /** The Durable Object binding's name in wrangler.toml. */
@@ -99,6 +103,28 @@ async function start(env: Bindings): Promise<Started> {
   return parts;
 }
 
+let keysChecked = false;
+
+/**
+ * Key checks on Workers: an isolate has no start-up outside a request, so its first request starts them, in
+ * `ctx.waitUntil` (the request itself does not wait: holding every new isolate's first request for a round
+ * trip would cost more than the rare request that meets a bad key first, which routing fails over anyway).
+ * Later requests re-check keys found bad once RECHECK_MS has passed (usually a no-op).
+ */
+function runKeyChecks(parts: GatewayParts): Promise<unknown> {
+  const config = parts.gateway.deps.config;
+  if (config.keyChecks?.enabled === false) return Promise.resolve();
+  const options = {
+    board: parts.gateway.keyChecks,
+    timeoutMs: config.keyChecks?.timeoutMs ?? DEFAULT_KEY_CHECKS.timeoutMs,
+    clock: systemClock,
+    logger: parts.logger,
+  };
+  if (keysChecked) return recheckBadKeys(parts.gateway.deps.pools, options);
+  keysChecked = true;
+  return checkKeys(parts.gateway.deps.pools, options);
+}
+
 function configErrorResponse(error: ConfigError): Response {
   const body = {
     error: {
@@ -133,6 +159,7 @@ export default {
     const started = await starting;
     if ('error' in started) return configErrorResponse(started.error);
     const parts = started;
+    ctx.waitUntil(runKeyChecks(parts));
     const response = await parts.gateway.app.fetch(request, env, ctx);
     ctx.waitUntil(parts.health.idle());
     return settleAfterBody(response, ctx, parts);

@@ -22,6 +22,7 @@ import type {
 } from '../types.ts';
 import { isUpstreamFailure } from '../upstream-failure.ts';
 import { buildJsonBody, buildStreamingBody } from './build-request-body.ts';
+import { openaiKeyCheck } from './check-key.ts';
 import {
   type MapErrorContext,
   malformedResponse,
@@ -120,7 +121,13 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
     return { type: 'stream', chunks, warnings: [], ...rateLimitOf(response) };
   }
 
-  return { name: PROVIDER_NAME, defaultModel: settings.defaultModel ?? OPENAI_DEFAULT_MODEL, passthrough: true, chat };
+  return {
+    name: PROVIDER_NAME,
+    defaultModel: settings.defaultModel ?? OPENAI_DEFAULT_MODEL,
+    passthrough: true,
+    chat,
+    checkKey: openaiKeyCheck({ ...settings, transport }),
+  };
 }
 
 function rateLimitOf(response: TransportResponse) {

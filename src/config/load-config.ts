@@ -3,12 +3,14 @@
  * Runtime-neutral: the Node entry reads the file from disk, the Worker passes its bindings as `env`.
  */
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
+import type { ModelLimitOverrides } from '../limits/model-limits.ts';
 import type { LogLevel } from '../telemetry/logger.ts';
 import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
 import { ConfigError, describeValue } from './config-error.ts';
 import { readLogLevel } from './log-level.ts';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
+import { type KeyCheckSettings, resolveChecks } from './resolve-checks.ts';
 import type { CacheRouteFileSettings, ConfigFile, HealthFileSettings, PolicyOverrides } from './schema.ts';
 
 export { ConfigError } from './config-error.ts';
@@ -104,6 +106,12 @@ export interface GatewayConfig {
   redisOptions?: Record<string, unknown>;
   /** How long a client may take to send a request's headers, and the whole request (Node entry only). */
   inbound: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /** Key checks at start-up; default on with a 5 s timeout (resolve-checks.ts). */
+  keyChecks?: KeyCheckSettings;
+  /** The context check before sending; undefined = on. */
+  contextCheck?: boolean;
+  /** Context windows and output ceilings over the defaults, by model name prefix. */
+  models?: ModelLimitOverrides;
   /** SWITCHYARD_LOG_LEVEL. */
   logLevel: LogLevel;
 }
@@ -172,6 +180,7 @@ export function resolveConfig(
     ...(redisUrl ? { redisUrl } : {}),
     ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
     inbound: resolveInbound(env, parsed),
+    ...resolveChecks(parsed, env),
     logLevel: readLogLevel(env.SWITCHYARD_LOG_LEVEL),
   };
 }

@@ -178,6 +178,24 @@ export const configFileSchema = z
     health: health.optional(),
     /** Exact-match response cache; present = on unless `enabled: false`. */
     cache: cacheSettings.optional(),
+    /** Key checks at start-up (README "Key checks at start-up"). */
+    keyChecks: z
+      .object({ enabled: z.boolean(), timeoutMs: ms(100) })
+      .partial()
+      .strict()
+      .optional(),
+    /** Answer requests too long for the target's window with a 400 before sending (default true). */
+    contextCheck: z.boolean().optional(),
+    /** Context windows and output ceilings by model name prefix, over the defaults (src/limits/model-limits.ts). */
+    models: z
+      .record(
+        z.string().min(1),
+        z
+          .object({ contextWindow: count(1), maxOutputTokens: count(1) })
+          .partial()
+          .strict(),
+      )
+      .optional(),
     redisUrl: z.string().optional(),
     /**
      * ioredis options passed through as they are, for Sentinel (`sentinels`, `name`) or Cluster

@@ -80,6 +80,31 @@ export interface Alerter {
 
 const MAX_LOCAL_KEYS = 10_000;
 
+/** How alerts are configured (the monitor's options, and the Durable Object's authority's). */
+export interface AlertSettings {
+  webhookUrl?: string;
+  webhookFormat?: 'json' | 'slack';
+  onAlert?: (alert: HealthAlert) => void;
+  /** Default 2000. */
+  webhookTimeoutMs?: number;
+  fetch?: FetchLike;
+  /** How long an alert's dedupe key holds, ms. Default 6 h. */
+  alertDedupeMs?: number;
+}
+
+/** An alerter from settings, with the defaults applied. */
+export function alerterFrom(settings: AlertSettings, parts: Pick<AlerterOptions, 'logger' | 'claim' | 'now'>): Alerter {
+  return createAlerter({
+    ...parts,
+    ...(settings.webhookUrl !== undefined ? { webhookUrl: settings.webhookUrl } : {}),
+    ...(settings.webhookFormat !== undefined ? { webhookFormat: settings.webhookFormat } : {}),
+    ...(settings.onAlert !== undefined ? { onAlert: settings.onAlert } : {}),
+    ...(settings.fetch !== undefined ? { fetch: settings.fetch } : {}),
+    webhookTimeoutMs: settings.webhookTimeoutMs ?? 2000,
+    dedupeMs: settings.alertDedupeMs ?? 6 * 3_600_000,
+  });
+}
+
 export function createAlerter(options: AlerterOptions): Alerter {
   const seen = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();

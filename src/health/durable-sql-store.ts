@@ -7,7 +7,7 @@
 
 import type { HealthRecord } from './health-record.ts';
 import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
-import { providerSeriesId } from './series-id.ts';
+import { isModelSeries, isSeriesOf, modelSeriesPrefix, providerSeriesId } from './series-id.ts';
 import {
   addCounts,
   cloneCounts,
@@ -25,6 +25,17 @@ export interface SqlLike {
 
 export interface SqlHealthStore extends HealthStore {
   readonly kind: 'durable';
+  /** The write half of `sync`: prunes and adds the batch; false when the writer's seq was applied before. */
+  apply(request: SyncRequest): boolean;
+  /** The read half of `sync`: the merged windows and every record. */
+  answer(request: Pick<SyncRequest, 'toSlot' | 'readModels'>): SyncResult;
+  /** The live slots of one series (read-only: the object evaluates where the data is, without copying). */
+  slotsOf(id: string): SlotMap | undefined;
+  /** Every series id held. */
+  seriesIds(): IterableIterator<string>;
+  /** The stored record of a provider (read-only). */
+  recordOf(provider: string): HealthRecord | undefined;
+  providersWithRecords(): IterableIterator<string>;
   /** Whether the object still has work for its alarm: window data, or a provider tripped or probing. */
   hasActivity(): boolean;
 }
@@ -64,43 +75,58 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
     return false;
   };
 
+  const apply = (request: SyncRequest): boolean => {
+    if (pruneSeries(series, request.fromSlot) > 0)
+      sql.exec('DELETE FROM health_slots WHERE slot < ?', request.fromSlot);
+    if (alreadyApplied(request.writer, request.now)) return false;
+    for (const [id, slots] of request.batch) {
+      for (const [slot, counts] of slots) {
+        if (slot < request.fromSlot) continue;
+        const kept = series.get(id) ?? new Map<number, SlotCounts>();
+        series.set(id, kept);
+        const current = kept.get(slot) ?? emptyCounts();
+        addCounts(current, counts);
+        kept.set(slot, current);
+        sql.exec(
+          'INSERT OR REPLACE INTO health_slots (series, slot, counts) VALUES (?, ?, ?)',
+          id,
+          slot,
+          JSON.stringify(current),
+        );
+      }
+    }
+    return true;
+  };
+
+  const answer = (request: Pick<SyncRequest, 'toSlot' | 'readModels'>): SyncResult => {
+    const out: SeriesSlots = new Map();
+    for (const [id, slots] of series) {
+      if (!request.readModels && isModelSeries(id)) continue;
+      const copy: SlotMap = new Map();
+      for (const [slot, counts] of slots) if (slot <= request.toSlot) copy.set(slot, cloneCounts(counts));
+      out.set(id, copy);
+    }
+    return {
+      series: out,
+      records: new Map([...records].map(([provider, record]) => [provider, structuredClone(record)])),
+    };
+  };
+
   return {
     kind: 'durable',
 
+    apply,
+    answer,
+
     async sync(request: SyncRequest): Promise<SyncResult> {
-      if (pruneSeries(series, request.fromSlot) > 0)
-        sql.exec('DELETE FROM health_slots WHERE slot < ?', request.fromSlot);
-      if (!alreadyApplied(request.writer, request.now)) {
-        for (const [id, slots] of request.batch) {
-          for (const [slot, counts] of slots) {
-            if (slot < request.fromSlot) continue;
-            const kept = series.get(id) ?? new Map<number, SlotCounts>();
-            series.set(id, kept);
-            const current = kept.get(slot) ?? emptyCounts();
-            addCounts(current, counts);
-            kept.set(slot, current);
-            sql.exec(
-              'INSERT OR REPLACE INTO health_slots (series, slot, counts) VALUES (?, ?, ?)',
-              id,
-              slot,
-              JSON.stringify(current),
-            );
-          }
-        }
-      }
-      if (!request.read) return {};
-      const out: SeriesSlots = new Map();
-      for (const [id, slots] of series) {
-        if (!request.readModels && id.includes('|')) continue;
-        const copy: SlotMap = new Map();
-        for (const [slot, counts] of slots) if (slot <= request.toSlot) copy.set(slot, cloneCounts(counts));
-        out.set(id, copy);
-      }
-      return {
-        series: out,
-        records: new Map([...records].map(([provider, record]) => [provider, structuredClone(record)])),
-      };
+      apply(request);
+      return request.read ? answer(request) : {};
     },
+
+    slotsOf: (id) => series.get(id),
+    seriesIds: () => series.keys(),
+    recordOf: (provider) => records.get(provider),
+    providersWithRecords: () => records.keys(),
 
     async compareAndSet(expectedVersion: number, next: HealthRecord): Promise<CompareAndSetResult> {
       const current = records.get(next.provider);
@@ -118,11 +144,14 @@ export function createSqlHealthStore(sql: SqlLike): SqlHealthStore {
     },
 
     async resetWindows(provider: string): Promise<void> {
-      const id = providerSeriesId(provider);
-      for (const seriesId of [...series.keys()]) {
-        if (seriesId === id || seriesId.startsWith(`${id}|`)) series.delete(seriesId);
-      }
-      sql.exec('DELETE FROM health_slots WHERE series = ? OR substr(series, 1, ?) = ?', id, id.length + 1, `${id}|`);
+      for (const id of [...series.keys()]) if (isSeriesOf(id, provider)) series.delete(id);
+      const prefix = modelSeriesPrefix(provider);
+      sql.exec(
+        'DELETE FROM health_slots WHERE series = ? OR substr(series, 1, ?) = ?',
+        providerSeriesId(provider),
+        prefix.length,
+        prefix,
+      );
     },
 
     async claim(key: string, ttlMs: number, now: number): Promise<boolean> {

@@ -1,8 +1,9 @@
 /**
  * The health store on Workers, isolate side: every call is one RPC to the gateway's Durable Object, where
- * windows, records and transitions live (durable-health-object.ts). The monitor calls it only from its
- * background cycle, so a request never waits on the object: states come from the local snapshot and
- * outcomes go out in batches (one call per flush).
+ * windows, records and transitions live (durable-health-object.ts). The store `decides`: the object
+ * evaluates thresholds and moves states (health-authority.ts); the isolate's monitor sends outcomes and
+ * their evidence in batches (one call per flush) and follows the records it reads back, so a request never
+ * waits on the object and every isolate sees one state.
  *
  * The object is addressed by name through the namespace on every call instead of caching a stub: a stub
  * belongs to the request that made it, and the cycle runs on behalf of whichever request is current.
@@ -36,6 +37,7 @@ export function createDurableHealthStore(options: DurableHealthStoreOptions): He
   const object = (): HealthObjectRpc => options.namespace.get(options.namespace.idFromName(name) as never);
   return {
     kind: 'durable',
+    decides: true,
     sync: (request) => object().healthSync(request),
     compareAndSet: (expectedVersion, next) => object().healthCompareAndSet(expectedVersion, next),
     resetWindows: (provider) => object().healthResetWindows(provider),

@@ -4,6 +4,7 @@
  * only its background cycle, `drain`/`restore` and alert dedupe do.
  */
 import type { HealthRecord } from './health-record.ts';
+import type { EvidenceBatch } from './provider-evidence.ts';
 import type { SeriesSlots } from './slot-counts.ts';
 
 export interface SyncRequest {
@@ -26,6 +27,11 @@ export interface SyncRequest {
   read: boolean;
   /** Include provider+model series in the answer (they only feed reports, so they are read less often). */
   readModels: boolean;
+  /**
+   * For a store that `decides`: what the batch adds to each provider's streak and probe tallies. Deduplicated
+   * with the batch (same writer and seq). Other stores ignore it; monitors send it to no other store.
+   */
+  evidence?: EvidenceBatch;
 }
 
 export interface SyncResult {
@@ -46,6 +52,12 @@ export type HealthStoreKind = 'memory' | 'redis' | 'durable';
 
 export interface HealthStore {
   readonly kind: HealthStoreKind;
+  /**
+   * The store computes transitions itself, where the data is (the Durable Object): monitors send evidence
+   * with their batches and adopt the records it answers with, deciding locally only while it is unreachable.
+   * Unset (memory, Redis): every monitor evaluates the merged windows and moves states by compare-and-set.
+   */
+  readonly decides?: boolean;
   /** Adds a batch and (optionally) reads everything back, atomically and in one round trip. */
   sync(request: SyncRequest): Promise<SyncResult>;
   /**

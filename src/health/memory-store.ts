@@ -5,7 +5,7 @@
 
 import type { HealthRecord } from './health-record.ts';
 import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
-import { providerSeriesId } from './series-id.ts';
+import { isModelSeries, isSeriesOf } from './series-id.ts';
 import { cloneCounts, mergeSeries, pruneSeries, type SeriesSlots, type SlotMap } from './slot-counts.ts';
 
 export interface MemoryHealthStore extends HealthStore {
@@ -32,7 +32,7 @@ export function createMemoryHealthStore(): MemoryHealthStore {
       if (!request.read) return {};
       const out: SeriesSlots = new Map();
       for (const [id, slots] of series) {
-        if (!request.readModels && id.includes('|')) continue;
+        if (!request.readModels && isModelSeries(id)) continue;
         const copy: SlotMap = new Map();
         for (const [slot, counts] of slots) {
           if (slot <= request.toSlot) copy.set(slot, cloneCounts(counts));
@@ -54,10 +54,7 @@ export function createMemoryHealthStore(): MemoryHealthStore {
     },
 
     async resetWindows(provider: string): Promise<void> {
-      const id = providerSeriesId(provider);
-      for (const seriesId of [...series.keys()]) {
-        if (seriesId === id || seriesId.startsWith(`${id}|`)) series.delete(seriesId);
-      }
+      for (const id of [...series.keys()]) if (isSeriesOf(id, provider)) series.delete(id);
     },
 
     async claim(key: string, ttlMs: number, now: number): Promise<boolean> {

@@ -11,6 +11,10 @@
  *   B writer:<id>    STRING last batch sequence applied for one monitor instance, TTL (idempotent retries)
  * Keys built inside the scripts share the hash tag of the declared KEYS, so they live on the same node.
  */
+import { SERIES_SEPARATOR } from './series-id.ts';
+
+/** The series id separator as a Lua string literal (series-id.ts owns it; JSON quoting is valid Lua). */
+const SEPARATOR = JSON.stringify(SERIES_SEPARATOR);
 
 /**
  * KEYS: series zset, state hash. ARGV: base, fromSlot, toSlot, ttlMs, read (0/1), readModels (0/1),
@@ -85,7 +89,7 @@ if not read then return {} end
 local out = {}
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], fromSlot, '+inf')
 for _, series in ipairs(members) do
-  if readModels or not string.find(series, '|', 1, true) then
+  if readModels or not string.find(series, ${SEPARATOR}, 1, true) then
     out[#out + 1] = series
     out[#out + 1] = redis.call('HGETALL', base .. 'w:' .. series)
   end
@@ -114,7 +118,7 @@ export const RESET_WINDOWS_LUA = `
 local id = ARGV[2]
 local members = redis.call('ZRANGE', KEYS[1], 0, -1)
 for _, series in ipairs(members) do
-  if series == id or string.sub(series, 1, string.len(id) + 1) == id .. '|' then
+  if series == id or string.sub(series, 1, string.len(id) + 1) == id .. ${SEPARATOR} then
     redis.call('DEL', ARGV[1] .. 'w:' .. series)
     redis.call('ZREM', KEYS[1], series)
   end

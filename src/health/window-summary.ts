@@ -2,6 +2,7 @@
  * A window is the sum of its slots. The slots may come from several places at once (the store's merged
  * view, data flushed since, data not yet flushed): they are simply added up.
  */
+import type { WindowOptions } from './health-options.ts';
 import { percentileFromBuckets } from './latency-buckets.ts';
 import { addCounts, emptyCounts, type SlotCounts, type SlotMap } from './slot-counts.ts';
 
@@ -37,6 +38,25 @@ export function summarizeWindow(
     }
   }
   return { ...total, oldestSlot };
+}
+
+export interface WindowPair {
+  short: WindowSummary;
+  long: WindowSummary;
+}
+
+/** The short and long windows ending at `now`, ignoring slots before `fromSlot`. */
+export function summarizeWindows(
+  sources: ReadonlyArray<SlotMap | undefined>,
+  now: number,
+  windows: WindowOptions,
+  fromSlot = -Infinity,
+): WindowPair {
+  const toSlot = Math.floor(now / windows.slotMs);
+  return {
+    short: summarizeWindow(sources, Math.max(toSlot - windows.shortMs / windows.slotMs + 1, fromSlot), toSlot),
+    long: summarizeWindow(sources, Math.max(toSlot - windows.longMs / windows.slotMs + 1, fromSlot), toSlot),
+  };
 }
 
 export function windowRates(summary: SlotCounts): WindowRates {

@@ -1,11 +1,13 @@
 /**
  * A provider's keys. Requests rotate over usable keys; a key an upstream rejected (401/403) is taken out
  * as bad, a key out of quota is taken out until its reset. Key ids (`openai#1`) are safe to log; the keys
- * themselves never leave the Provider instances built with them.
+ * themselves never leave the Provider instances built with them. A key the start-up check found bad
+ * (key-checks.ts) stays out until a later check passes.
  */
 
 import type { Provider } from '../../providers/types.ts';
 import type { Clock } from '../clock.ts';
+import type { KeyCheckBoard, KeyCheckEntry } from './key-checks.ts';
 
 export interface PooledKey {
   /** Safe identifier: provider name and 1-based position in the configuration. */
@@ -26,11 +28,18 @@ export class KeyPool {
   private readonly clock: Clock;
   private readonly outUntil = new Map<string, { state: KeyState; until: number }>();
   private cursor = 0;
+  private readonly checks: KeyCheckBoard | undefined;
 
-  constructor(provider: string, keys: PooledKey[], clock: Clock) {
+  constructor(provider: string, keys: PooledKey[], clock: Clock, checks?: KeyCheckBoard) {
     this.provider = provider;
     this.keys = keys;
     this.clock = clock;
+    this.checks = checks;
+  }
+
+  /** Every key, for the key checks. */
+  all(): readonly PooledKey[] {
+    return this.keys;
   }
 
   /** The provider's fallback model (every key of a pool is the same provider, so the first one says). */
@@ -53,6 +62,27 @@ export class KeyPool {
     return undefined;
   }
 
+  /**
+   * `next`, except that a key whose start-up check is still running is waited for (briefly: the board's
+   * hold), and skipped if the check found it bad. Only called while some check holds requests.
+   */
+  async nextChecked(exclude: ReadonlySet<string> = new Set()): Promise<PooledKey | undefined> {
+    const skipped = new Set(exclude);
+    for (;;) {
+      const key = this.next(skipped);
+      const hold = key && this.checks?.held(key.id);
+      if (!key || !hold) return key;
+      await hold;
+      if (this.stateOf(key.id) === 'ok') return key;
+      skipped.add(key.id);
+    }
+  }
+
+  /** Whether a start-up check holds requests for one of this pool's keys. */
+  get checking(): boolean {
+    return this.checks?.holding === true && this.keys.some((key) => this.checks?.held(key.id));
+  }
+
   /** Whether any key could serve now. */
   usable(): boolean {
     return this.keys.some((key) => this.stateOf(key.id) === 'ok');
@@ -64,6 +94,7 @@ export class KeyPool {
   }
 
   stateOf(id: string): KeyState {
+    if (this.checks?.isBad(id)) return 'bad';
     const out = this.outUntil.get(id);
     if (!out) return 'ok';
     if (out.until <= this.clock.now()) {
@@ -73,11 +104,17 @@ export class KeyPool {
     return out.state;
   }
 
-  status(): Array<{ id: string; state: KeyState; until?: number }> {
+  status(): Array<{ id: string; state: KeyState; until?: number; check?: KeyCheckEntry }> {
     return this.keys.map((key) => {
       const state = this.stateOf(key.id);
       const until = this.outUntil.get(key.id)?.until;
-      return state === 'ok' || until === undefined ? { id: key.id, state } : { id: key.id, state, until };
+      const check = this.checks?.get(key.id);
+      return {
+        id: key.id,
+        state,
+        ...(state !== 'ok' && until !== undefined && !this.checks?.isBad(key.id) ? { until } : {}),
+        ...(check ? { check } : {}),
+      };
     });
   }
 }

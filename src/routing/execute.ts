@@ -7,13 +7,16 @@
  * where the attempt is made; `attempt-outcome.ts` builds the Outcome every attempt reports to health.
  */
 
+import type { ChatRequest } from '../../providers/types.ts';
 import type { GatewayError } from '../gateway-error.ts';
+import { findContextOverflow } from '../limits/check-context.ts';
 import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
 import { type AttemptResult, runAttempt } from './attempt.ts';
 import { ClientGone } from './attempt-errors.ts';
 import { reportAttempt } from './attempt-outcome.ts';
 import { CandidateQueue } from './candidate-queue.ts';
 import { classify } from './classify.ts';
+import { contextFailure } from './context-preflight.ts';
 import { decideNext, type NextStep } from './decide-next.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
 import { type Candidate, type Plan, planRequest } from './plan.ts';
@@ -97,25 +100,28 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
       run.deadlineHit = true;
       return { type: 'stop' };
     }
-    const key = nextKey(turn);
+    const key = await nextKey(turn);
     if (!key) {
       if (turn.attempts === 0) run.trail.note(`${candidate.provider}:no_usable_key`);
       return { type: 'next' };
     }
     turn.attempts++;
     const attemptStart = deps.clock.now();
-    const result = await runAttempt({
-      provider: key.provider,
-      model: candidate.model,
-      request: run.input.request,
-      clientStream: run.input.clientStream,
-      includeUsage: run.input.includeUsage,
-      includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
-      clientSignal: run.input.signal,
-      deadline: run.deadline,
-      policy,
-      clock: deps.clock,
-    });
+    const overflow = turn.attempts === 1 ? await contextOverflow(deps, run.input.request, candidate) : undefined;
+    const result: AttemptResult = overflow
+      ? { type: 'failure', failure: contextFailure(candidate.provider, overflow) }
+      : await runAttempt({
+          provider: key.provider,
+          model: candidate.model,
+          request: run.input.request,
+          clientStream: run.input.clientStream,
+          includeUsage: run.input.includeUsage,
+          includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
+          clientSignal: run.input.signal,
+          deadline: run.deadline,
+          policy,
+          clock: deps.clock,
+        });
     if (result.type !== 'failure') return { type: 'served', served: serve(run, turn, key, result, attemptStart) };
 
     const step = afterFailure(run, turn, key, result, attemptStart);
@@ -144,9 +150,19 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
 /**
  * Which key the next attempt at this candidate uses: the pool's next usable key that has not refused this
  * request. This is where client-side limits plug in (a key with budget left, or how long to wait for one).
+ * While start-up key checks run (Node's first moment), a key under check is waited for, not guessed at.
  */
-function nextKey(turn: Turn): PooledKey | undefined {
-  return turn.pool.next(turn.triedKeys);
+async function nextKey(turn: Turn): Promise<PooledKey | undefined> {
+  return turn.pool.checking ? turn.pool.nextChecked(turn.triedKeys) : turn.pool.next(turn.triedKeys);
+}
+
+/**
+ * The context check, before the first attempt at a candidate (README "Token counting and context windows"):
+ * too long for the model's window is the provider's context_length answer without asking it.
+ */
+function contextOverflow(deps: EngineDeps, request: ChatRequest, candidate: Candidate) {
+  if (deps.config.contextCheck === false) return undefined;
+  return findContextOverflow(request, candidate.provider, candidate.model, deps.config.models);
 }
 
 /** Records a failed attempt (trail, key state, health, log) and decides what comes next. */

@@ -9,6 +9,7 @@ import { Cluster, Redis } from 'ioredis';
 import { systemClock } from '../../src/clock.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createRedisHealthStore } from '../../src/health/redis-store.ts';
+import { modelSeriesId, providerSeriesId } from '../../src/health/series-id.ts';
 import { emptyCounts } from '../../src/health/slot-counts.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { silentLogger } from '../support/memory-logger.ts';
@@ -81,18 +82,18 @@ describe('redis health store', () => {
           `${prefix}{health}:alert:openai|tripped|fast_trip|openai@${clock.now()}`,
           `${prefix}{health}:series`,
           `${prefix}{health}:state`,
-          `${prefix}{health}:w:openai`,
-          `${prefix}{health}:w:openai|gpt-4o`,
+          `${prefix}{health}:w:${providerSeriesId('openai')}`,
+          `${prefix}{health}:w:${modelSeriesId('openai', 'gpt-4o')}`,
         ].sort(),
       );
-      const ttl = await redis.pttl(`${prefix}{health}:w:openai`);
+      const ttl = await redis.pttl(`${prefix}{health}:w:${providerSeriesId('openai')}`);
       assert.ok(ttl > 300_000 && ttl <= 320_000, `window TTL ${ttl}`);
       assert.equal(await redis.pttl(`${prefix}{health}:state`), -1);
       const state: unknown = JSON.parse((await redis.hget(`${prefix}{health}:state`, 'openai')) ?? 'null');
       assert.ok(typeof state === 'object' && state !== null && 'state' in state && state.state === 'tripped');
       const slot = Math.floor(clock.now() / 10_000);
-      assert.equal(await redis.hget(`${prefix}{health}:w:openai`, `${slot}:n`), '5');
-      assert.equal(await redis.hget(`${prefix}{health}:w:openai`, `${slot}:s`), '5');
+      assert.equal(await redis.hget(`${prefix}{health}:w:${providerSeriesId('openai')}`, `${slot}:n`), '5');
+      assert.equal(await redis.hget(`${prefix}{health}:w:${providerSeriesId('openai')}`, `${slot}:s`), '5');
     } finally {
       redis.disconnect();
       await monitor.close();
@@ -111,7 +112,7 @@ describe('redis health store', () => {
     await monitor.tick();
     const redis = new Redis(REDIS_URL);
     try {
-      const fields = await redis.hkeys(`${prefix}{health}:w:openai`);
+      const fields = await redis.hkeys(`${prefix}{health}:w:${providerSeriesId('openai')}`);
       assert.ok(!fields.includes(`${first}:n`), 'the old slot is gone');
       assert.ok(fields.includes(`${Math.floor(clock.now() / 10_000)}:n`));
       assert.equal(monitor.report().providers[0]?.long.requests, 1);
@@ -128,7 +129,7 @@ describe('redis health store', () => {
       const counts = emptyCounts();
       counts.requests = 3;
       counts.errors = 1;
-      const batch = new Map([['openai', new Map([[100, counts]])]]);
+      const batch = new Map([[providerSeriesId('openai'), new Map([[100, counts]])]]);
       const request = {
         batch,
         now: 1_000_000,
@@ -140,12 +141,12 @@ describe('redis health store', () => {
       };
       await store.sync({ ...request, writer: { id: 'w1', seq: 1 } });
       const again = await store.sync({ ...request, writer: { id: 'w1', seq: 1 } });
-      assert.equal(again.series?.get('openai')?.get(100)?.requests, 3, 'the same seq is skipped');
+      assert.equal(again.series?.get(providerSeriesId('openai'))?.get(100)?.requests, 3, 'the same seq is skipped');
       const next = await store.sync({ ...request, writer: { id: 'w1', seq: 2 } });
-      assert.equal(next.series?.get('openai')?.get(100)?.requests, 6);
+      assert.equal(next.series?.get(providerSeriesId('openai'))?.get(100)?.requests, 6);
       const other = await store.sync({ ...request, writer: { id: 'w2', seq: 1 } });
-      assert.equal(other.series?.get('openai')?.get(100)?.requests, 9, 'sequences are per writer');
-      assert.equal(other.series?.get('openai')?.get(100)?.errors, 3);
+      assert.equal(other.series?.get(providerSeriesId('openai'))?.get(100)?.requests, 9, 'sequences are per writer');
+      assert.equal(other.series?.get(providerSeriesId('openai'))?.get(100)?.errors, 3);
     } finally {
       await store.close();
     }
@@ -186,7 +187,8 @@ describe('redis health store', () => {
       const keys = await scanKeys(plain, `kp:${prefix}`);
       plain.disconnect();
       assert.ok(
-        keys.includes(`kp:${prefix}{health}:w:openai`) && keys.includes(`kp:${prefix}{health}:state`),
+        keys.includes(`kp:${prefix}{health}:w:${providerSeriesId('openai')}`) &&
+          keys.includes(`kp:${prefix}{health}:state`),
         keys.join(','),
       );
       await monitor.close();

@@ -29,7 +29,7 @@ function counted(loading: ProviderLoading, fail = false) {
       if (fail) throw new Error('module not found');
       return factory;
     },
-    loading,
+    { loading },
   );
   return { seen, create };
 }

@@ -2,8 +2,9 @@
  * The deployable Worker, run inside workerd (Miniflare) against loopback mocks: what a client of a
  * Workers deployment sees. Start, auth (secure by default), an incremental stream, failover, health
  * tripping and recovering without timers in the isolate, the shared Durable Object state seen by a second
- * isolate and by a replaced one, configuration errors, client aborts cancelling the upstream call at once,
- * and every documented setting taking effect.
+ * isolate and by a replaced one, transitions decided once in the object from every isolate's outcomes,
+ * configuration errors, client aborts cancelling the upstream call at once, and every documented setting
+ * taking effect.
  */
 
 import assert from 'node:assert/strict';
@@ -271,6 +272,68 @@ describe('Worker inside workerd, two isolates sharing the Durable Object', { tim
   });
 });
 
+describe('Worker inside workerd: the Durable Object decides health for every isolate', { timeout: 60_000 }, () => {
+  const alerts: Array<{ event: string; provider: string; signal: string; window: string | null }> = [];
+  let hook: Server;
+  let worker: RunningWorkerd;
+  const get = (path: string, init?: RequestInit) => fetch(`${worker.url}${path}`, init);
+
+  before(async () => {
+    hook = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        alerts.push(JSON.parse(raw));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const env = {
+      ...providerEnv(),
+      GATEWAY_API_KEYS: GATEWAY_KEY,
+      SWITCHYARD_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+    };
+    worker = await startWorkerd(bundle, { env, second: true });
+  });
+  after(async () => {
+    openai.reset();
+    await worker?.close();
+    await new Promise<void>((resolve) => hook?.close(() => resolve()));
+  });
+
+  test('failures in a row spread over two isolates trip OpenAI, though neither isolate saw five; one alert', async () => {
+    openai.reset();
+    openai.failAlways(SERVER_ERROR);
+    const attempts = { a: 0, b: 0 };
+    for (const [isolate, fetcher] of [
+      ['a', get],
+      ['b', worker.fetchB],
+      ['a', get],
+    ] as const) {
+      const before = openai.chatCalls;
+      const response = await fetcher('/v1/chat/completions', authed());
+      assert.equal(response.status, 200, 'failover answers');
+      await response.arrayBuffer();
+      attempts[isolate] += openai.chatCalls - before;
+    }
+    // The premise: no isolate alone reached the five-in-a-row threshold, and the short window holds fewer
+    // requests than the failure-rate rule needs (10), so only the fleet-wide streak can trip it.
+    assert.ok(attempts.a < 5 && attempts.b < 5, JSON.stringify(attempts));
+    assert.ok(attempts.a + attempts.b >= 5 && attempts.a + attempts.b < 10, JSON.stringify(attempts));
+    await until('both isolates see OpenAI tripped', async () => {
+      const [a, b] = await Promise.all([stateOf(get, 'openai'), stateOf(worker.fetchB, 'openai')]);
+      return a === 'tripped' && b === 'tripped';
+    });
+    await until('the trip alerted', async () => alerts.some((x) => x.event === 'tripped'), 5000);
+    // Give a second decider, if there were one, time to alert too.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const trips = alerts.filter((x) => x.event === 'tripped' && x.provider === 'openai');
+    assert.equal(trips.length, 1, JSON.stringify(alerts));
+    assert.equal(trips[0]?.signal, 'fast_trip');
+    assert.equal(trips[0]?.window, 'consecutive');
+  });
+});
+
 describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 }, () => {
   test('without GATEWAY_API_KEYS: /v1/* answers 401 and /health says why', async () => {
     openai.reset();
@@ -340,6 +403,32 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
       assert.equal(worker.logs.filter((l) => l.includes('configuration_error')).length, 1);
     } finally {
       await worker.close();
+    }
+  });
+
+  test('key checks: the first request starts them in waitUntil; a key OpenAI rejects is bad in /health and chat skips it', async () => {
+    for (const mock of [openai, anthropic, gemini]) mock.reset();
+    openai.rejectKeys(SECRET_KEYS.openai);
+    const worker = await startWorkerd(bundle, { env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY } });
+    try {
+      const keyOf = async (provider: string) => {
+        const health = (await (await fetch(`${worker.url}/health`)).json()) as {
+          providers: Array<{ name: string; keys?: Array<{ id: string; state: string; check?: string }> }>;
+        };
+        return health.providers.find((p) => p.name === provider)?.keys?.[0];
+      };
+      await until('openai#1 found bad', async () => (await keyOf('openai'))?.check === 'bad');
+      assert.deepEqual(await keyOf('openai'), { id: 'openai#1', state: 'bad', check: 'bad' });
+      assert.equal((await keyOf('anthropic'))?.check, 'ok');
+      assert.equal(openai.listings.length, 1, 'checked once per isolate');
+      const response = await fetch(`${worker.url}/v1/chat/completions`, authed());
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-switchyard-provider'), 'anthropic');
+      assert.equal(openai.chatCalls, 0, 'OpenAI saw no chat request');
+      assertNoSecrets(worker.logs.join('\n'), 'the Worker log');
+    } finally {
+      await worker.close();
+      openai.reset();
     }
   });
 
