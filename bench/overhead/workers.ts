@@ -207,14 +207,16 @@ async function main(): Promise<void> {
     }),
   }));
   const anthropic = await listen(() => ({ status: 200, body: ANTHROPIC_ANSWER }), ANTHROPIC_STREAM);
+  // Every provider on loopback: the key checks a new isolate starts call each configured provider.
   const keys = {
     GATEWAY_API_KEYS: GATEWAY_KEY,
     OPENAI_API_KEY: 'sk-bench',
     ANTHROPIC_API_KEY: 'sk-ant-bench',
+    ANTHROPIC_BASE_URL: urlOf(anthropic),
     SWITCHYARD_LOG_LEVEL: 'error',
   };
   const healthyEnv = { ...keys, OPENAI_BASE_URL: `${upstream.url}/v1` };
-  const failoverEnv = { ...keys, OPENAI_BASE_URL: `${urlOf(failing)}/v1`, ANTHROPIC_BASE_URL: urlOf(anthropic) };
+  const failoverEnv = { ...keys, OPENAI_BASE_URL: `${urlOf(failing)}/v1` };
   const json = { body: chatRequestBody({ stream: false, maxTokens: 256 }) };
   const fresh: Array<[string, NewIsolate]> = [];
   const warm: Array<[string, string]> = [];
