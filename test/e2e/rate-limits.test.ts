@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, test } from 'node:test';
 import { freePort } from '../../bench/lib/ports.ts';
+import { geminiFaults } from '../../mocks/gemini-mock.ts';
 import { createRedisBudgetStore } from '../../src/limits/redis-budget-store.ts';
 import { eventually, type Harness, type HarnessOptions, startHarness } from '../helpers/harness.ts';
 import { ManualClock } from '../support/manual-clock.ts';
@@ -223,6 +224,25 @@ describe('limits learned from the providers', () => {
     clock.advance(3000);
     assert.equal((await ask()).headers.get('x-switchyard-provider'), 'anthropic');
     assert.equal(h.anthropic.chatCalls, 2);
+  });
+  test("Gemini's RetryInfo on a 429 holds that key back for the stated delay; traffic goes elsewhere first", async () => {
+    const clock = new ManualClock();
+    const h = await start({ clock, without: ['openai'] });
+    h.gemini.failNext(geminiFaults.rateLimited({ retryDelay: '30s' }));
+    const ask = () => chat(h, { model: 'gemini-2.5-flash' });
+    // The 429 itself: failed over at once to a healthy Anthropic rather than waiting 30 s.
+    assert.equal((await ask()).headers.get('x-switchyard-provider'), 'anthropic');
+    const held = await ask();
+    assert.equal(held.headers.get('x-switchyard-provider'), 'anthropic');
+    assert.match(held.headers.get('x-switchyard-fallback-reason') ?? '', /gemini:local_rate_limit/);
+    assert.equal(h.gemini.chatCalls, 1, 'no request reached Gemini during the delay');
+    const key = (await health(h)).providers.find((p) => p.name === 'gemini')!.keys![0]!;
+    assert.equal(
+      (key.limits?.learned?.[0] as { blockedUntil?: string } | undefined)?.blockedUntil,
+      new Date(clock.now() + 30_000).toISOString(),
+    );
+    clock.advance(30_000);
+    assert.equal((await ask()).headers.get('x-switchyard-provider'), 'gemini');
   });
 });
 
