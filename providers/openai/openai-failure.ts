@@ -1,6 +1,6 @@
 /**
  * OpenAI answers that failed, as the one `UpstreamFailure` routing understands — without the `openai` SDK, so
- * the passthrough's hot path never loads it. `map-error.ts` maps the SDK's own error classes onto these.
+ * the passthrough never loads it (it calls OpenAI through the plain HTTP transport).
  *
  * Messages: upstream auth messages are never passed on, not even redacted (OpenAI's 401 quotes the key as
  * `sk-proj-****abcd`, and a masked key still identifies it). Every other message goes through
@@ -67,23 +67,19 @@ function fromErrorObject(body: unknown, context: MapErrorContext, fallback: stri
   });
 }
 
-/** The envelope's fields when they are already known (the SDK parsed them), plus status and headers. */
+/** An HTTP error answer: its status, headers and parsed body. */
 export interface StatusErrorInit {
   status: number;
   headers: HeaderReader | undefined;
   /** The response body: the `{"error":{...}}` envelope, its inner object, or anything else. */
   body: unknown;
-  /** Fields found elsewhere (the SDK's own `type`/`code`/`param`), used where the body has none. */
-  fallback?: { type?: string | undefined; code?: string | undefined; param?: string | undefined };
 }
 
 /** An HTTP error status from OpenAI (or a compatible server). */
 export function mapStatusError(init: StatusErrorInit, context: MapErrorContext): UpstreamFailure {
   const { secrets } = context;
   const fields = readErrorObject(init.body, secrets);
-  const type = fields.type ?? redactField(init.fallback?.type, secrets);
-  const code = fields.code ?? redactField(init.fallback?.code, secrets);
-  const param = fields.param ?? redactField(init.fallback?.param, secrets);
+  const { type, code, param } = fields;
   const kind = kindFromStatusAndCode(init.status, { type, code });
   return failure({
     kind,

@@ -9,7 +9,7 @@
 
 import type { Logger } from '../telemetry/logger.ts';
 import { formatSlackAlert } from './format-slack-alert.ts';
-import type { HealthState } from './types.ts';
+import type { HealthAlert } from './health-alert.ts';
 
 export interface HealthLogEntry {
   at: number;
@@ -34,24 +34,6 @@ export function healthLogWriter(logger: Logger): WriteHealthLog {
       // Logging must never break health tracking.
     }
   };
-}
-
-export type AlertEvent = 'threshold_crossed' | 'tripped' | 'probing' | 'recovered' | 'drained' | 'restored';
-
-/** The webhook body, also the fields of the log line. */
-export interface HealthAlert {
-  event: AlertEvent;
-  provider: string;
-  /** The signal concerned (`error_rate`, `fast_trip`, `probe_failed`, `manual`, ...), or null. */
-  signal: string | null;
-  value: number | null;
-  threshold: number | null;
-  /** `short`, `long` or `consecutive`, or null. */
-  window: string | null;
-  /** The provider's state after the event. */
-  state: HealthState;
-  at: number;
-  incident: string | null;
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;

@@ -3,7 +3,7 @@
  * signal, its value and threshold, so it reads where people look. Pure; Slack's `mrkdwn` text only, no
  * blocks, so any Slack-compatible receiver (Mattermost, Rocket.Chat) takes it too.
  */
-import type { HealthAlert } from './alerts.ts';
+import type { HealthAlert } from './health-alert.ts';
 
 const SIGNAL_NAMES: Record<string, string> = {
   error_rate: 'error rate',

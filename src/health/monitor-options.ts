@@ -4,7 +4,8 @@
  */
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { FetchLike, HealthAlert } from './alerts.ts';
+import type { FetchLike } from './alerts.ts';
+import type { HealthAlert } from './health-alert.ts';
 import type { ProbeOptions, ThresholdOverrides, WindowOptions } from './health-options.ts';
 import type { HealthReport } from './health-report.ts';
 import type { HealthStore } from './health-store.ts';

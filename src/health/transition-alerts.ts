@@ -5,9 +5,10 @@
  * incident; a re-trip after failed probes, the move to probing and the recovery carry the incident's signal.
  * Probe progress raises nothing.
  */
-import type { AlertEvent, HealthAlert } from './alerts.ts';
+
 import type { Transition } from './decide-transition.ts';
 import type { Crossing } from './evaluate-signals.ts';
+import type { AlertEvent, HealthAlert } from './health-alert.ts';
 import type { HealthRecord } from './health-record.ts';
 import type { HealthState } from './types.ts';
 

@@ -4,9 +4,10 @@
  * and an operator's drain or restore. A lost compare-and-set means another instance moved the provider
  * first: the driver decides again from the record that won, a bounded number of times.
  */
-import type { AlertEvent, HealthAlert } from './alerts.ts';
+
 import { decideTransition } from './decide-transition.ts';
 import { type Crossing, evaluateSignals } from './evaluate-signals.ts';
+import type { AlertEvent, HealthAlert } from './health-alert.ts';
 import type { HealthThresholds, ProbeOptions, WindowOptions } from './health-options.ts';
 import type { HealthRecord } from './health-record.ts';
 import type { ProbeGate } from './probe-gate.ts';

@@ -3,7 +3,7 @@
  * recent successful attempts' latency and time to first token (a bounded ring per provider), and the last
  * health alerts. A TelemetrySink, so it learns from the same events as the metrics; runtime-neutral.
  */
-import type { HealthAlert } from '../health/alerts.ts';
+import type { HealthAlert } from '../health/health-alert.ts';
 import type { AttemptEvent, RequestEvent, TelemetrySink } from './telemetry-sink.ts';
 
 const MINUTE_MS = 60_000;

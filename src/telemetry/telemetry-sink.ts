@@ -5,7 +5,7 @@
  * when no sink is wired.
  */
 
-import type { HealthAlert } from '../health/alerts.ts';
+import type { HealthAlert } from '../health/health-alert.ts';
 import type { Outcome } from '../health/types.ts';
 
 /** Every attempt's Outcome, exactly as health gets it. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import type { HealthAlert } from '../../src/health/alerts.ts';
+import type { HealthAlert } from '../../src/health/health-alert.ts';
 import type { BackgroundHealthMonitor, HealthMonitorOptions } from '../../src/health/health-monitor.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import {

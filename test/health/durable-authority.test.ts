@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import type { HealthAlert } from '../../src/health/alerts.ts';
 import { createHealthObject, type HealthObject } from '../../src/health/durable-health-object.ts';
 import type { SqlLike } from '../../src/health/durable-sql-store.ts';
 import { createDurableHealthStore, type HealthObjectRpc } from '../../src/health/durable-store.ts';
+import type { HealthAlert } from '../../src/health/health-alert.ts';
 import { createHealthMonitor } from '../../src/health/health-monitor.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';
 import { providerSeriesId } from '../../src/health/series-id.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HealthAlert } from '../../src/health/alerts.ts';
+import type { HealthAlert } from '../../src/health/health-alert.ts';
 import { DEFAULT_PROBE, DEFAULT_THRESHOLDS, DEFAULT_WINDOWS } from '../../src/health/health-options.ts';
 import { type HealthRecord, initialRecord } from '../../src/health/health-record.ts';
 import { createMemoryHealthStore } from '../../src/health/memory-store.ts';

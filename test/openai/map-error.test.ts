@@ -1,33 +1,55 @@
+/**
+ * How the passthrough maps OpenAI's failures (providers/openai/openai-failure.ts), fed what the HTTP transport
+ * hands it: an error status with its headers and parsed body, an error event inside a 200 stream, or the
+ * transport's own exception.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { mapErrorBody, mapOpenAIError } from '../../providers/openai/map-error.ts';
+import {
+  mapErrorBody,
+  mapStatusError,
+  mapStreamErrorEvent,
+  mapTransportError,
+  type StatusErrorInit,
+} from '../../providers/openai/openai-failure.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
 
 const KEY = 'sk-proj-REALKEY1234567890abcd';
 
-/** An SDK error exactly as the SDK builds it from an HTTP error response. */
-function httpError(
-  status: number,
-  error: { message?: string; type?: string; code?: string | null; param?: string | null },
-  headers: Record<string, string> = {},
-): APIError {
-  return APIError.generate(status, { error: { param: null, code: null, ...error } }, undefined, new Headers(headers));
+interface ErrorFields {
+  message?: string;
+  type?: string;
+  code?: string | null;
+  param?: string | null;
 }
 
-/** An in-stream error event, as core/streaming.ts throws it: no status, the 200's headers. */
-function streamError(error: { message?: string; type?: string; code?: string | null }): APIError {
-  return new APIError(
-    undefined,
-    error,
-    undefined,
-    new Headers({ 'x-ratelimit-remaining-requests': '10', 'x-ratelimit-reset-requests': '1s' }),
-  );
+/** An HTTP error response: status, headers and the `{"error":{...}}` envelope as OpenAI sends it. */
+function httpError(status: number, error: ErrorFields, headers: Record<string, string> = {}): StatusErrorInit {
+  return { status, headers: new Headers(headers), body: { error: { param: null, code: null, ...error } } };
 }
 
-function map(error: unknown, phase: 'request' | 'stream' = 'request', now?: number): UpstreamFailure {
-  return mapOpenAIError(error, { secrets: [KEY], phase, ...(now === undefined ? {} : { now }) });
+/** An error event inside a stream (`data: {"error":{...}}` after the 200): no status of its own. */
+class StreamErrorEvent {
+  readonly body: unknown;
+  constructor(body: unknown) {
+    this.body = body;
+  }
+}
+function streamError(error: ErrorFields): StreamErrorEvent {
+  return new StreamErrorEvent({ error });
+}
+
+function map(
+  input: StatusErrorInit | StreamErrorEvent | Error,
+  phase: 'request' | 'stream' = 'request',
+  now?: number,
+  secrets: readonly string[] = [KEY],
+): UpstreamFailure {
+  const context = { secrets, phase, ...(now === undefined ? {} : { now }) };
+  if (input instanceof StreamErrorEvent) return mapStreamErrorEvent(input.body, context);
+  if (input instanceof Error) return mapTransportError(input, context);
+  return mapStatusError(input, context);
 }
 
 /** Every way a failure could be shown or logged. */
@@ -41,7 +63,7 @@ function renderings(failure: UpstreamFailure): string {
   ].join('\n');
 }
 
-describe('mapOpenAIError: HTTP statuses and codes', () => {
+describe('OpenAI failures: HTTP statuses and codes', () => {
   it('400 → bad_request, keeping param and code', () => {
     const failure = map(
       httpError(400, {
@@ -170,7 +192,7 @@ describe('mapOpenAIError: HTTP statuses and codes', () => {
   });
 
   it('an error response without a body gets a generic message', () => {
-    const failure = map(APIError.generate(502, undefined, undefined, new Headers()));
+    const failure = map({ status: 502, headers: new Headers(), body: undefined });
     assert.equal(failure.kind, 'server');
     assert.equal(failure.message, 'OpenAI answered HTTP 502');
   });
@@ -183,7 +205,7 @@ describe('mapOpenAIError: HTTP statuses and codes', () => {
   });
 });
 
-describe('mapOpenAIError: 429', () => {
+describe('OpenAI failures: 429', () => {
   const rateLimited = {
     message: 'Rate limit reached for gpt-4o-mini on requests per min (RPM)',
     type: 'requests',
@@ -278,32 +300,18 @@ describe('mapOpenAIError: 429', () => {
   });
 });
 
-describe('mapOpenAIError: transport, parsing and streams', () => {
-  it('a connection error → network', () => {
-    const failure = map(new APIConnectionError({ message: 'Connection error.', cause: new TypeError('fetch failed') }));
+describe('OpenAI failures: the transport', () => {
+  it('a connection that fails → network, without a status', () => {
+    const failure = map(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') }));
     assert.equal(failure.kind, 'network');
     assert.equal(failure.status, undefined);
   });
 
-  it('the SDK’s timeout → timeout', () => {
-    const failure = map(new APIConnectionTimeoutError());
-    assert.equal(failure.kind, 'timeout');
-    assert.equal(failure.status, undefined);
-  });
-
-  it('a connection error quoting the key (fetch rejecting a bad header value) leaks nothing, cause included', () => {
-    const cause = new TypeError(`Headers.append: "Bearer ${KEY}\n" is an invalid header value.`);
-    const failure = map(new APIConnectionError({ message: 'Connection error.', cause }));
+  it('a transport error quoting the key (fetch rejecting a bad header value) leaks nothing, cause included', () => {
+    const failure = map(new TypeError(`Headers.append: "Bearer ${KEY}\n" is an invalid header value.`));
     assert.equal(failure.kind, 'network');
     assert.equal(renderings(failure).includes(KEY), false);
     assert.match(inspect(failure), /invalid header value/, 'the cause is kept, redacted, for debugging');
-  });
-
-  it('a body that is not JSON → server / malformed_response', () => {
-    const failure = map(new SyntaxError(`Unexpected token 'b', "broken" is not valid JSON`));
-    assert.equal(failure.kind, 'server');
-    assert.equal(failure.code, 'malformed_response');
-    assert.equal(renderings(failure).includes('broken'), false, 'the body is not quoted');
   });
 
   it('a transport error while reading the stream → stream_interrupted; before it → network', () => {
@@ -311,19 +319,9 @@ describe('mapOpenAIError: transport, parsing and streams', () => {
     assert.equal(map(terminated, 'stream').kind, 'stream_interrupted');
     assert.equal(map(terminated, 'request').kind, 'network');
   });
-
-  it('an abort the provider did not catch first is not mistaken for success', () => {
-    assert.equal(map(new APIUserAbortError(), 'request').kind, 'network');
-    assert.equal(map(new APIUserAbortError(), 'stream').kind, 'stream_interrupted');
-  });
-
-  it('an UpstreamFailure passes through unchanged', () => {
-    const original = new UpstreamFailure({ provider: 'openai', kind: 'content_filter', message: 'filtered' });
-    assert.equal(map(original), original);
-  });
 });
 
-describe('mapOpenAIError: in-stream error events', () => {
+describe('OpenAI failures: in-stream error events', () => {
   it('server_error → server, without status and without a retry hint from the 200’s headers', () => {
     const failure = map(
       streamError({
@@ -386,7 +384,7 @@ describe('mapOpenAIError: in-stream error events', () => {
   });
 });
 
-describe('mapOpenAIError: redaction', () => {
+describe('OpenAI failures: redaction', () => {
   it('removes the configured key and anything key-shaped from every message', () => {
     const failure = map(
       httpError(400, { message: `Bad value near ${KEY} and sk-other-0123456789`, type: 'invalid_request_error' }),
@@ -398,9 +396,11 @@ describe('mapOpenAIError: redaction', () => {
   });
 
   it('redacts a key that does not look like one, when it is the configured key', () => {
-    const failure = mapOpenAIError(
+    const failure = map(
       httpError(400, { message: 'key was local-llm-key-42', type: 'invalid_request_error' }),
-      { secrets: ['local-llm-key-42'], phase: 'request' },
+      'request',
+      undefined,
+      ['local-llm-key-42'],
     );
     assert.equal(failure.message, 'key was [redacted]');
   });

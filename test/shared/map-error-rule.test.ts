@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { APIError as AnthropicAPIError } from '@anthropic-ai/sdk';
 import { ApiError as GeminiApiError } from '@google/genai';
-import { APIError as OpenAIAPIError } from 'openai';
 import { mapAnthropicError } from '../../providers/anthropic/map-error.ts';
 import { mapGeminiError } from '../../providers/gemini/map-error.ts';
-import { mapOpenAIError } from '../../providers/openai/map-error.ts';
+import { mapStatusError } from '../../providers/openai/openai-failure.ts';
 import type { MapErrorContext } from '../../providers/shared/map-error-context.ts';
 import { MAX_ERROR_MESSAGE_LENGTH, redactMessage } from '../../providers/shared/redact-secrets.ts';
 import type { UpstreamFailure } from '../../providers/upstream-failure.ts';
@@ -21,8 +20,8 @@ const mappers: Array<[string, (message: string, context: MapErrorContext) => Ups
   [
     'openai',
     (message, context) =>
-      mapOpenAIError(
-        OpenAIAPIError.generate(400, { error: { message, type: 'invalid_request_error' } }, undefined, new Headers()),
+      mapStatusError(
+        { status: 400, headers: new Headers(), body: { error: { message, type: 'invalid_request_error' } } },
         context,
       ),
   ],
