@@ -52,7 +52,7 @@ function time<T>(fn: () => T): { ms: number; cpu: number; value: T } {
   return { ms: performance.now() - started, cpu: cpuMs() - cpu, value };
 }
 
-// The table is typed arrays (outside the JS heap, in `arrayBuffers`) next to gpt-tokenizer's list (in it).
+// The table is typed arrays (outside the JS heap: `external`) next to gpt-tokenizer's list (in it).
 const memoryBefore = process.memoryUsage();
 const loaded = performance.now();
 const { countO200k, clearCountCache } = await import('../../src/limits/o200k-counter.ts');
@@ -93,8 +93,8 @@ const line = (name: string, value: string) => rows.push([name, value]);
 line(
   'o200k table load (import, once per process / isolate)',
   `${loadMs.toFixed(0)} ms, +${((memoryAfter.heapUsed - memoryBefore.heapUsed) / 1e6).toFixed(1)} MB heap, +${(
-    (memoryAfter.arrayBuffers - memoryBefore.arrayBuffers) / 1e6
-  ).toFixed(1)} MB typed arrays`,
+    (memoryAfter.external - memoryBefore.external) / 1e6
+  ).toFixed(1)} MB external (typed arrays)`,
 );
 const first = time(() => countO200k(text));
 line(
