@@ -94,7 +94,7 @@ line(
   'o200k table load (import, once per process / isolate)',
   `${loadMs.toFixed(0)} ms, +${((memoryAfter.heapUsed - memoryBefore.heapUsed) / 1e6).toFixed(1)} MB heap, +${(
     (memoryAfter.external - memoryBefore.external) / 1e6
-  ).toFixed(1)} MB external (typed arrays)`,
+  ).toFixed(1)} MB external (typed arrays, module sources)`,
 );
 const first = time(() => countO200k(text));
 line(

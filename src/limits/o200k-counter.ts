@@ -1,7 +1,7 @@
 /**
  * Exact o200k_base token counts (GPT-4o, GPT-4.1, GPT-5, the o-series) from gpt-tokenizer's rank table and
  * split pattern. Only count-tokens.ts imports this module, lazily: gpt-tokenizer's table is 2.4 MB of source
- * and ~8 MB of heap, plus ~6.5 MB of typed arrays for ours, which a gateway that never needs a count should
+ * and ~8 MB of heap, plus ~6.7 MB of typed arrays for ours, which a gateway that never needs a count should
  * not pay.
  *
  * Why not gpt-tokenizer's `countTokens` itself: it counts the same (test/limits/o200k-counter.test.ts compares
@@ -17,8 +17,9 @@
  *   pass), looked up in a cache of counts (piece-cache.ts), then as a whole in the rank table (rank-table.ts:
  *   typed arrays keyed by bytes; most pre-tokens are one token), and only then merged (bpe-merge.ts,
  *   tiktoken's merge over positions in typed arrays).
- * Profiled on bench/tokens/count-tokens.ts, a prompt of unseen words went from ~69 to ~25 ms (idle machine):
- * its time had gone to `Map<string, number>` lookups of new strings in the 200k-entry table and the cache.
+ * Profiled on bench/tokens/count-tokens.ts, a 100k-token prompt of unseen words went from ~94 to ~42 ms of
+ * CPU (load 6–7, bench/README.md): its time had gone to `Map<string, number>` lookups of new strings in the
+ * 200k-entry table and the cache.
  *
  * BPE merging by scanning is quadratic in a pre-token's length and o200k puts a whole run of one class (a
  * megabyte of `=`, of spaces, of one letter) in one pre-token: long pre-tokens are merged with a heap, and a

@@ -3,9 +3,9 @@
  * building a string for it. A `Map<string, number>` of o200k's 200k tokens cost ~10 MB of heap on top of
  * gpt-tokenizer's own list and a few microseconds per lookup of a new string (hashing it, then missing the
  * CPU caches on a large table's buckets, entries and key strings): the count of a prompt of unseen words
- * was mostly such lookups. Here a lookup hashes the range in O(1) from the buffer's prefix hashes (see
- * `prefixHashes`), probes one slot array (hash and rank side by side, one cache line) and compares bytes
- * only when the hash matches.
+ * was mostly such lookups. Here (~6.7 MB of typed arrays) a two-byte range is read from a direct table, and
+ * a longer one is hashed in O(1) from the buffer's prefix hashes (byte-hash.ts), probed in one slot array
+ * (hash and rank side by side) and compared byte by byte only when the hash matches.
  */
 import { hashBytes, hashPowers, rangeHash, slotOf } from './byte-hash.ts';
 import { encodeUtf8, utf8Length } from './utf8-length.ts';
