@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { LinearRouter } from 'hono/router/linear-router';
 import type { ResponseCache } from './cache/serve-cached.ts';
 import type { GatewayConfig } from './config/load-config.ts';
 import { GatewayError } from './gateway-error.ts';
@@ -40,6 +41,12 @@ export interface AppDeps extends EngineDeps {
   dashboard?: DashboardRecorder;
   /** The exact-match response cache; without it every request goes to routing. */
   cache?: ResponseCache;
+  /**
+   * Match routes with Hono's LinearRouter, which has no build step. The default (RegExpRouter) builds its
+   * matcher at the first request: a few milliseconds that a Worker pays in every new isolate's first request,
+   * against about 2 µs more per match for this app's routes (0.05 → 1.7 µs on Node).
+   */
+  linearRouter?: boolean;
 }
 
 const NO_GATEWAY_KEYS =
@@ -49,7 +56,7 @@ const NO_GATEWAY_KEYS =
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+  const app = new Hono(deps.linearRouter ? { router: new LinearRouter() } : {});
   const { config } = deps;
   const refuseAll = deps.requireGatewayKeys === true && config.apiKeys.length === 0;
   const notices = [...(deps.notices ?? []), ...(refuseAll ? [NO_GATEWAY_KEYS] : [])];

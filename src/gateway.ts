@@ -35,6 +35,8 @@ export interface GatewayOptions {
   notices?: string[];
   /** Answer /v1/* with 401 when no gateway key is configured (the Worker: reachable from anywhere). */
   requireGatewayKeys?: boolean;
+  /** Match routes without a build step (Workers: see AppDeps.linearRouter). */
+  linearRouter?: boolean;
   /** Telemetry sinks (e.g. Prometheus from node.ts); none → the request path calls nothing. */
   telemetry?: readonly TelemetrySink[];
   metrics?: AppDeps['metrics'];
@@ -89,6 +91,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
     ...(options.notices?.length ? { notices: options.notices } : {}),
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
+    ...(options.linearRouter ? { linearRouter: true } : {}),
     ...(telemetry ? { telemetry } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),

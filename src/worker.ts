@@ -6,14 +6,20 @@
  * per isolate in memory otherwise (and /health says so). Isolates have no timers between requests, so the
  * health cycle is driven by requests, and the work a request started is handed to `ctx.waitUntil` so it
  * finishes after the response; so do the key checks, which an isolate's first request starts. Without
- * GATEWAY_API_KEYS the Worker answers /v1/* with 401: unlike Node, it is reachable from anywhere. A configuration error is answered on every request, naming the variable.
+ * GATEWAY_API_KEYS the Worker answers /v1/* with 401: unlike Node, it is reachable from anywhere. A
+ * configuration error is answered on every request, naming the variable.
  */
-import { DurableObject, type DurableObjectState, type ExecutionContext } from 'cloudflare:workers';
-import { PROVIDER_NAMES } from '../providers/registry.ts';
+import {
+  DurableObject,
+  type DurableObjectState,
+  type ExecutionContext,
+  env as globalBindings,
+} from 'cloudflare:workers';
+import { PROVIDER_NAMES, providerRegistry } from '../providers/registry.ts';
 import { systemClock } from './clock.ts';
 import { buildGatewayParts, type GatewayParts, healthOptionsFrom } from './config/build-gateway-parts.ts';
-import { ConfigError, type Env, type GatewayConfig } from './config/load-config.ts';
-import { loadConfig } from './config/parse-config-file.ts';
+import { type ConfigOutcome, configFromBindings } from './config/config-from-bindings.ts';
+import { ConfigError } from './config/load-config.ts';
 import { DEFAULT_KEY_CHECKS } from './config/resolve-checks.ts';
 import { createHealthObject, type HealthObject } from './health/durable-health-object.ts';
 import { createDurableHealthStore, type HealthObjectRpc, type StateNamespace } from './health/durable-store.ts';
@@ -30,53 +36,71 @@ const FLUSH_INTERVAL_MS = 1000;
 
 type Bindings = Record<string, unknown>;
 
-let started: GatewayParts | { error: ConfigError } | undefined;
+type Started = GatewayParts | { error: ConfigError };
 
-function stringBindings(env: Bindings): Env {
-  const out: Env = {};
-  for (const [name, value] of Object.entries(env)) if (typeof value === 'string') out[name] = value;
-  return out;
+function isBindings(value: unknown): value is Bindings {
+  return typeof value === 'object' && value !== null;
 }
 
 function isNamespace(value: unknown): value is StateNamespace<HealthObjectRpc> {
   return typeof value === 'object' && value !== null && 'idFromName' in value && 'get' in value;
 }
 
-/** Workers have no file system: the config file's YAML or JSON text may come in this variable instead. */
-const CONFIG_VAR = 'SWITCHYARD_CONFIG_YAML';
+/**
+ * The configuration, read once per isolate. The runtime offers the bindings in the global scope too, so
+ * it is read there (and SWITCHYARD_CONFIG_YAML parsed and checked): that is the isolate's start-up, which
+ * Workers limit on its own (1 s), not its first request's CPU. The rest waits for the first request: the
+ * global scope has no clock (Date.now() is 0 there) and may not make random values or I/O.
+ */
+let configuring: Promise<ConfigOutcome> | undefined = isBindings(globalBindings)
+  ? configFromBindings(globalBindings, PROVIDER_NAMES)
+  : undefined;
+/** The gateway, built at the isolate's first request. */
+let starting: Promise<Started> | undefined;
 
-function configFrom(vars: Env): GatewayConfig {
-  const text = vars[CONFIG_VAR];
-  return loadConfig(vars, text?.trim() ? { text, path: CONFIG_VAR } : undefined, PROVIDER_NAMES);
+function configOf(env: Bindings): Promise<ConfigOutcome> {
+  configuring ??= configFromBindings(env, PROVIDER_NAMES);
+  return configuring;
 }
 
-function start(env: Bindings): GatewayParts | { error: ConfigError } {
-  const vars = stringBindings(env);
+/** Logged once per isolate; every request then gets the same answer. */
+function configFailed(error: ConfigError): Started {
+  createLogger().log('error', 'configuration_error', { message: error.message });
+  return { error };
+}
+
+async function start(env: Bindings): Promise<Started> {
+  const outcome = await configOf(env);
+  if ('error' in outcome) return configFailed(outcome.error);
+  const { config } = outcome;
+  const namespace = env[STATE_BINDING];
+  const notices: string[] = [];
+  if (!isNamespace(namespace)) {
+    notices.push(
+      `No ${STATE_BINDING} Durable Object binding: health is kept per isolate in memory, not shared (see wrangler.toml).`,
+    );
+  }
+  let parts: GatewayParts;
   try {
-    const config = configFrom(vars);
-    const namespace = env[STATE_BINDING];
-    const notices: string[] = [];
-    if (!isNamespace(namespace)) {
-      notices.push(
-        `No ${STATE_BINDING} Durable Object binding: health is kept per isolate in memory, not shared (see wrangler.toml).`,
-      );
-    }
-    const parts = buildGatewayParts({
+    parts = buildGatewayParts({
       config,
       store: isNamespace(namespace) ? createDurableHealthStore({ namespace }) : createMemoryHealthStore(),
       drive: 'requests',
       notices,
       requireGatewayKeys: true,
       flushIntervalMs: FLUSH_INTERVAL_MS,
+      // A new isolate's first request is usually a passthrough: the Anthropic and Gemini SDKs are evaluated
+      // at the first call to them, not in every isolate's first request.
+      providers: providerRegistry('on-first-call'),
+      linearRouter: true,
     });
-    for (const message of notices) parts.logger.log('warn', 'no_state_binding', { message });
-    return parts;
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    // Logged once per isolate; every request then gets the same answer.
-    createLogger().log('error', 'configuration_error', { message: error.message });
-    return { error };
+    // A health setting the monitor refuses.
+    if (error instanceof ConfigError) return configFailed(error);
+    throw error;
   }
+  for (const message of notices) parts.logger.log('warn', 'no_state_binding', { message });
+  return parts;
 }
 
 let keysChecked = false;
@@ -131,7 +155,8 @@ function settleAfterBody(response: Response, ctx: ExecutionContext, parts: Gatew
 
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
-    started ??= start(env);
+    starting ??= start(env);
+    const started = await starting;
     if ('error' in started) return configErrorResponse(started.error);
     const parts = started;
     ctx.waitUntil(runKeyChecks(parts));
@@ -149,19 +174,18 @@ export default {
  * alarm. Storage is SQLite (see the migration in wrangler.toml).
  */
 export class SwitchyardState extends DurableObject<Bindings> implements HealthObjectRpc {
-  #health: HealthObject;
+  #health!: HealthObject;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    const vars = stringBindings(env);
-    let options = {};
-    try {
-      const config = configFrom(vars);
-      options = healthOptionsFrom(config, createLogger({ level: config.logLevel }));
-    } catch {
-      // The isolates report the configuration error; the object keeps working on default thresholds.
-    }
-    this.#health = createHealthObject(ctx.storage.sql, options);
+    // No call reaches the object before this has run (the configuration may still be being read).
+    void ctx.blockConcurrencyWhile(async () => {
+      const outcome = await configOf(env);
+      // With a configuration error the isolates answer it; the object keeps working on default thresholds.
+      const options =
+        'config' in outcome ? healthOptionsFrom(outcome.config, createLogger({ level: outcome.config.logLevel })) : {};
+      this.#health = createHealthObject(ctx.storage.sql, options);
+    });
   }
 
   async #ensureAlarm(): Promise<void> {

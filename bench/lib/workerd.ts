@@ -57,18 +57,54 @@ export interface WorkerdOptions {
   durable?: boolean;
   /** Where the object's SQLite storage is kept, so a new workerd can pick it up. Default: in memory. */
   persistDir?: string;
+  /** Start a Worker that calls the first one through a service binding and cancels the call (see fetchCancelled). */
+  cancellingCaller?: boolean;
 }
 
 export interface RunningWorkerd {
   url: string;
   /** Fetches through the second Worker (another isolate sharing the object). */
   fetchB(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Sends a request to the first Worker from another Worker, which cancels it after `afterMs` if no response
+   * has come: what Cloudflare does when a client goes away before the response starts. (A client leaving
+   * workerd's own HTTP socket is not noticed until a response is written, see CANCELLING_CALLER.) Resolves
+   * with what the caller saw: `answered <status>` or `cancelled`.
+   */
+  fetchCancelled(path: string, init: RequestInit, afterMs: number): Promise<string>;
   /** What the Worker wrote to its console, one entry per line. */
   logs: string[];
   /** The workerd process id (for CPU accounting). */
   pid(): number | undefined;
   close(): Promise<void>;
 }
+
+/**
+ * workerd fires `request.signal` (enable_request_signal) when the request to the Worker is cancelled. Its local
+ * HTTP server does not cancel a request whose client disconnects before the response (KJ's HttpServer does not
+ * watch the connection while the service runs: "TODO(perf): If the client disconnects, should we cancel the
+ * response?" in kj/compat/http.c++), but a service binding call that its caller aborts is cancelled at once.
+ */
+const CANCELLING_CALLER = `export default {
+  async fetch(request, env) {
+    const afterMs = Number(request.headers.get('x-cancel-after-ms'));
+    const headers = new Headers(request.headers);
+    headers.delete('x-cancel-after-ms');
+    const body = request.method === 'GET' ? undefined : await request.text();
+    const controller = new AbortController();
+    const call = env.TARGET.fetch(request.url, { method: request.method, headers, body, signal: controller.signal });
+    const timer = setTimeout(() => controller.abort(), afterMs);
+    try {
+      const response = await call;
+      clearTimeout(timer);
+      await response.body?.cancel();
+      return new Response('answered ' + response.status);
+    } catch {
+      return new Response('cancelled');
+    }
+  },
+};
+`;
 
 export async function startWorkerd(bundle: WorkerBundle, options: WorkerdOptions): Promise<RunningWorkerd> {
   const logs: string[] = [];
@@ -95,6 +131,17 @@ export async function startWorkerd(bundle: WorkerBundle, options: WorkerdOptions
   const workers = [
     worker('a', options.env, true),
     ...(options.second ? [worker('b', options.envB ?? options.env, false)] : []),
+    ...(options.cancellingCaller
+      ? [
+          {
+            name: 'caller',
+            modules: true,
+            script: CANCELLING_CALLER,
+            compatibilityDate: bundle.compatibilityDate,
+            serviceBindings: { TARGET: 'a' },
+          },
+        ]
+      : []),
   ];
   const before = new Set(workerdPids());
   const mf = new Miniflare(
@@ -118,6 +165,14 @@ export async function startWorkerd(bundle: WorkerBundle, options: WorkerdOptions
     async fetchB(path, init) {
       const b = (await mf.getWorker('b')) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
       return b.fetch(`http://gateway${path}`, init);
+    },
+    async fetchCancelled(path, init, afterMs) {
+      const caller = (await mf.getWorker('caller')) as unknown as {
+        fetch(url: string, init?: RequestInit): Promise<Response>;
+      };
+      const headers = new Headers(init.headers);
+      headers.set('x-cancel-after-ms', String(afterMs));
+      return (await caller.fetch(`http://gateway${path}`, { ...init, headers })).text();
     },
     pid: () => pid,
     close: () => mf.dispose(),

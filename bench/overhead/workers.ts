@@ -2,32 +2,45 @@
  * The Workers budget: bundle size and CPU per request inside workerd. Bundles the Worker as `wrangler
  * deploy` would, reports its size raw and gzipped, then runs it under workerd (Miniflare, with the
  * SwitchyardState Durable Object bound) against the loopback upstream (bench/overhead/upstream.ts) and counts the
- * workerd process's CPU time (user + system, /proc) over sequential requests of each kind:
- * - json: a chat completion answered by OpenAI;
- * - stream: a streamed one (40 chunks, no pacing);
- * - failover: OpenAI answers 500 (attempt, retry) and Anthropic serves (a canned Messages answer);
- * and the first request of a fresh isolate (config, gateway and store set-up included).
- * The process figure includes the Durable Object's share (at most one health call a second per isolate).
+ * workerd process's CPU time (every thread's run time, /proc/<pid>/task/<tid>/schedstat, to the ns):
+ * - a new isolate: a fresh workerd per sample, its start-up (the bundle parsed and its global scope
+ *   evaluated) and its first request (set-up from the bindings, the store, the request, and the work it
+ *   hands to waitUntil), for a JSON request with the settings in variables only, with SWITCHYARD_CONFIG_YAML,
+ *   without the Durable Object binding, and for a first request that fails over to Anthropic. An empty
+ *   Worker measured the same way is the harness's own share (workerd, Miniflare's entry Worker) and is
+ *   subtracted;
+ * - warm, over sequential requests: json (answered by OpenAI), stream (40 chunks, no pacing), failover
+ *   (OpenAI answers 500, attempt and retry, then Anthropic serves a canned Messages answer).
+ * The process figures include the Durable Object's share (at most one health call a second per isolate),
+ * which in production runs, and is billed, apart from the Worker's request.
  *
- *   npm run bench:workers              about a minute
- *   node bench/overhead/workers.ts --requests N per kind (default 300)
+ *   npm run bench:workers              about two minutes
+ *   node bench/overhead/workers.ts --requests N per warm kind (default 300) --isolates N per new-isolate kind (default 5)
  *
  * Talks only to 127.0.0.1; every loop is bounded; the upstream child and workerd stop at the end.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type Child, startChild, stopAllChildren } from '../lib/children.ts';
 import { freePort } from '../lib/ports.ts';
-import { cpuTimeMs } from '../lib/proc.ts';
-import { bundleWorker, type RunningWorkerd, startWorkerd } from '../lib/workerd.ts';
+import { threadCpuTimeMs } from '../lib/proc.ts';
+import { median } from '../lib/stats.ts';
+import { bundleWorker, type RunningWorkerd, startWorkerd, type WorkerBundle } from '../lib/workerd.ts';
 import { chatRequestBody } from './fixtures.ts';
 import { UPSTREAM_SCRIPT, upstreamEnv } from './subjects.ts';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' } } });
+const { values } = parseArgs({
+  options: { requests: { type: 'string', default: '300' }, isolates: { type: 'string', default: '5' } },
+});
 const REQUESTS = Math.min(5000, Math.max(10, Number(values.requests)));
+const ISOLATES = Math.min(50, Math.max(1, Number(values.isolates)));
+/** After a first response: the health sync it handed to waitUntil is part of that request's CPU. */
+const SETTLE_MS = 300;
 const GATEWAY_KEY = 'bench-gateway-key';
 /** No health thresholds: the failover kind must keep trying OpenAI on every request. */
 const NO_TRIPS = JSON.stringify({
@@ -115,8 +128,8 @@ async function startUpstream(): Promise<Child> {
   });
 }
 
-async function send(worker: RunningWorkerd, body: string): Promise<void> {
-  const response = await fetch(`${worker.url}/v1/chat/completions`, {
+async function send(worker: RunningWorkerd, body: string, path = '/v1/chat/completions'): Promise<void> {
+  const response = await fetch(`${worker.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${GATEWAY_KEY}`, 'content-type': 'application/json' },
     body,
@@ -134,14 +147,56 @@ async function cpuPerRequest(
   const pid = worker.pid();
   if (pid === undefined) throw new Error('no workerd process found');
   for (let i = 0; i < 20; i++) await send(worker, body);
-  const cpu0 = cpuTimeMs(pid);
+  const cpu0 = threadCpuTimeMs(pid);
   const t0 = performance.now();
   for (let i = 0; i < count; i++) await send(worker, body);
-  return { cpuMs: (cpuTimeMs(pid) - cpu0) / count, wallMs: (performance.now() - t0) / count };
+  return { cpuMs: (threadCpuTimeMs(pid) - cpu0) / count, wallMs: (performance.now() - t0) / count };
+}
+
+interface NewIsolate {
+  /** workerd's CPU until it was ready: its own start, Miniflare's Workers, the bundle's global scope. */
+  startupMs: number;
+  /** The first request, and the waitUntil work it left. */
+  firstMs: number;
+}
+
+/** `ISOLATES` fresh workerd processes, each asked one request: the medians. */
+async function newIsolates(
+  bundle: WorkerBundle,
+  env: Record<string, string>,
+  request: { body: string; path?: string },
+  durable = true,
+): Promise<NewIsolate> {
+  const startups: number[] = [];
+  const firsts: number[] = [];
+  for (let i = 0; i < ISOLATES; i++) {
+    const worker = await startWorkerd(bundle, { env, durable });
+    try {
+      const pid = worker.pid();
+      if (pid === undefined) throw new Error('no workerd process found');
+      const ready = threadCpuTimeMs(pid);
+      await send(worker, request.body, request.path);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      startups.push(ready);
+      firsts.push(threadCpuTimeMs(pid) - ready);
+    } finally {
+      await worker.close();
+    }
+  }
+  return { startupMs: median(startups), firstMs: median(firsts) };
+}
+
+/** A Worker that answers every request with "ok": what workerd and Miniflare cost by themselves. */
+function emptyWorker(template: WorkerBundle): WorkerBundle {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-empty-worker-'));
+  const script = join(dir, 'worker.js');
+  writeFileSync(script, "export default { fetch() { return new Response('ok'); } };\n");
+  return { ...template, dir, script, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function main(): Promise<void> {
   const bundle = bundleWorker();
+  const empty = emptyWorker(bundle);
   const raw = readFileSync(bundle.script);
   const gzip = gzipSync(raw, { level: 9 }).length;
   const upstream = await startUpstream();
@@ -152,38 +207,44 @@ async function main(): Promise<void> {
     }),
   }));
   const anthropic = await listen(() => ({ status: 200, body: ANTHROPIC_ANSWER }), ANTHROPIC_STREAM);
-  const baseEnv = {
+  // Every provider on loopback: the key checks a new isolate starts call each configured provider.
+  const keys = {
     GATEWAY_API_KEYS: GATEWAY_KEY,
     OPENAI_API_KEY: 'sk-bench',
     ANTHROPIC_API_KEY: 'sk-ant-bench',
+    ANTHROPIC_BASE_URL: urlOf(anthropic),
     SWITCHYARD_LOG_LEVEL: 'error',
-    SWITCHYARD_CONFIG_YAML: NO_TRIPS,
   };
-  const rows: Array<[string, string]> = [];
+  const healthyEnv = { ...keys, OPENAI_BASE_URL: `${upstream.url}/v1` };
+  const failoverEnv = { ...keys, OPENAI_BASE_URL: `${urlOf(failing)}/v1` };
+  const json = { body: chatRequestBody({ stream: false, maxTokens: 256 }) };
+  const fresh: Array<[string, NewIsolate]> = [];
+  const warm: Array<[string, string]> = [];
+  let floor: NewIsolate;
   try {
-    const healthy = await startWorkerd(bundle, { env: { ...baseEnv, OPENAI_BASE_URL: `${upstream.url}/v1` } });
+    floor = await newIsolates(empty, {}, { body: '{}' }, false);
+    fresh.push(['JSON, settings in variables only', await newIsolates(bundle, healthyEnv, json)]);
+    fresh.push([
+      'JSON, with SWITCHYARD_CONFIG_YAML',
+      await newIsolates(bundle, { ...healthyEnv, SWITCHYARD_CONFIG_YAML: NO_TRIPS }, json),
+    ]);
+    fresh.push(['JSON, no Durable Object binding', await newIsolates(bundle, healthyEnv, json, false)]);
+    fresh.push(['failover (OpenAI 500 + retry → Anthropic)', await newIsolates(bundle, failoverEnv, json)]);
+
+    // Warm: no health thresholds, so the failover kind keeps trying OpenAI on every request.
+    const healthy = await startWorkerd(bundle, { env: { ...healthyEnv, SWITCHYARD_CONFIG_YAML: NO_TRIPS } });
     try {
-      const pid = healthy.pid()!;
-      const before = cpuTimeMs(pid);
-      const t0 = performance.now();
-      await send(healthy, chatRequestBody({ stream: false, maxTokens: 256 }));
-      rows.push([
-        'first request of a new isolate (json)',
-        `${(cpuTimeMs(pid) - before).toFixed(1)} ms CPU, ${(performance.now() - t0).toFixed(1)} ms wall`,
-      ]);
-      const json = await cpuPerRequest(healthy, chatRequestBody({ stream: false, maxTokens: 256 }), REQUESTS);
-      rows.push(['json', `${json.cpuMs.toFixed(2)} ms CPU, ${json.wallMs.toFixed(2)} ms wall`]);
+      const result = await cpuPerRequest(healthy, json.body, REQUESTS);
+      warm.push(['json', `${result.cpuMs.toFixed(2)} ms CPU, ${result.wallMs.toFixed(2)} ms wall`]);
       const stream = await cpuPerRequest(healthy, chatRequestBody({ stream: true, maxTokens: 40 }), REQUESTS);
-      rows.push(['stream (40 chunks)', `${stream.cpuMs.toFixed(2)} ms CPU, ${stream.wallMs.toFixed(2)} ms wall`]);
+      warm.push(['stream (40 chunks)', `${stream.cpuMs.toFixed(2)} ms CPU, ${stream.wallMs.toFixed(2)} ms wall`]);
     } finally {
       await healthy.close();
     }
-    const failover = await startWorkerd(bundle, {
-      env: { ...baseEnv, OPENAI_BASE_URL: `${urlOf(failing)}/v1`, ANTHROPIC_BASE_URL: urlOf(anthropic) },
-    });
+    const failover = await startWorkerd(bundle, { env: { ...failoverEnv, SWITCHYARD_CONFIG_YAML: NO_TRIPS } });
     try {
-      const result = await cpuPerRequest(failover, chatRequestBody({ stream: false, maxTokens: 256 }), REQUESTS);
-      rows.push([
+      const result = await cpuPerRequest(failover, json.body, REQUESTS);
+      warm.push([
         'failover (OpenAI 500 + retry → Anthropic)',
         `${result.cpuMs.toFixed(2)} ms CPU, ${result.wallMs.toFixed(2)} ms wall`,
       ]);
@@ -195,13 +256,22 @@ async function main(): Promise<void> {
     failing.close();
     anthropic.close();
     bundle.remove();
+    empty.remove();
   }
   console.log(
-    `Switchyard on workerd ${bundle.compatibilityDate} (${bundle.compatibilityFlags.join(', ')}), ${REQUESTS} sequential requests per kind`,
+    `Switchyard on workerd ${bundle.compatibilityDate} (${bundle.compatibilityFlags.join(', ')}), CPU of the workerd process (isolate + Durable Object)`,
   );
   console.log(`bundle: ${(raw.length / 1024).toFixed(1)} KiB, gzip ${(gzip / 1024).toFixed(1)} KiB`);
-  console.log('CPU per request of the workerd process (isolate + Durable Object), and wall time:');
-  for (const [kind, figure] of rows) console.log(`  ${kind.padEnd(44)} ${figure}`);
+  console.log(
+    `new isolate, median of ${ISOLATES} fresh workerd each, minus an empty Worker's ${floor.startupMs.toFixed(1)} ms start-up / ${floor.firstMs.toFixed(1)} ms first request:`,
+  );
+  const startups = fresh.map(([, figure]) => figure.startupMs - floor.startupMs);
+  console.log(`  ${'start-up: parse + global scope'.padEnd(58)} ${median(startups).toFixed(1)} ms CPU`);
+  for (const [kind, figure] of fresh) {
+    console.log(`  ${`first request: ${kind}`.padEnd(58)} ${(figure.firstMs - floor.firstMs).toFixed(1)} ms CPU`);
+  }
+  console.log(`warm, ${REQUESTS} sequential requests per kind, CPU and wall time per request:`);
+  for (const [kind, figure] of warm) console.log(`  ${kind.padEnd(58)} ${figure}`);
 }
 
 main().catch(async (error: unknown) => {

@@ -9,7 +9,7 @@
 import type { HttpTransport } from '../../providers/shared/http-transport.ts';
 import type { AppDeps } from '../app.ts';
 import type { CacheStore } from '../cache/cache-store.ts';
-import { createGateway, type Gateway } from '../gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway.ts';
 import {
   type BackgroundHealthMonitor,
   createHealthMonitor,
@@ -30,6 +30,8 @@ export interface GatewayPartsOptions {
   notices?: string[];
   /** Refuse /v1/* with 401 when GATEWAY_API_KEYS is empty, saying why (Workers: reachable from anywhere). */
   requireGatewayKeys?: boolean;
+  /** Match routes without a build step (Workers: a new isolate's first request would build the matcher). */
+  linearRouter?: boolean;
   /** Health flush interval, ms (the monitor's default when unset). */
   flushIntervalMs?: number;
   /** A logger made earlier (Node needs one for its Redis and tracing set-up); default: one at config.logLevel. */
@@ -38,6 +40,8 @@ export interface GatewayPartsOptions {
   cacheStore?: CacheStore;
   /** How passthrough providers send HTTP (Node: undici); default the runtime's fetch. */
   transport?: HttpTransport;
+  /** The provider registry (Workers: translating providers loaded at their first call); default PROVIDERS. */
+  providers?: GatewayOptions['providers'];
   /** Telemetry sinks (Prometheus, traces: Node only); none → the request path calls nothing. */
   telemetry?: readonly TelemetrySink[];
   /** The exposition for GET /metrics. */
@@ -93,8 +97,10 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
     healthReport: () => health.report(),
     ...(options.notices?.length ? { notices: options.notices } : {}),
     ...(options.requireGatewayKeys ? { requireGatewayKeys: true } : {}),
+    ...(options.linearRouter ? { linearRouter: true } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
     ...(options.telemetry?.length ? { telemetry: options.telemetry } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),

@@ -31,6 +31,8 @@ declare module 'cloudflare:workers' {
     readonly props: unknown;
   }
 
+  export const env: unknown;
+
   export abstract class DurableObject<Env = unknown> {
     protected ctx: DurableObjectState;
     protected env: Env;

@@ -94,7 +94,7 @@ describe('Worker inside workerd, two isolates sharing the Durable Object', { tim
       SWITCHYARD_ADMIN_KEY: ADMIN_KEY,
       SWITCHYARD_CONFIG_YAML: FAST_HEALTH,
     };
-    worker = await startWorkerd(bundle, { env, second: true });
+    worker = await startWorkerd(bundle, { env, second: true, cancellingCaller: true });
   });
   after(async () => worker?.close());
 
@@ -241,6 +241,31 @@ describe('Worker inside workerd, two isolates sharing the Durable Object', { tim
     assert.ok(Date.now() - abortedAt < 3500);
   });
 
+  test('a client gone before the response starts: the upstream call is cancelled at once, no failover', async () => {
+    // Cloudflare cancels the Worker's request when its client goes away, and workerd then fires request.signal.
+    // A client leaving workerd's local HTTP socket is not noticed before a response is written, so the
+    // request is cancelled the other way workerd supports: by the Worker calling it through a service binding.
+    const goneLines = () => worker.logs.filter((line) => line.includes('"status":499')).length;
+    for (const stream of [false, true]) {
+      openai.reset();
+      anthropic.reset();
+      openai.timing = { firstByteDelayMs: 5000, chunkDelayMs: 0 };
+      const goneBefore = goneLines();
+      const sentAt = Date.now();
+      const seen = await worker.fetchCancelled('/v1/chat/completions', authed({ ...CHAT, stream }), 300);
+      assert.equal(seen, 'cancelled', `stream: ${stream}`);
+      await until('the upstream connection closed', async () => openai.abortedRequests === 1, 2000);
+      assert.ok(Date.now() - sentAt < 2300, `upstream closed ${Date.now() - sentAt} ms after the request`);
+      // The gateway heard it through request.signal (enable_request_signal): its request line says 499.
+      await until('the request logged as 499 (client gone)', async () => goneLines() === goneBefore + 1, 2000);
+      assert.equal(openai.chatCalls, 1);
+      // A client that left is not a provider failure: nothing is retried or sent to the fallback.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(openai.chatCalls, 1);
+      assert.equal(anthropic.chatCalls, 0, `stream: ${stream}`);
+    }
+  });
+
   test('no provider key in anything the Worker logged', () => {
     for (const line of worker.logs) assertNoSecrets(line, 'worker log');
     assert.ok(worker.logs.length > 0);
@@ -353,6 +378,29 @@ describe('Worker inside workerd: defaults and configuration', { timeout: 60_000 
       }
       await until('the error logged', async () => worker.logs.some((l) => l.includes('configuration_error')), 2000);
       assert.equal(worker.logs.filter((l) => l.includes('SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS')).length, 1);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('a bad SWITCHYARD_CONFIG_YAML (read in the global scope): every request a 500 naming it, logged once', async () => {
+    const worker = await startWorkerd(bundle, {
+      env: { ...providerEnv(), GATEWAY_API_KEYS: GATEWAY_KEY, SWITCHYARD_CONFIG_YAML: 'policy:\n  deadlineMs: soon\n' },
+    });
+    try {
+      for (const [path, init] of [
+        ['/health', undefined],
+        ['/v1/chat/completions', authed()],
+      ] as const) {
+        const response = await fetch(`${worker.url}${path}`, init);
+        assert.equal(response.status, 500, path);
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        assert.equal(body.error.code, 'configuration_error');
+        assert.match(body.error.message, /SWITCHYARD_CONFIG_YAML: invalid configuration/);
+        assert.match(body.error.message, /policy\.deadlineMs/);
+      }
+      await until('the error logged', async () => worker.logs.some((l) => l.includes('configuration_error')), 2000);
+      assert.equal(worker.logs.filter((l) => l.includes('configuration_error')).length, 1);
     } finally {
       await worker.close();
     }
