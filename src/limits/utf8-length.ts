@@ -1,4 +1,4 @@
-/** UTF-8 sizes of JavaScript strings, without encoding them. */
+/** UTF-8 sizes of JavaScript strings without encoding them, and encoding into a buffer the caller owns. */
 
 /** The UTF-8 length of `text`; a lone surrogate counts as the 3 bytes of the replacement character. */
 export function utf8Length(text: string): number {
@@ -17,36 +17,6 @@ export function utf8Length(text: string): number {
 
 export function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
-}
-
-/**
- * `text`'s UTF-8 bytes as a string of one character per byte (ASCII text is returned as it is), the way
- * TextEncoder encodes it (a lone surrogate as U+FFFD), without the Uint8Array: building the o200k table's
- * keys this way takes half the time.
- */
-export function utf8ByteString(text: string): string {
-  let i = 0;
-  while (i < text.length && text.charCodeAt(i) < 0x80) i++;
-  if (i === text.length) return text;
-  let out = text.slice(0, i);
-  for (; i < text.length; i++) {
-    let code = text.charCodeAt(i);
-    if (code < 0x80) out += String.fromCharCode(code);
-    else if (code < 0x800) out += String.fromCharCode(0xc0 | (code >> 6), 0x80 | (code & 63));
-    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
-      code = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-      out += String.fromCharCode(
-        0xf0 | (code >> 18),
-        0x80 | ((code >> 12) & 63),
-        0x80 | ((code >> 6) & 63),
-        0x80 | (code & 63),
-      );
-    } else {
-      if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
-      out += String.fromCharCode(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
-    }
-  }
-  return out;
 }
 
 /**
