@@ -3,8 +3,8 @@
  * for what a request is charged against a tokens-per-minute budget.
  *
  * ASYNC: `countPromptTokens` and `chargedTokens` return Promises. The o200k_base table they count with is
- * imported on first use (o200k-counter.ts: 2.4 MB of source, ~17 MB of heap), so a gateway that never needs a
- * count never loads it; once loaded, the Promise resolves after the (synchronous) count. `promptTokenBound`
+ * imported on first use (o200k-counter.ts: 2.4 MB of source, ~15 MB of heap and typed arrays), so a gateway
+ * that never needs a count never loads it; once loaded, the Promise resolves after the (synchronous) count. `promptTokenBound`
  * is synchronous and needs no table.
  *
  * How each provider is counted:

@@ -1,7 +1,8 @@
 /**
  * Exact o200k_base token counts (GPT-4o, GPT-4.1, GPT-5, the o-series) from gpt-tokenizer's rank table and
- * split pattern. Only count-tokens.ts imports this module, lazily: the table is 2.4 MB of source and ~17 MB
- * of heap once built, which a gateway that never needs a count should not pay.
+ * split pattern. Only count-tokens.ts imports this module, lazily: gpt-tokenizer's table is 2.4 MB of source
+ * and ~8 MB of heap, plus ~6.7 MB of typed arrays for ours, which a gateway that never needs a count should
+ * not pay.
  *
  * Why not gpt-tokenizer's `countTokens` itself: it counts the same (test/limits/o200k-counter.test.ts compares
  * the two on generated and real text), but a 100k-token prompt costs it several times as long, spent in
@@ -12,17 +13,26 @@
  *   there, so the pre-tokens are the same, and the regex engine needs no Unicode tables;
  * - other text is cut where no pre-token can cross (`SAFE_CUT`), so only the lines that need it pay for the
  *   Unicode pattern;
- * - the table is keyed by each token's UTF-8 bytes as a one-byte string, so the merge (tiktoken's, in
- *   `mergeCount`) looks up slices of a string and never decodes;
- * - a count per pre-token is cached (most pre-tokens are common words, one token each).
+ * - no string is built per pre-token: each is encoded into one byte buffer (ASCII copied and hashed in one
+ *   pass), looked up in a cache of counts (piece-cache.ts), then as a whole in the rank table (rank-table.ts:
+ *   typed arrays keyed by bytes; most pre-tokens are one token), and only then merged (bpe-merge.ts,
+ *   tiktoken's merge over positions in typed arrays).
+ * Profiled on bench/tokens/count-tokens.ts, a 100k-token prompt of unseen words went from ~94 to ~42 ms of
+ * CPU (load 6–7, bench/README.md): its time had gone to `Map<string, number>` lookups of new strings in the
+ * 200k-entry table and the cache.
  *
- * BPE merging is quadratic in a pre-token's length and o200k puts a whole run of one class (a megabyte of
- * `=`, of spaces, of one letter) in one pre-token: such a run is counted in pieces of `MAX_PIECE` characters,
- * which keeps a hostile prompt linear at the cost of at most one token per piece.
+ * BPE merging by scanning is quadratic in a pre-token's length and o200k puts a whole run of one class (a
+ * megabyte of `=`, of spaces, of one letter) in one pre-token: long pre-tokens are merged with a heap, and a
+ * run is counted in pieces of `MAX_PIECE` characters, which keeps a hostile prompt linear at the cost of at
+ * most one token per piece.
  */
 import o200kRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
-import { isLowSurrogate, utf8ByteString, utf8Length } from './utf8-length.ts';
+import { mergeCount } from './bpe-merge.ts';
+import { hashBytes, nextHash } from './byte-hash.ts';
+import { PieceCache } from './piece-cache.ts';
+import { NOT_A_TOKEN, RankTable } from './rank-table.ts';
+import { encodeUtf8, isLowSurrogate } from './utf8-length.ts';
 
 /**
  * o200k's split pattern (gpt-tokenizer's `O200K_TOKEN_SPLIT_REGEX`, tiktoken's `o200k_base` pat_str) with each
@@ -59,74 +69,31 @@ const SAFE_CUT = /\n(?=[^\S\r\n]+\S|[^\s/])/g;
 /** Longer pre-tokens are counted in pieces of this many characters (see the top of the file). */
 export const MAX_PIECE = 1024;
 /**
- * Characters of long pre-tokens one count merges exactly that the cache did not know (~0.1 s of work); past
- * it, a piece counts as a token per 3 bytes (what random runs of punctuation come to). Real text never gets
+ * Characters of long pre-tokens one count merges exactly that the cache did not know (~20 ms of work at
+ * worst); past it, a piece counts as a token per 3 bytes (what random runs of punctuation come to). Real text never gets
  * near it; a crafted prompt of megabytes of mixed punctuation would otherwise hold the event loop for seconds.
  */
 const LONG_PIECE_BUDGET = 32_768;
 const LONG_PIECE_BYTES_PER_TOKEN = 3;
-/** Counts per pre-token; emptied when it holds this many entries or characters. */
+/** Counts per pre-token; emptied when it holds this many entries or bytes. */
 const CACHE_ENTRIES = 65_536;
-const CACHE_CHARS = 2_097_152;
+const CACHE_BYTES = 2_097_152;
 
 // Sticky: every character starts some pre-token, so the matches tile the text and `test` can step through
 // them without building a match array each time.
 const FAST_SPLIT = new RegExp(FAST_SPLIT_SOURCE, 'y');
 const UNICODE_SPLIT = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, 'uy');
 
-/**
- * o200k's ranks keyed by each token's UTF-8 bytes as a one-byte string (a character per byte): pieces of ASCII
- * text are their own keys, and the merge below never decodes bytes back to text. Holes in the table (unused
- * ranks) stay holes. Built once, from gpt-tokenizer's table.
- */
-const ranks = new Map<string, number>();
-o200kRanks.forEach((token, rank) => {
-  ranks.set(typeof token === 'string' ? utf8ByteString(token) : String.fromCharCode(...token), rank);
-});
+/** o200k's ranks keyed by each token's UTF-8 bytes (rank-table.ts). Built once, from gpt-tokenizer's list. */
+const table = new RankTable(o200kRanks);
+/** The UTF-8 bytes of the piece being counted: at most MAX_PIECE + 1 characters, 3 bytes each. */
+const pieceBytes = new Uint8Array(3 * (MAX_PIECE + 1));
 
-/**
- * Byte-pair merging (tiktoken's `_byte_pair_merge`, as gpt-tokenizer's BytePairEncodingCore runs it): start
- * from single bytes, repeatedly merge the adjacent pair whose concatenation has the lowest rank (the leftmost
- * on a tie), stop when no pair is a token. Returns the number of tokens left. Quadratic in the piece's
- * length, which MAX_PIECE bounds.
- */
-function mergeCount(bytes: string): number {
-  if (bytes.length <= 1 || ranks.has(bytes)) return Math.min(bytes.length, 1);
-  // Two or three bytes that are not one token: merging one pair leaves the whole, which is not a token.
-  if (bytes.length === 2) return 2;
-  if (bytes.length === 3) return ranks.has(bytes.slice(0, 2)) || ranks.has(bytes.slice(1)) ? 2 : 3;
-  const starts: number[] = [];
-  const pairRanks: number[] = [];
-  const rankOf = (from: number, to: number | undefined) =>
-    to === undefined ? Number.POSITIVE_INFINITY : (ranks.get(bytes.slice(from, to)) ?? Number.POSITIVE_INFINITY);
-  for (let i = 0; i <= bytes.length; i++) {
-    starts.push(i);
-    pairRanks.push(i < bytes.length - 1 ? rankOf(i, i + 2) : Number.POSITIVE_INFINITY);
-  }
-  while (starts.length > 1) {
-    let lowest = Number.POSITIVE_INFINITY;
-    let at = -1;
-    for (let i = 0; i < pairRanks.length - 1; i++) {
-      if (pairRanks[i]! < lowest) {
-        lowest = pairRanks[i]!;
-        at = i;
-      }
-    }
-    if (at === -1) break;
-    starts.splice(at + 1, 1);
-    pairRanks.splice(at, 1);
-    pairRanks[at] = rankOf(starts[at]!, starts[at + 2]);
-    if (at > 0) pairRanks[at - 1] = rankOf(starts[at - 1]!, starts[at + 1]);
-  }
-  return starts.length - 1;
-}
-
-const cache = { counts: new Map<string, number>(), chars: 0 };
+const cache = new PieceCache(CACHE_ENTRIES, CACHE_BYTES);
 
 /** Forgets the per-piece counts (for bench/count-tokens.ts: the cost of a prompt of all-new words). */
 export function clearCountCache(): void {
-  cache.counts.clear();
-  cache.chars = 0;
+  cache.clear();
 }
 
 interface Count {
@@ -170,38 +137,54 @@ export function countO200k(text: string, stopAbove = Number.POSITIVE_INFINITY): 
 function countSplit(split: RegExp, text: string, count: Count): void {
   split.lastIndex = 0;
   for (let from = 0; from < text.length && split.test(text); from = split.lastIndex) {
-    const piece = text.slice(from, split.lastIndex);
-    count.total += piece.length > MAX_PIECE ? countLongPiece(piece, count) : countPiece(piece);
+    const to = split.lastIndex;
+    count.total += to - from > MAX_PIECE ? countLongPiece(text, from, to, count) : countPiece(text, from, to);
     if (count.total > count.stopAbove) return;
   }
 }
 
-function countPiece(piece: string): number {
-  const known = cache.counts.get(piece);
-  if (known !== undefined) return known;
-  const tokens = mergeCount(utf8ByteString(piece));
-  if (cache.counts.size >= CACHE_ENTRIES || cache.chars >= CACHE_CHARS) {
-    cache.counts.clear();
-    cache.chars = 0;
+/** The tokens of `text[from..to)`, at most MAX_PIECE + 1 characters. */
+function countPiece(text: string, from: number, to: number): number {
+  // ASCII (nearly every pre-token) is its own UTF-8: copied and hashed in one pass.
+  let length = 0;
+  let hash = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      length = encodeUtf8(text, from, to, pieceBytes, 0);
+      hash = hashBytes(pieceBytes, 0, length);
+      break;
+    }
+    pieceBytes[length++] = code;
+    hash = nextHash(hash, code);
   }
-  cache.counts.set(piece, tokens);
-  cache.chars += piece.length;
+  const known = cache.get(pieceBytes, length, hash);
+  return known >= 0 ? known : countNewPiece(length, hash);
+}
+
+/** The tokens of the `length` bytes in `pieceBytes`, which the cache does not know. */
+function countNewPiece(length: number, hash: number): number {
+  // Most pre-tokens are one token: found in the table, not merged.
+  const tokens = table.rankOf(pieceBytes, 0, length, hash) !== NOT_A_TOKEN ? 1 : mergeCount(table, pieceBytes, length);
+  cache.set(pieceBytes, length, hash, tokens);
   return tokens;
 }
 
-function countLongPiece(piece: string, count: Count): number {
+/** A pre-token `text[from..to)` longer than MAX_PIECE, in pieces (see the top of the file). */
+function countLongPiece(text: string, from: number, to: number, count: Count): number {
   let total = 0;
-  for (let at = 0; at < piece.length; ) {
-    let end = Math.min(piece.length, at + MAX_PIECE);
+  for (let at = from; at < to; ) {
+    let end = Math.min(to, at + MAX_PIECE);
     // Never cut a surrogate pair: half a character would count as replacement bytes.
-    if (end < piece.length && isLowSurrogate(piece.charCodeAt(end))) end++;
-    const part = piece.slice(at, end);
-    const known = cache.counts.get(part);
-    if (known !== undefined) total += known;
+    if (end < to && isLowSurrogate(text.charCodeAt(end))) end++;
+    const length = encodeUtf8(text, at, end, pieceBytes, 0);
+    const hash = hashBytes(pieceBytes, 0, length);
+    const known = cache.get(pieceBytes, length, hash);
+    if (known >= 0) total += known;
     else if (count.longChars > 0) {
-      count.longChars -= part.length;
-      total += countPiece(part);
-    } else total += Math.ceil(utf8Length(part) / LONG_PIECE_BYTES_PER_TOKEN);
+      count.longChars -= end - at;
+      total += countNewPiece(length, hash);
+    } else total += Math.ceil(length / LONG_PIECE_BYTES_PER_TOKEN);
     at = end;
   }
   return total;

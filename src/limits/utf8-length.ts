@@ -1,4 +1,4 @@
-/** UTF-8 sizes of JavaScript strings, without encoding them. */
+/** UTF-8 sizes of JavaScript strings without encoding them, and encoding into a buffer the caller owns. */
 
 /** The UTF-8 length of `text`; a lone surrogate counts as the 3 bytes of the replacement character. */
 export function utf8Length(text: string): number {
@@ -20,31 +20,29 @@ export function isLowSurrogate(code: number): boolean {
 }
 
 /**
- * `text`'s UTF-8 bytes as a string of one character per byte (ASCII text is returned as it is), the way
- * TextEncoder encodes it (a lone surrogate as U+FFFD), without the Uint8Array: building the o200k table's
- * keys this way takes half the time.
+ * Writes the UTF-8 bytes of `text[from..to)` into `out` from index `at` (a lone surrogate as U+FFFD, as
+ * TextEncoder does) and returns the index after the last byte; `out` must have room (3 bytes per UTF-16 unit).
  */
-export function utf8ByteString(text: string): string {
-  let i = 0;
-  while (i < text.length && text.charCodeAt(i) < 0x80) i++;
-  if (i === text.length) return text;
-  let out = text.slice(0, i);
-  for (; i < text.length; i++) {
+export function encodeUtf8(text: string, from: number, to: number, out: Uint8Array, at: number): number {
+  let end = at;
+  for (let i = from; i < to; i++) {
     let code = text.charCodeAt(i);
-    if (code < 0x80) out += String.fromCharCode(code);
-    else if (code < 0x800) out += String.fromCharCode(0xc0 | (code >> 6), 0x80 | (code & 63));
-    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+    if (code < 0x80) out[end++] = code;
+    else if (code < 0x800) {
+      out[end++] = 0xc0 | (code >> 6);
+      out[end++] = 0x80 | (code & 63);
+    } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < to && isLowSurrogate(text.charCodeAt(i + 1))) {
       code = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-      out += String.fromCharCode(
-        0xf0 | (code >> 18),
-        0x80 | ((code >> 12) & 63),
-        0x80 | ((code >> 6) & 63),
-        0x80 | (code & 63),
-      );
+      out[end++] = 0xf0 | (code >> 18);
+      out[end++] = 0x80 | ((code >> 12) & 63);
+      out[end++] = 0x80 | ((code >> 6) & 63);
+      out[end++] = 0x80 | (code & 63);
     } else {
       if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
-      out += String.fromCharCode(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+      out[end++] = 0xe0 | (code >> 12);
+      out[end++] = 0x80 | ((code >> 6) & 63);
+      out[end++] = 0x80 | (code & 63);
     }
   }
-  return out;
+  return end;
 }

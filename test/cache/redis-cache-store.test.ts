@@ -24,6 +24,11 @@ function store(redis: string, prefix: string, timeoutMs = 50): RedisCacheStore {
   return createRedisCacheStore({ redis, prefix, timeoutMs, compressAboveBytes: 1024 });
 }
 
+async function connected(cache: RedisCacheStore): Promise<RedisCacheStore> {
+  if (cache.client.status !== 'ready') await new Promise((resolve) => cache.client.once('ready', resolve));
+  return cache;
+}
+
 async function ask(
   h: Harness,
   content: string,
@@ -48,8 +53,14 @@ describe('redis cache store', () => {
   test('two instances share entries; keys have a TTL; large answers are stored compressed', async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
-    const a = await startHarness({ configText: CONFIG, cacheStore: store(REDIS_URL, prefix, 500) });
-    const b = await startHarness({ configText: CONFIG, cacheStore: store(REDIS_URL, prefix, 500), shareMocksWith: a });
+    // Connected first: a store that has not connected yet answers a miss by design (no offline queue), which on
+    // a busy machine made instance B's first read a miss.
+    const a = await startHarness({ configText: CONFIG, cacheStore: await connected(store(REDIS_URL, prefix, 500)) });
+    const b = await startHarness({
+      configText: CONFIG,
+      cacheStore: await connected(store(REDIS_URL, prefix, 500)),
+      shareMocksWith: a,
+    });
     const redis = new Redis(REDIS_URL);
     try {
       const first = await new OpenAI({ apiKey: 'x', baseURL: a.baseURL, maxRetries: 0 }).chat.completions.create({

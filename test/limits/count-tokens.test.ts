@@ -18,7 +18,7 @@ import {
   promptTokenBound,
 } from '../../src/limits/count-tokens.ts';
 import { modelLimits } from '../../src/limits/model-limits.ts';
-import { utf8ByteString, utf8Length } from '../../src/limits/utf8-length.ts';
+import { encodeUtf8, utf8Length } from '../../src/limits/utf8-length.ts';
 
 const reference = (text: string) => countTokens(text, { disallowedSpecial: new Set() });
 const request = (fields: Record<string, unknown>) => ({ model: 'gpt-4o', ...fields }) as unknown as ChatRequest;
@@ -181,16 +181,25 @@ describe('model limits', () => {
 });
 
 describe('UTF-8 sizes', () => {
-  test('utf8Length and utf8ByteString agree with TextEncoder, lone surrogates included', () => {
+  test('utf8Length and encodeUtf8 agree with TextEncoder, lone surrogates included', () => {
     const encoder = new TextEncoder();
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 50 }), (text) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 50 }), fc.nat(5), fc.nat(5), (text, skip, drop) => {
         const bytes = encoder.encode(text);
         assert.equal(utf8Length(text), bytes.length);
-        assert.equal(utf8ByteString(text), String.fromCharCode(...bytes));
+        // A range of the text, written after two bytes already in the buffer: as TextEncoder encodes the slice.
+        const from = Math.min(skip, text.length);
+        const to = Math.max(from, text.length - drop);
+        const slice = encoder.encode(text.slice(from, to));
+        const out = new Uint8Array(2 + 3 * text.length);
+        assert.equal(encodeUtf8(text, from, to, out, 2), 2 + slice.length);
+        assert.deepEqual(out.subarray(2, 2 + slice.length), slice);
       }),
       { numRuns: 2000 },
     );
-    assert.equal(utf8ByteString('a\ud800b'), String.fromCharCode(...encoder.encode('a\ud800b')));
+    const out = new Uint8Array(8);
+    const split = 'a\ud83d\ude00b'; // a surrogate pair cut by the range: its half is a lone surrogate
+    assert.equal(encodeUtf8(split, 0, 2, out, 0), 4);
+    assert.deepEqual(out.subarray(0, 4), encoder.encode('a\ud83d'));
   });
 });

@@ -8,7 +8,14 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
-import { countO200k, FAST_CHAR_RANGES, FAST_SPLIT_SOURCE, MAX_PIECE } from '../../src/limits/o200k-counter.ts';
+import { SCAN_BYTES } from '../../src/limits/bpe-merge.ts';
+import {
+  clearCountCache,
+  countO200k,
+  FAST_CHAR_RANGES,
+  FAST_SPLIT_SOURCE,
+  MAX_PIECE,
+} from '../../src/limits/o200k-counter.ts';
 
 const reference = (text: string) => countTokens(text, { disallowedSpecial: new Set() });
 
@@ -100,6 +107,46 @@ describe('o200k counter', () => {
     }
     assert.ok(text.length > 100_000);
     assert.equal(countO200k(text), reference(text));
+  });
+
+  test('equals the reference on single pre-tokens longer than the scanning merge takes (the heap merge)', () => {
+    // One pre-token each, SCAN_BYTES + 1 bytes up to MAX_PIECE characters: runs of spaces, of punctuation, a
+    // long word, a run of CJK letters (3 bytes each), mixed punctuation with general punctuation.
+    const run = (alphabet: string, min: number) =>
+      fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: MAX_PIECE }).map((c) => c.join(''));
+    const longPieces = fc.oneof(
+      run(' ', SCAN_BYTES + 1).map((spaces) => `${spaces}x`),
+      run('=-*#_.', SCAN_BYTES + 1),
+      run('abcdefghijklmnopqrstuvwxyz', SCAN_BYTES + 1),
+      run('日本語漢字한국어', Math.ceil(SCAN_BYTES / 3) + 1),
+      run('.,;:!?’“”—…•', SCAN_BYTES + 1),
+    );
+    fc.assert(
+      fc.property(longPieces, (text) => {
+        clearCountCache();
+        assert.equal(countO200k(text), reference(text), JSON.stringify(text.slice(0, 80)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('counts stay exact while the piece cache grows and is emptied', () => {
+    // More distinct pre-tokens than the cache holds (65,536): it grows, fills, empties and refills mid-count.
+    let seed = 11;
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    const words = Array.from({ length: 80_000 }, () => {
+      let word = ' ';
+      for (let i = 0; i < 7; i++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        word += letters[seed % 26];
+      }
+      return word;
+    });
+    const text = words.join('');
+    clearCountCache();
+    const exact = reference(text);
+    assert.equal(countO200k(text), exact);
+    assert.equal(countO200k(text), exact, 'again, with what is left in the cache');
   });
 
   test('text that looks like special tokens counts as plain text', () => {
