@@ -86,6 +86,13 @@ export class MockUpstream {
   abortedRequests = 0;
   /** Requests currently being answered. */
   inFlight = 0;
+  /** The most requests answered at once since the last reset (what a concurrency bound is judged by). */
+  peakInFlight = 0;
+  /**
+   * Headers added to (and overriding) every successful answer's own, e.g. a rate-limit state: a function gets
+   * the number of the request (1-based) so a test can change what the "provider" says over time.
+   */
+  successHeaders: Record<string, string> | ((call: number) => Record<string, string>) | undefined;
   timing: MockTiming = { firstByteDelayMs: 0, chunkDelayMs: 0 };
   /** What the fake model answers, until changed or `reset()`. */
   script: Script;
@@ -161,6 +168,8 @@ export class MockUpstream {
     this.listings.length = 0;
     this.rejectedKeys.clear();
     this.abortedRequests = 0;
+    this.peakInFlight = 0;
+    this.successHeaders = undefined;
     this.script = this.defaultScript;
     this.timing = { firstByteDelayMs: 0, chunkDelayMs: 0 };
     return this;
@@ -191,6 +200,7 @@ export class MockUpstream {
     if (matched.listing) this.listings.push({ credential, path, headers });
     else if (req.method === 'POST') this.requests.push({ method: req.method, path, headers, body });
     this.inFlight++;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
     let finished = false;
     res.on('close', () => {
       this.inFlight--;
@@ -232,7 +242,7 @@ export class MockUpstream {
       sendJson(res, fault.status, fault.body, fault.headers);
       return true;
     }
-    const rendered = this.wire.render(this.script, { body, path, stream });
+    const rendered = this.withSuccessHeaders(this.wire.render(this.script, { body, path, stream }));
     if ('json' in rendered) {
       if (fault?.kind === 'malformed') {
         res.writeHead(200, { 'content-type': 'application/json', ...rendered.headers });
@@ -272,6 +282,13 @@ export class MockUpstream {
     }
     res.end();
     return true;
+  }
+
+  private withSuccessHeaders(rendered: Rendered): Rendered {
+    const extra =
+      typeof this.successHeaders === 'function' ? this.successHeaders(this.requests.length) : this.successHeaders;
+    if (!extra || ('json' in rendered && (rendered.status ?? 200) >= 400)) return rendered;
+    return { ...rendered, headers: { ...rendered.headers, ...extra } };
   }
 }
 

@@ -31,6 +31,9 @@ export interface Warning {
 
 /** Rate-limit state an upstream reported on a response, normalised (used by limits/ and health/). */
 export interface RateLimitSnapshot {
+  /** The key's request and token budgets as the upstream states them (per minute for OpenAI and Anthropic). */
+  limitRequests?: number;
+  limitTokens?: number;
   remainingRequests?: number;
   remainingTokens?: number;
   /** Milliseconds until the request budget resets. */

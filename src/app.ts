@@ -15,6 +15,7 @@ import { createChatHandler } from './http/chat-handler.ts';
 import { requireJson } from './http/require-json.ts';
 import { newRequestId } from './http/response-headers.ts';
 import type { KeyPool } from './limits/key-pool.ts';
+import type { KeyLimitsStatus } from './limits/limits.ts';
 import type { EngineDeps } from './routing/execute.ts';
 import { dashboardData } from './telemetry/dashboard-data.ts';
 import { DASHBOARD_HTML } from './telemetry/dashboard-page.ts';
@@ -102,6 +103,8 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/health', function health(c) {
     const store = deps.health.storeStatus();
+    // The store's error is for the admin: it names hosts and ports.
+    const { lastError: _hidden, ...budgets } = deps.limits.status();
     const providers = deps.knownProviders.map((name) => {
       const pool = deps.pools.get(name);
       if (!pool) return { name, configured: false };
@@ -112,12 +115,21 @@ export function createApp(deps: AppDeps): Hono {
         state: health.state,
         score: Math.round(health.score * 1000) / 1000,
         ...(health.reason ? { reason: health.reason } : {}),
-        keys: pool.status().map(({ id, state, check }) => ({ id, state, ...(check ? { check: check.state } : {}) })),
+        keys: pool.status().map(({ id, state, check }) => {
+          const limits = deps.limits.keyStatus(id, name);
+          return {
+            id,
+            state,
+            ...(check ? { check: check.state } : {}),
+            ...(limitsWorthShowing(limits) ? { limits } : {}),
+          };
+        }),
       };
     });
     return c.json({
-      status: store.degraded ? 'degraded' : 'ok',
+      status: store.degraded || budgets.degraded ? 'degraded' : 'ok',
       store: { type: store.store, degraded: store.degraded },
+      budgets,
       providers,
       ...(notices.length ? { warnings: notices } : {}),
     });
@@ -168,6 +180,17 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
+/** A key without budgets, learned limits or traffic shows no limits in `/health` (`/admin/health` shows all). */
+function limitsWorthShowing(limits: KeyLimitsStatus): boolean {
+  return (
+    limits.inFlight > 0 ||
+    limits.waiting > 0 ||
+    limits.maxConcurrency !== undefined ||
+    limits.budgets !== undefined ||
+    limits.learned !== undefined
+  );
+}
+
 function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
   const check = createKeyChecker([adminKey]);
   const admin = new Hono();
@@ -186,7 +209,13 @@ function mountAdmin(app: Hono, deps: AppDeps, adminKey: string): void {
     return c.json({
       providers: deps.health.all(),
       store: deps.health.storeStatus(),
-      keys: Object.fromEntries([...deps.pools].map(([name, pool]) => [name, pool.status()])),
+      keys: Object.fromEntries(
+        [...deps.pools].map(([name, pool]) => [
+          name,
+          pool.status().map((key) => ({ ...key, limits: deps.limits.keyStatus(key.id, name) })),
+        ]),
+      ),
+      budgets: deps.limits.status(),
       ...(deps.healthReport ? { report: deps.healthReport() } : {}),
     });
   });

@@ -6,6 +6,7 @@
 import type { Hono } from 'hono';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderFactory } from '../providers/registry.ts';
 import type { HttpTransport } from '../providers/shared/http-transport.ts';
+import type { ChatRequest } from '../providers/types.ts';
 import { type AppDeps, createApp } from './app.ts';
 import type { CacheStore } from './cache/cache-store.ts';
 import { createMemoryCacheStore } from './cache/memory-cache-store.ts';
@@ -13,8 +14,12 @@ import { createResponseCache } from './cache/serve-cached.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { GatewayConfig } from './config/load-config.ts';
 import type { HealthMonitor } from './health/types.ts';
+import type { ProviderLimits } from './limits/budget-settings.ts';
+import type { BudgetStore } from './limits/budget-store.ts';
+import { chargedTokens, defaultOutputTokens, promptTokenBound, requestedOutputTokens } from './limits/count-tokens.ts';
 import { KeyCheckBoard } from './limits/key-checks.ts';
 import { KeyPool } from './limits/key-pool.ts';
+import { Limits } from './limits/limits.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import type { DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -46,12 +51,20 @@ export interface GatewayOptions {
   cacheStore?: CacheStore;
   /** How passthrough providers send HTTP (node.ts injects undici; the default is the runtime's fetch). */
   transport?: HttpTransport;
+  /** Where fleet-wide budgets live (node.ts passes Redis); without, budgets are kept in this process. */
+  budgetStore?: BudgetStore;
+  /** Tokens a request is charged against TPM budgets: its prompt's plus its output budget (may be async). */
+  countTokens?: (request: ChatRequest, provider: string, model: string) => number | Promise<number>;
+  /** A synchronous upper bound of the same (for remainders providers state). */
+  estimateTokens?: (request: ChatRequest, provider: string, model: string) => number;
 }
 
 export interface Gateway {
   app: Hono;
   deps: AppDeps;
   cacheStore: CacheStore;
+  /** Client-side budgets; close() stops their background sync. */
+  limits: Limits;
   /** What the key checks found; the entries run the checks (src/limits/check-keys.ts). */
   keyChecks: KeyCheckBoard;
 }
@@ -76,6 +89,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     }));
     pools.set(provider.name, new KeyPool(provider.name, keys, clock, keyChecks));
   }
+  const limits = new Limits({
+    providers: providerLimits(options.config),
+    queue: options.config.queue,
+    clock,
+    ...(options.budgetStore ? { store: options.budgetStore } : {}),
+    onStoreChange: (degraded, message) =>
+      degraded
+        ? logger.log('warn', 'budget_store_unavailable', { alert: true, message })
+        : logger.log('info', 'budget_store_recovered', {}),
+  });
   const telemetry = combineSinks([...(options.dashboard ? [options.dashboard] : []), ...(options.telemetry ?? [])]);
   const cacheStore = options.cacheStore ?? createMemoryCacheStore({ maxBytes: options.config.cache.maxBytes, clock });
   const responseCache = createResponseCache({ config: options.config, store: cacheStore, clock, logger });
@@ -86,6 +109,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     budget: new RetryBudget(clock),
     clock,
     logger,
+    limits,
+    // TPM charges count the way OpenAI's admission does: the prompt (o200k; estimated for Claude and Gemini)
+    // plus the output the request may produce.
+    countTokens:
+      options.countTokens ??
+      (async (request, provider, model) =>
+        (await chargedTokens(request, provider, model, options.config.models)).total),
+    estimateTokens:
+      options.estimateTokens ??
+      ((request, provider, model) =>
+        promptTokenBound(request, provider) +
+        (requestedOutputTokens(request) ?? defaultOutputTokens(provider, model, options.config.models))),
     knownProviders: Object.keys(factories).length ? Object.keys(factories) : PROVIDER_NAMES,
     ...(options.random ? { random: options.random } : {}),
     ...(options.healthReport ? { healthReport: options.healthReport } : {}),
@@ -97,5 +132,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
     cache: telemetry ? observeCache(responseCache, telemetry) : responseCache,
   };
-  return { app: createApp(deps), deps, cacheStore, keyChecks };
+  return { app: createApp(deps), deps, cacheStore, limits, keyChecks };
+}
+
+/** The providers that configured budgets (the others are bound only by what they say). */
+function providerLimits(config: GatewayConfig): Map<string, ProviderLimits> {
+  const out = new Map<string, ProviderLimits>();
+  for (const provider of config.providers) {
+    if (!provider.limits && !provider.modelLimits) continue;
+    out.set(provider.name, {
+      ...(provider.limits ? { limits: provider.limits } : {}),
+      ...(provider.modelLimits ? { models: provider.modelLimits } : {}),
+    });
+  }
+  return out;
 }

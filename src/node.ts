@@ -22,6 +22,7 @@ import type { HealthStore } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
 import type { RedisConnection } from './health/redis-store.ts';
 import { clientErrorResponse } from './http/client-error-response.ts';
+import type { BudgetStore } from './limits/budget-store.ts';
 import {
   checkKeys,
   formatKeyChecks,
@@ -29,6 +30,7 @@ import {
   recheckBadKeys,
   START_HOLD_MS,
 } from './limits/check-keys.ts';
+import type { RedisBudgetConnection } from './limits/redis-budget-store.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-client-metrics.ts';
@@ -162,6 +164,14 @@ async function buildRedisCacheStore(config: GatewayConfig, logger: Logger): Prom
   });
 }
 
+/** Budgets are fleet-wide with Redis (the health store's connection settings and prefix); else per process. */
+async function buildBudgetStore(config: GatewayConfig): Promise<BudgetStore | undefined> {
+  const redis = (config.redisOptions as RedisBudgetConnection | undefined) ?? config.redisUrl;
+  if (!redis) return undefined;
+  const { createRedisBudgetStore } = await import('./limits/redis-budget-store.ts');
+  return createRedisBudgetStore({ redis, prefix: config.health.redisPrefix });
+}
+
 function keyCheckOptions(config: GatewayConfig, gateway: Gateway, logger: Logger): KeyCheckOptions {
   const timeoutMs = config.keyChecks?.timeoutMs ?? DEFAULT_KEY_CHECKS.timeoutMs;
   return {
@@ -210,6 +220,7 @@ async function main(): Promise<void> {
     refuseToStart(error);
   }
   const redisCacheStore = await buildRedisCacheStore(config, logger);
+  const budgetStore = await buildBudgetStore(config);
   let parts: GatewayParts;
   try {
     parts = buildGatewayParts({
@@ -217,6 +228,7 @@ async function main(): Promise<void> {
       logger,
       store,
       ...(redisCacheStore ? { cacheStore: redisCacheStore } : {}),
+      ...(budgetStore ? { budgetStore } : {}),
       transport: undiciTransport,
       drive: 'timers',
       telemetry: [...(telemetry.metrics ? [telemetry.metrics.sink] : []), ...(tracing ? [tracing] : [])],
@@ -260,6 +272,7 @@ async function main(): Promise<void> {
         ),
         routes: [...config.routes.keys()],
         health_store: health.storeStatus().store,
+        budgets: gateway.limits.status().store,
         cache:
           config.cache.enabled || [...config.routes.values()].some((route) => route.cache.enabled)
             ? cacheStore.kind
@@ -290,7 +303,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {
-      void Promise.allSettled([health.close(), cacheStore.close()]).finally(() => {
+      void Promise.allSettled([health.close(), cacheStore.close(), gateway.limits.close()]).finally(() => {
         logger.log('info', 'stopped', {});
         process.exit(0);
       });

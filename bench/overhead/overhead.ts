@@ -100,7 +100,13 @@ const QUICK: Settings = {
   deadlineMinutes: 5,
 };
 
-const SUBJECTS: readonly SubjectId[] = ['direct', 'hono-floor', 'switchyard-memory', 'switchyard-redis'];
+const SUBJECTS: readonly SubjectId[] = [
+  'direct',
+  'hono-floor',
+  'switchyard-memory',
+  'switchyard-redis',
+  'switchyard-limits',
+];
 
 interface Fleet {
   upstream: Child;
@@ -237,6 +243,8 @@ async function smokeTest(id: SubjectId, target: Target, stream: StreamSettings):
     const summary = `health ${String(parsed.status)}, store ${String(parsed.store?.type)}${parsed.store?.degraded ? ' (DEGRADED)' : ''}`;
     if (id === 'switchyard-redis' && parsed.store?.type !== 'redis')
       throw new Error(`${SUBJECT_LABELS[id]} is not using the Redis store: ${summary}`);
+    if (id === 'switchyard-limits' && !body.includes('"kind":"tpm"'))
+      throw new Error(`${SUBJECT_LABELS[id]} shows no TPM budget in /health: ${summary}`);
     return summary;
   } catch (error) {
     if (error instanceof SyntaxError) return `health answered non-JSON: ${body.slice(0, 100)}`;
@@ -379,6 +387,8 @@ async function main(): Promise<number> {
     'switchyard-memory':
       'defaults (a JSON request is one JSON call upstream, relayed as it came; streams relayed byte for byte; undici transport)',
     'switchyard-redis': `defaults, REDIS_URL=${REDIS_URL} (key prefix switchyard:)`,
+    'switchyard-limits':
+      'memory store, OPENAI_RPM and OPENAI_TPM 1e9, OPENAI_MAX_CONCURRENCY 1e6: every check and charge runs, nothing waits',
   };
   if (!(await redisReachable())) {
     subjects.splice(subjects.indexOf('switchyard-redis'), 1);

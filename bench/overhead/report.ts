@@ -13,6 +13,7 @@ export type SubjectId =
   | 'hono-floor'
   | 'switchyard-memory'
   | 'switchyard-redis'
+  | 'switchyard-limits'
   | 'switchyard-stream-internally';
 
 export const SUBJECT_LABELS: Record<SubjectId, string> = {
@@ -20,6 +21,7 @@ export const SUBJECT_LABELS: Record<SubjectId, string> = {
   'hono-floor': 'Hono floor',
   'switchyard-memory': 'Switchyard (memory store)',
   'switchyard-redis': 'Switchyard (Redis store)',
+  'switchyard-limits': 'Switchyard (memory, RPM/TPM/concurrency budgets on)',
   'switchyard-stream-internally': 'Switchyard (memory, streamInternally always) [diagnostic]',
 };
 
@@ -285,7 +287,30 @@ export function evaluateTargets(figures: SubjectFigures[], memoryStreams: number
       ),
     );
   }
+  results.push(limiterTarget(figures));
   return results;
+}
+
+/**
+ * What client-side rate limits cost (issue 11: ≤ 5 % CPU per request): the same gateway with RPM, TPM and
+ * maxConcurrency budgets on the key (set far above the load, so every request goes through every check and
+ * none is held back) against none configured, in the same run.
+ */
+function limiterTarget(figures: SubjectFigures[]): TargetResult {
+  const on = figures.find((figure) => figure.id === 'switchyard-limits')?.underLoad.cpuMsPerRequest;
+  const off = figures.find((figure) => figure.id === 'switchyard-memory')?.underLoad.cpuMsPerRequest;
+  const ratio = on !== undefined && off !== undefined && off > 0 ? on / off : Number.NaN;
+  const measurable = Number.isFinite(ratio);
+  return {
+    target: 'limiter CPU per JSON request (budgets on vs none)',
+    subject: 'switchyard-limits',
+    measured: measurable
+      ? `${fmt(on)} ms vs ${fmt(off)} ms without = ${fmt(ratio, 3)}× (${signed((ratio - 1) * 100, 1)} %)`
+      : 'not measured',
+    limit: '≤ 1.05× without',
+    pass: measurable ? ratio <= 1.05 : null,
+    value: measurable ? ratio : null,
+  };
 }
 
 function corePercent(value: number | null): string {

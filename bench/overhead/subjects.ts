@@ -46,6 +46,10 @@ export function subjectCommand(id: Exclude<SubjectId, 'direct'>, context: Subjec
       // Per-request log lines are info; keep their cost (and the pipe) out of the measurement.
       SWITCHYARD_LOG_LEVEL: 'warn',
       ...(id === 'switchyard-redis' ? { REDIS_URL } : {}),
+      // Budgets far above any load: every request pays every check and charge (tokens counted), none waits.
+      ...(id === 'switchyard-limits'
+        ? { OPENAI_RPM: '1000000000', OPENAI_TPM: '1000000000', OPENAI_MAX_CONCURRENCY: '1000000' }
+        : {}),
       ...(id === 'switchyard-stream-internally' && context.streamInternallyConfig
         ? { SWITCHYARD_CONFIG: context.streamInternallyConfig }
         : {}),

@@ -10,6 +10,7 @@ import type { RateLimitSnapshot } from '../types.ts';
 const PREFIX = 'anthropic-ratelimit-';
 
 interface Budget {
+  limit?: number;
   remaining?: number;
   resetMs?: number;
 }
@@ -17,6 +18,8 @@ interface Budget {
 export function parseRateLimit(headers: Headers, now: number = Date.now()): RateLimitSnapshot | undefined {
   const budget = (name: string): Budget => {
     const budget: Budget = {};
+    const limit = headers.get(`${PREFIX}${name}-limit`);
+    if (limit !== null && /^\d+$/.test(limit.trim())) budget.limit = Number(limit.trim());
     const remaining = headers.get(`${PREFIX}${name}-remaining`);
     if (remaining !== null && remaining.trim() !== '' && Number.isFinite(Number(remaining))) {
       budget.remaining = Number(remaining);
@@ -30,6 +33,8 @@ export function parseRateLimit(headers: Headers, now: number = Date.now()): Rate
   const requests = budget('requests');
   const tokens = tightest(budget('tokens'), budget('input-tokens'), budget('output-tokens'));
   const snapshot: RateLimitSnapshot = {};
+  if (requests.limit !== undefined) snapshot.limitRequests = requests.limit;
+  if (tokens.limit !== undefined) snapshot.limitTokens = tokens.limit;
   if (requests.remaining !== undefined) snapshot.remainingRequests = requests.remaining;
   if (requests.resetMs !== undefined) snapshot.resetRequestsMs = requests.resetMs;
   if (tokens.remaining !== undefined) snapshot.remainingTokens = tokens.remaining;
@@ -39,7 +44,8 @@ export function parseRateLimit(headers: Headers, now: number = Date.now()): Rate
 
 /** The combined budget when reported, else the split budget with the least remaining. */
 function tightest(combined: Budget, input: Budget, output: Budget): Budget {
-  if (combined.remaining !== undefined || combined.resetMs !== undefined) return combined;
+  if (combined.remaining !== undefined || combined.resetMs !== undefined || combined.limit !== undefined)
+    return combined;
   if (input.remaining === undefined) return output;
   if (output.remaining === undefined) return input;
   return output.remaining < input.remaining ? output : input;

@@ -12,14 +12,8 @@ import type { HeaderReader } from '../shared/http-transport.ts';
 import { parseGoDuration } from '../shared/parse-retry-after.ts';
 import type { RateLimitSnapshot } from '../types.ts';
 
-/**
- * The shared snapshot plus the budget sizes. `RateLimitSnapshot` has no limit fields (yet); the extra ones
- * are harmless to consumers that only know the snapshot.
- */
-export interface OpenAIRateLimit extends RateLimitSnapshot {
-  limitRequests?: number;
-  limitTokens?: number;
-}
+/** The shared snapshot, budget sizes included. */
+export type OpenAIRateLimit = RateLimitSnapshot;
 
 export function parseOpenAIRateLimit(headers: HeaderReader): OpenAIRateLimit | undefined {
   const snapshot: OpenAIRateLimit = {};

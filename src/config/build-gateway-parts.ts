@@ -16,6 +16,7 @@ import {
   type HealthMonitorOptions,
 } from '../health/health-monitor.ts';
 import type { HealthStore } from '../health/health-store.ts';
+import type { BudgetStore } from '../limits/budget-store.ts';
 import type { DashboardRecorder } from '../telemetry/dashboard-recorder.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import type { TelemetrySink } from '../telemetry/telemetry-sink.ts';
@@ -48,6 +49,8 @@ export interface GatewayPartsOptions {
   metrics?: AppDeps['metrics'];
   /** Feeds /dashboard, and hears every alert. */
   dashboard?: DashboardRecorder;
+  /** Fleet-wide budgets (Node: Redis when configured); default: kept in this process. */
+  budgetStore?: BudgetStore;
 }
 
 export interface GatewayParts {
@@ -104,6 +107,7 @@ export function buildGatewayParts(options: GatewayPartsOptions): GatewayParts {
     ...(options.telemetry?.length ? { telemetry: options.telemetry } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+    ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
   });
   warnAtStart(config, logger, options.requireGatewayKeys ?? false);
   return { logger, health, gateway };

@@ -3,9 +3,10 @@
  * Runtime-neutral: the Node entry reads the file from disk, the Worker passes its bindings as `env`.
  */
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
+import type { LimitSettings } from '../limits/budget-settings.ts';
 import type { ModelLimitOverrides } from '../limits/model-limits.ts';
 import type { LogLevel } from '../telemetry/logger.ts';
-import { MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
+import { MAX_COUNT, MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
 import { ConfigError, describeValue } from './config-error.ts';
 import { readLogLevel } from './log-level.ts';
@@ -23,7 +24,21 @@ export interface ProviderConfig {
   apiKeys: string[];
   baseURL?: string;
   defaultModel?: string;
+  /** Budgets applying to each key (env `<NAME>_RPM` / `_TPM` / `_MAX_CONCURRENCY` win over the file). */
+  limits?: LimitSettings;
+  /** Models with budgets of their own. */
+  modelLimits?: ReadonlyMap<string, LimitSettings>;
 }
+
+/** README "Rate limits and queueing". */
+export interface QueueConfig {
+  maxWaitMs: number;
+  maxLength: number;
+  /** A request waits this long at most for its first target's budget before it spills over to the next. */
+  preferredWaitMs: number;
+}
+
+export const DEFAULT_QUEUE: QueueConfig = { maxWaitMs: 10_000, maxLength: 1000, preferredWaitMs: 250 };
 
 export interface RouteTarget {
   provider: string;
@@ -101,6 +116,7 @@ export interface GatewayConfig {
   policy: RetryPolicy;
   health: HealthSettings;
   cache: CacheConfig;
+  queue: QueueConfig;
   redisUrl?: string;
   /** ioredis options from the config file (Sentinel, Cluster), passed through untouched. */
   redisOptions?: Record<string, unknown>;
@@ -177,12 +193,38 @@ export function resolveConfig(
       redisPrefix: nonEmpty(env.SWITCHYARD_REDIS_PREFIX) ?? parsed.health?.redisPrefix ?? 'switchyard:',
     },
     cache,
+    queue: resolveQueue(env, parsed),
     ...(redisUrl ? { redisUrl } : {}),
     ...(parsed.redis ? { redisOptions: parsed.redis } : {}),
     inbound: resolveInbound(env, parsed),
     ...resolveChecks(parsed, env),
     logLevel: readLogLevel(env.SWITCHYARD_LOG_LEVEL),
   };
+}
+
+function resolveQueue(env: Env, parsed: ConfigFile): QueueConfig {
+  const file = parsed.queue ?? {};
+  return {
+    maxWaitMs:
+      envNumber(env, 'SWITCHYARD_QUEUE_MAX_WAIT_MS', 0, MAX_TIMER_MS) ?? file.maxWaitMs ?? DEFAULT_QUEUE.maxWaitMs,
+    maxLength: envNumber(env, 'SWITCHYARD_QUEUE_MAX_LENGTH', 0, MAX_COUNT) ?? file.maxLength ?? DEFAULT_QUEUE.maxLength,
+    preferredWaitMs:
+      envNumber(env, 'SWITCHYARD_QUEUE_PREFERRED_WAIT_MS', 0, MAX_TIMER_MS) ??
+      file.preferredWaitMs ??
+      DEFAULT_QUEUE.preferredWaitMs,
+  };
+}
+
+/** A provider's budgets: the file's `limits`, with `<NAME>_RPM`, `_TPM`, `_MAX_CONCURRENCY` taking precedence. */
+function resolveLimits(prefix: string, env: Env, file: LimitSettings | undefined): LimitSettings | undefined {
+  const limits: LimitSettings = { ...file };
+  const rpm = envNumber(env, `${prefix}_RPM`, 1, MAX_COUNT);
+  const tpm = envNumber(env, `${prefix}_TPM`, 1, MAX_COUNT);
+  const maxConcurrency = envNumber(env, `${prefix}_MAX_CONCURRENCY`, 1, MAX_COUNT);
+  if (rpm !== undefined) limits.rpm = rpm;
+  if (tpm !== undefined) limits.tpm = tpm;
+  if (maxConcurrency !== undefined) limits.maxConcurrency = maxConcurrency;
+  return Object.keys(limits).length > 0 ? limits : undefined;
 }
 
 function resolveInbound(env: Env, parsed: ConfigFile): GatewayConfig['inbound'] {
@@ -285,11 +327,15 @@ function resolveProviders(
       ? checkUrl(fromFile.baseURL, `providers.${name}.baseURL`, allowLinkLocal)
       : nonEmpty(env[`${prefix}_BASE_URL`]) &&
         checkUrl(env[`${prefix}_BASE_URL`]!.trim(), `${prefix}_BASE_URL`, allowLinkLocal);
+    const limits = resolveLimits(prefix, env, fromFile?.limits);
+    const models = Object.entries(fromFile?.models ?? {});
     configured.push({
       name,
       apiKeys,
       ...(baseURL ? { baseURL } : {}),
       ...(fromFile?.defaultModel ? { defaultModel: fromFile.defaultModel } : {}),
+      ...(limits ? { limits } : {}),
+      ...(models.length ? { modelLimits: new Map(models.map(([model, entry]) => [model, entry.limits])) } : {}),
     });
   }
   return configured;

@@ -75,6 +75,12 @@ const route = z.union([
     .strict(),
 ]);
 
+/** Client-side budgets per key (README "Rate limits and queueing"). */
+const limitSettings = z
+  .object({ rpm: count(1), tpm: count(1), maxConcurrency: count(1) })
+  .partial()
+  .strict();
+
 const provider = z
   .object({
     /** One key, or several for a key pool. */
@@ -83,7 +89,17 @@ const provider = z
     baseURL: z.string().min(1).optional(),
     defaultModel: z.string().min(1).optional(),
     enabled: z.boolean().optional(),
+    /** Budgets applying to each key of the pool. */
+    limits: limitSettings.optional(),
+    /** Per-model budgets of their own (OpenAI counts its limits per model). */
+    models: z.record(z.string().min(1), z.object({ limits: limitSettings }).strict()).optional(),
   })
+  .strict();
+
+/** The wait for budget when no target has any. */
+const queue = z
+  .object({ maxWaitMs: ms(0), maxLength: count(0), preferredWaitMs: ms(0) })
+  .partial()
   .strict();
 
 const windowName = z.enum(['short', 'long']);
@@ -176,6 +192,7 @@ export const configFileSchema = z
     routes: z.record(z.string(), route).optional(),
     policy: policy.optional(),
     health: health.optional(),
+    queue: queue.optional(),
     /** Exact-match response cache; present = on unless `enabled: false`. */
     cache: cacheSettings.optional(),
     /** Key checks at start-up (README "Key checks at start-up"). */

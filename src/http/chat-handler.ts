@@ -97,6 +97,7 @@ export function createChatAnswer(engine: EngineDeps, telemetry?: TelemetrySink):
       attempts: served.attempts.length,
       fallbackReasons: served.fallbackReasons,
       warnings: served.warnings,
+      queueMs: served.queueMs,
     });
     const committedMs = clock.now() - started;
     const common = {

@@ -16,6 +16,8 @@ export interface Explanation {
   attempts: number;
   fallbackReasons: readonly string[];
   warnings?: readonly Warning[];
+  /** Time the request waited for client-side budget, ms (README "Rate limits and queueing"). */
+  queueMs?: number;
 }
 
 /** Longest value of x-switchyard-model and of one warning or fallback reason. */
@@ -31,6 +33,7 @@ export function explainHeaders(explanation: Explanation): Record<string, string>
   };
   if (explanation.provider) headers['x-switchyard-provider'] = headerSafe(explanation.provider);
   if (explanation.model) headers['x-switchyard-model'] = headerSafe(explanation.model);
+  if (explanation.queueMs) headers['x-switchyard-queue-ms'] = String(explanation.queueMs);
   if (explanation.fallbackReasons.length)
     headers['x-switchyard-fallback-reason'] = headerList(explanation.fallbackReasons, ',');
   if (explanation.warnings?.length) {

@@ -18,6 +18,7 @@ import type {
   ChatRequest,
   Provider,
   ProviderResult,
+  RateLimitSnapshot,
   RawSseBatch,
   Warning,
 } from '../../providers/types.ts';
@@ -51,9 +52,12 @@ export type Answer =
   | { type: 'stream'; stream: CommittedStream<ChatCompletionChunk> }
   | { type: 'sse'; stream: CommittedStream<RawSseBatch> };
 
-/** One discriminant, `type`: an answer for the client, or the failure routing decides from. */
+/**
+ * One discriminant, `type`: an answer for the client, or the failure routing decides from. An answer carries
+ * the rate-limit state its headers stated, for the client-side limits to learn from.
+ */
 export type AttemptResult =
-  | (Answer & { firstByteMs: number; warnings: Warning[] })
+  | (Answer & { firstByteMs: number; warnings: Warning[]; rateLimit?: RateLimitSnapshot })
   | { type: 'failure'; failure: UpstreamFailure; firstByteMs?: number };
 
 export interface CommittedStream<T> {
@@ -101,7 +105,7 @@ async function jsonAttempt(input: AttemptInput): Promise<AttemptResult> {
     const result = await abortable(input.provider.chat(callFor(input, false, signal, untilDeadline)), signal);
     // A stream where none was asked for breaks the Provider contract: our bug, not the upstream's.
     if (result.type !== 'json') throw new Error(`${input.provider.name} answered a JSON call with a stream`);
-    return { ...jsonAnswer(result), firstByteMs: clock.now() - started, warnings: result.warnings };
+    return { ...jsonAnswer(result), firstByteMs: clock.now() - started, ...stated(result) };
   } catch (error) {
     controller.abort();
     if (input.clientSignal.aborted) throw new ClientGone();
@@ -153,14 +157,14 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
     const result = await abortable(input.provider.chat(callFor(input, true, signal, untilDeadline)), signal);
     if (result.type === 'json') {
       cancelFirstToken();
-      return { ...jsonAnswer(result), firstByteMs: clock.now() - started, warnings: result.warnings };
+      return { ...jsonAnswer(result), firstByteMs: clock.now() - started, ...stated(result) };
     }
     const answer: Answer =
       result.type === 'sse'
         ? { type: 'sse', stream: await commit(result.batches, (batch) => batch.token, run) }
         : { type: 'stream', stream: await commit(result.chunks, carriesToken, run) };
     const firstByteMs = run.firstByteMs ?? 0;
-    if (input.clientStream || answer.type !== 'stream') return { ...answer, firstByteMs, warnings: result.warnings };
+    if (input.clientStream || answer.type !== 'stream') return { ...answer, firstByteMs, ...stated(result) };
     // The client wants JSON: read the rest here, where a failure can still be retried elsewhere.
     const { buffered: chunks, watch, iterator } = answer.stream;
     for (;;) {
@@ -169,7 +173,7 @@ async function streamAttempt(input: AttemptInput): Promise<AttemptResult> {
       chunks.push(next.value);
     }
     watch.stop();
-    return { type: 'json', body: collectCompletion(chunks), firstByteMs, warnings: result.warnings };
+    return { type: 'json', body: collectCompletion(chunks), firstByteMs, ...stated(result) };
   } catch (error) {
     run.watch?.stop();
     cancelFirstToken();
@@ -221,6 +225,11 @@ function callFor(input: AttemptInput, stream: boolean, signal: AbortSignal, time
     timeoutMs,
     ...(input.includeReasoning ? { includeReasoning: true } : {}),
   };
+}
+
+/** What the provider's result tells beside the answer: warnings, and the rate-limit headers when sent. */
+function stated(result: ProviderResult): { warnings: Warning[]; rateLimit?: RateLimitSnapshot } {
+  return result.rateLimit ? { warnings: result.warnings, rateLimit: result.rateLimit } : { warnings: result.warnings };
 }
 
 function jsonAnswer(result: Extract<ProviderResult, { type: 'json' }>): Extract<Answer, { type: 'json' }> {

@@ -4,8 +4,23 @@
  * route's `contextFallback`, else a 400 `context_length_exceeded`), and `preflight`, so it never counts
  * against the provider's health. The message is OpenAI's own wording, with the sizes.
  */
+import type { ChatRequest } from '../../providers/types.ts';
 import { UpstreamFailure } from '../../providers/upstream-failure.ts';
-import type { ContextOverflow } from '../limits/check-context.ts';
+import type { GatewayConfig } from '../config/load-config.ts';
+import { type ContextOverflow, findContextOverflow } from '../limits/check-context.ts';
+
+/**
+ * The context check, before the first attempt at a candidate (README "Token counting and context windows"):
+ * too long for the model's window is the provider's context_length answer without asking it.
+ */
+export function contextOverflow(
+  config: Pick<GatewayConfig, 'contextCheck' | 'models'>,
+  request: ChatRequest,
+  target: { provider: string; model: string },
+): Promise<ContextOverflow | undefined> | undefined {
+  if (config.contextCheck === false) return undefined;
+  return findContextOverflow(request, target.provider, target.model, config.models);
+}
 
 export function contextFailure(provider: string, overflow: ContextOverflow): UpstreamFailure {
   return new UpstreamFailure({

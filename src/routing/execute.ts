@@ -5,38 +5,49 @@
  * Three parts, each in one place: `decideNext` decides what follows a failure (pure, from `classify()` and
  * facts gathered here); this file acts on it — picks the key, spends the retry budget, sleeps, marks keys —
  * where the attempt is made; `attempt-outcome.ts` builds the Outcome every attempt reports to health.
+ * Client-side budgets come in through `budget-admission.ts`: a key is taken with a permit, a target without
+ * budget is skipped, and when every target was skipped or failed the request waits in the queue.
  */
 
-import type { ChatRequest } from '../../providers/types.ts';
 import type { GatewayError } from '../gateway-error.ts';
-import { findContextOverflow } from '../limits/check-context.ts';
 import type { KeyPool, PooledKey } from '../limits/key-pool.ts';
 import { type AttemptResult, runAttempt } from './attempt.ts';
 import { ClientGone } from './attempt-errors.ts';
 import { reportAttempt } from './attempt-outcome.ts';
+import {
+  type AdmissionRun,
+  type Admitted,
+  admitForCandidate,
+  type LimitedTarget,
+  limitedError,
+  tokenCharge,
+  waitForBudget,
+  withPermit,
+} from './budget-admission.ts';
 import { CandidateQueue } from './candidate-queue.ts';
 import { classify } from './classify.ts';
-import { contextFailure } from './context-preflight.ts';
+import { contextFailure, contextOverflow } from './context-preflight.ts';
 import { decideNext, type NextStep } from './decide-next.ts';
 import { clientError, finalError, noProviderError } from './final-error.ts';
 import { type Candidate, type Plan, planRequest } from './plan.ts';
-import { relay } from './relay.ts';
 import { RequestTrail } from './request-trail.ts';
-import type { EngineDeps, ExecuteInput, Served, ServedBase } from './served.ts';
+import { serveAnswer } from './serve-answer.ts';
+import type { EngineDeps, ExecuteInput, Served } from './served.ts';
 
 export type { AttemptRecord } from './request-trail.ts';
 export type { EngineDeps, ExecuteInput, Served, ServedBase } from './served.ts';
 
 /** One request on its way through the plan. */
-interface RequestRun {
+interface RequestRun extends AdmissionRun {
   deps: EngineDeps;
   input: ExecuteInput;
   plan: Plan;
   started: number;
-  deadline: number;
   queue: CandidateQueue;
   trail: RequestTrail;
   deadlineHit: boolean;
+  /** A key admitted from the wait queue, for the turn the request resumes with. */
+  admitted?: Admitted;
 }
 
 /** The attempts one request makes at one candidate. */
@@ -48,10 +59,11 @@ interface Turn {
   triedKeys: Set<string>;
   attempts: number;
   retries: number;
+  /** The request's tokens for this candidate's provider, counted once if a token budget asks. */
+  tokens: () => number;
 }
 
 type TurnEnd = { type: 'served'; served: Served } | { type: 'next' } | { type: 'stop' };
-type Answered = Exclude<AttemptResult, { type: 'failure' }>;
 type Failed = Extract<AttemptResult, { type: 'failure' }>;
 
 export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Served> {
@@ -68,6 +80,11 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
     queue: new CandidateQueue(plan.candidates, pools),
     trail: new RequestTrail(),
     deadlineHit: false,
+    limits: deps.limits,
+    clock,
+    signal: input.signal,
+    queueMs: 0,
+    limited: [],
   };
   if (run.queue.length === 0) throw noProviderError(model);
 
@@ -75,6 +92,13 @@ export async function execute(deps: EngineDeps, input: ExecuteInput): Promise<Se
     const end = await takeTurn(run, index);
     if (end.type === 'served') return end.served;
     if (end.type === 'stop') break;
+    // Every target tried, some skipped for their budget: wait for the first to free (or 429), go on from it.
+    if (index === run.queue.length - 1 && run.limited.length > 0) {
+      const resumed = await waitForBudget(run, run.trail);
+      run.admitted = resumed;
+      index = resumed.index - 1;
+      run.limited = [];
+    }
   }
   throw gaveUp(run);
 }
@@ -84,6 +108,7 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
   const { deps } = run;
   const { policy } = run.plan;
   const candidate = run.queue.at(index)!;
+  const tokens = await tokenCharge(deps, run.input.request, candidate);
   const turn: Turn = {
     index,
     candidate,
@@ -91,6 +116,7 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
     triedKeys: new Set(),
     attempts: 0,
     retries: 0,
+    tokens,
   };
   deps.budget.recordRequest(candidate.provider);
 
@@ -100,29 +126,41 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
       run.deadlineHit = true;
       return { type: 'stop' };
     }
-    const key = await nextKey(turn);
-    if (!key) {
+    const admitted = await nextKey(run, turn);
+    if (admitted === 'limited') {
+      run.trail.note(`${candidate.provider}:local_rate_limit`);
+      return { type: 'next' };
+    }
+    if (admitted === 'none') {
       if (turn.attempts === 0) run.trail.note(`${candidate.provider}:no_usable_key`);
       return { type: 'next' };
     }
+    const { key, permit } = admitted;
     turn.attempts++;
     const attemptStart = deps.clock.now();
-    const overflow = turn.attempts === 1 ? await contextOverflow(deps, run.input.request, candidate) : undefined;
-    const result: AttemptResult = overflow
-      ? { type: 'failure', failure: contextFailure(candidate.provider, overflow) }
-      : await runAttempt({
-          provider: key.provider,
-          model: candidate.model,
-          request: run.input.request,
-          clientStream: run.input.clientStream,
-          includeUsage: run.input.includeUsage,
-          includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
-          clientSignal: run.input.signal,
-          deadline: run.deadline,
-          policy,
-          clock: deps.clock,
-        });
-    if (result.type !== 'failure') return { type: 'served', served: serve(run, turn, key, result, attemptStart) };
+    // The context check, before the first attempt here: a refusal is a preflight failure (its charge refunded).
+    const overflow = turn.attempts === 1 ? await contextOverflow(deps.config, run.input.request, candidate) : undefined;
+    const result = await withPermit(deps.limits, permit, async () =>
+      overflow
+        ? { type: 'failure', failure: contextFailure(candidate.provider, overflow) }
+        : runAttempt({
+            provider: key.provider,
+            model: candidate.model,
+            request: run.input.request,
+            clientStream: run.input.clientStream,
+            includeUsage: run.input.includeUsage,
+            includeReasoning: run.input.includeReasoning ?? run.plan.route?.includeReasoning ?? false,
+            clientSignal: run.input.signal,
+            deadline: run.deadline,
+            policy,
+            clock: deps.clock,
+          }),
+    );
+    if (result.type !== 'failure')
+      return {
+        type: 'served',
+        served: serveAnswer(run, { target: candidate, key: key.id, attemptStart, permit }, result),
+      };
 
     const step = afterFailure(run, turn, key, result, attemptStart);
     switch (step.type) {
@@ -149,20 +187,20 @@ async function takeTurn(run: RequestRun, index: number): Promise<TurnEnd> {
 
 /**
  * Which key the next attempt at this candidate uses: the pool's next usable key that has not refused this
- * request. This is where client-side limits plug in (a key with budget left, or how long to wait for one).
- * While start-up key checks run (Node's first moment), a key under check is waited for, not guessed at.
+ * request and has budget (its permit taken), one the wait queue admitted, or why there is none. While start-up
+ * key checks run (Node's first moment), a key under check is waited for, not guessed at.
  */
-async function nextKey(turn: Turn): Promise<PooledKey | undefined> {
-  return turn.pool.checking ? turn.pool.nextChecked(turn.triedKeys) : turn.pool.next(turn.triedKeys);
-}
-
-/**
- * The context check, before the first attempt at a candidate (README "Token counting and context windows"):
- * too long for the model's window is the provider's context_length answer without asking it.
- */
-function contextOverflow(deps: EngineDeps, request: ChatRequest, candidate: Candidate) {
-  if (deps.config.contextCheck === false) return undefined;
-  return findContextOverflow(request, candidate.provider, candidate.model, deps.config.models);
+async function nextKey(run: RequestRun, turn: Turn): Promise<Admitted | 'none' | 'limited'> {
+  if (run.admitted) {
+    const admitted = run.admitted;
+    run.admitted = undefined;
+    return admitted;
+  }
+  const { candidate, pool, index, tokens } = turn;
+  if (pool.checking) await pool.nextChecked(turn.triedKeys);
+  const target: Omit<LimitedTarget, 'waitMs' | 'keys'> = { index, pool, model: candidate.model, tokens };
+  const preferred = index === 0 && run.trail.attempts.length === 0;
+  return admitForCandidate(run, target, turn.triedKeys, preferred);
 }
 
 /** Records a failed attempt (trail, key state, health, log) and decides what comes next. */
@@ -239,40 +277,13 @@ async function retryHere(run: RequestRun, turn: Turn, delayMs: number): Promise<
   return true;
 }
 
-/** The answer for the client: a JSON body is recorded as served now, a stream when it ends. */
-function serve(run: RequestRun, turn: Turn, key: PooledKey, result: Answered, attemptStart: number): Served {
-  const { clock, health, logger } = run.deps;
-  const { candidate } = turn;
-  const latencyMs = clock.now() - attemptStart;
-  run.trail.served(candidate, key.id, latencyMs);
-  const base: ServedBase = {
-    provider: candidate.provider,
-    model: candidate.model,
-    key: key.id,
-    attempts: run.trail.attempts,
-    fallbackReasons: run.trail.reasons,
-    warnings: result.warnings,
-    firstByteMs: clock.now() - run.started,
-  };
-  const streamed = { clock, health, logger, target: candidate, attemptStart, firstByteMs: result.firstByteMs };
-  switch (result.type) {
-    case 'json':
-      reportAttempt(health, candidate, { firstByteMs: result.firstByteMs, latencyMs, at: clock.now() });
-      return result.raw === undefined
-        ? { ...base, type: 'json', body: result.body }
-        : { ...base, type: 'json', body: result.body, raw: result.raw };
-    case 'stream':
-      return { ...base, type: 'stream', chunks: relay(result.stream, streamed) };
-    case 'sse':
-      return { ...base, type: 'sse', batches: relay(result.stream, streamed) };
-  }
-}
-
 /** Nothing served: the final error, logged, with the trail. */
 function gaveUp(run: RequestRun): GatewayError {
   const { clock, logger } = run.deps;
   const model = run.input.request.model;
   const { attempts, failures, reasons } = run.trail;
+  // Nothing was sent because of budgets alone (the deadline came first): say when budget frees.
+  if (failures.length === 0 && run.limited.length > 0) return run.trail.attachTo(limitedError(run));
   const error = finalError(failures, {
     model,
     attempts: attempts.length,

@@ -17,6 +17,8 @@ export interface RelayContext {
   target: AttemptTarget;
   attemptStart: number;
   firstByteMs: number;
+  /** The stream is over, however it ended (the attempt's client-side limits permit is released here). */
+  onEnd?: () => void;
 }
 
 export async function* relay<T>(stream: CommittedStream<T>, context: RelayContext): AsyncGenerator<T, void, undefined> {
@@ -54,5 +56,6 @@ export async function* relay<T>(stream: CommittedStream<T>, context: RelayContex
       stream.controller.abort();
       void stream.iterator.return?.();
     }
+    context.onEnd?.();
   }
 }

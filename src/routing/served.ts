@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
 import type { HealthMonitor } from '../health/types.ts';
 import type { KeyPool } from '../limits/key-pool.ts';
+import type { Limits } from '../limits/limits.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { AttemptRecord } from './request-trail.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -19,6 +20,18 @@ export interface EngineDeps {
   clock: Clock;
   logger: Logger;
   random?: () => number;
+  /** Client-side budgets per key and the wait queue. */
+  limits: Limits;
+  /**
+   * Tokens a request is charged against a TPM budget: its prompt's plus its output budget. May be async (a
+   * tokenizer loaded on first use); asked only when a TPM budget applies to the target.
+   */
+  countTokens: (request: ChatRequest, provider: string, model: string) => number | Promise<number>;
+  /**
+   * A quick, synchronous upper bound of the same, spent against a remainder a provider stated when no TPM
+   * budget asked for the exact count.
+   */
+  estimateTokens: (request: ChatRequest, provider: string, model: string) => number;
 }
 
 export interface ExecuteInput {
@@ -40,6 +53,8 @@ export interface ServedBase {
   fallbackReasons: string[];
   warnings: Warning[];
   firstByteMs: number;
+  /** Time spent waiting for client-side budget (x-switchyard-queue-ms), ms. */
+  queueMs: number;
 }
 
 export type Served =

@@ -16,6 +16,8 @@ describe('parseRateLimit', () => {
       'anthropic-ratelimit-input-tokens-remaining': '10',
     });
     assert.deepEqual(parseRateLimit(headers, NOW), {
+      limitRequests: 50,
+      limitTokens: 90_000,
       remainingRequests: 49,
       resetRequestsMs: 12_000,
       remainingTokens: 88_000,

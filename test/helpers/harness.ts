@@ -15,6 +15,7 @@ import type { Env } from '../../src/config/load-config.ts';
 import { loadConfig } from '../../src/config/parse-config-file.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.ts';
 import type { HealthMonitor } from '../../src/health/types.ts';
+import type { BudgetStore } from '../../src/limits/budget-store.ts';
 import { createDashboardRecorder, type DashboardRecorder } from '../../src/telemetry/dashboard-recorder.ts';
 import { createPromMetrics, type PromMetrics } from '../../src/telemetry/metrics/prom-client-metrics.ts';
 import type { TelemetrySink } from '../../src/telemetry/telemetry-sink.ts';
@@ -68,6 +69,8 @@ export interface HarnessOptions {
   providers?: GatewayOptions['providers'];
   /** The passthrough's HTTP transport (default: the runtime's fetch; `npm start` uses undici). */
   transport?: HttpTransport;
+  /** Fleet-wide budgets (a Redis budget store); closed with the harness. */
+  budgetStore?: BudgetStore;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -104,6 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.providers ? { providers: options.providers } : {}),
     ...(options.cacheStore ? { cacheStore: options.cacheStore } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.budgetStore ? { budgetStore: options.budgetStore } : {}),
     ...(dashboard && metrics
       ? {
           dashboard,
@@ -139,6 +143,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     baseURL: `${url}/v1`,
     async reset() {
       for (const mock of mocks) mock.reset();
+      gateway.limits.forget();
       for (const name of ['openai', 'anthropic', 'gemini']) await health.restore(name);
       logger.lines.length = 0;
     },
@@ -147,6 +152,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await health.close();
       await gateway.cacheStore.close();
+      await gateway.limits.close();
       if (!shared) await Promise.all(mocks.map((mock) => mock.close()));
     },
   };

@@ -214,7 +214,11 @@ export function requestSpans(event: RequestEvent, endMs: number): OtlpSpan[] {
   });
   for (const reason of event.fallbackReasons) {
     // Decisions that are not an attempt's own failure: skipped because unhealthy, skipped a wait, budget...
-    if (/:(unhealthy|skip_wait|retry_budget|wait_exceeds_deadline|no_usable_key)$|^context_fallback:/.test(reason)) {
+    if (
+      /:(unhealthy|skip_wait|retry_budget|wait_exceeds_deadline|no_usable_key|local_rate_limit)$|^context_fallback:/.test(
+        reason,
+      )
+    ) {
       root.events!.push({
         name: 'switchyard.decision',
         timeUnixNano: nanos(endMs),
