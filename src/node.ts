@@ -4,6 +4,9 @@
  * in-flight requests and streams finish. With an admin key: Prometheus metrics on /metrics and the live
  * /dashboard; with OTEL_EXPORTER_OTLP_ENDPOINT, OTLP traces (loaded only then). Every provider key is checked
  * in the background at start-up; `--check` (`npm run check`) runs only those checks and exits.
+ *
+ * Longer than ~300 lines on purpose: it is the one place that wires the Node-only parts (Redis stores, metrics,
+ * traces, undici, the server and its shutdown), each a few lines, so the entry reads top to bottom.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';

@@ -4,143 +4,30 @@
  */
 import { redactSecrets } from '../../providers/shared/redact-secrets.ts';
 import type { LimitSettings } from '../limits/budget-settings.ts';
-import type { ModelLimitOverrides } from '../limits/model-limits.ts';
-import type { LogLevel } from '../telemetry/logger.ts';
-import { MAX_COUNT, MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH, parseWholeNumber } from './bounds.ts';
+import { MAX_COUNT, MAX_TIMER_MS, MIN_ADMIN_KEY_LENGTH, MIN_GATEWAY_KEY_LENGTH } from './bounds.ts';
 import { checkUrl } from './check-url.ts';
 import { ConfigError, describeValue } from './config-error.ts';
+import { envNumber, nonEmpty, parseFlag, parseWebhookFormat, splitList } from './env-values.ts';
+import {
+  type CacheConfig,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_QUEUE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type Env,
+  type GatewayConfig,
+  type ProviderConfig,
+  type QueueConfig,
+  type Route,
+} from './gateway-config.ts';
 import { readLogLevel } from './log-level.ts';
 import { DEFAULT_POLICY, type RetryPolicy } from './policy.ts';
-import { type KeyCheckSettings, resolveChecks } from './resolve-checks.ts';
-import type { CacheRouteFileSettings, ConfigFile, HealthFileSettings, PolicyOverrides } from './schema.ts';
+import { resolveCache, routeCache } from './resolve-cache.ts';
+import { resolveChecks } from './resolve-checks.ts';
+import type { ConfigFile, PolicyOverrides } from './schema.ts';
 
 export { ConfigError } from './config-error.ts';
-
-export type Env = Record<string, string | undefined>;
-
-export interface ProviderConfig {
-  name: string;
-  /** One or more keys (a key pool). Never logged. */
-  apiKeys: string[];
-  baseURL?: string;
-  defaultModel?: string;
-  /** Budgets applying to each key (env `<NAME>_RPM` / `_TPM` / `_MAX_CONCURRENCY` win over the file). */
-  limits?: LimitSettings;
-  /** Models with budgets of their own. */
-  modelLimits?: ReadonlyMap<string, LimitSettings>;
-}
-
-/** README "Rate limits and queueing". */
-export interface QueueConfig {
-  maxWaitMs: number;
-  maxLength: number;
-  /** A request waits this long at most for its first target's budget before it spills over to the next. */
-  preferredWaitMs: number;
-}
-
-export const DEFAULT_QUEUE: QueueConfig = { maxWaitMs: 10_000, maxLength: 1000, preferredWaitMs: 250 };
-
-export interface RouteTarget {
-  provider: string;
-  model: string;
-}
-
-export interface Route {
-  name: string;
-  targets: RouteTarget[];
-  contextFallback?: string;
-  policy: RetryPolicy;
-  /** The global cache settings with this route's overrides merged in. */
-  cache: CacheSettings;
-  /** Requests on this route get `reasoning_content` unless they say `include_reasoning: false`. */
-  includeReasoning?: boolean;
-}
-
-/** What decides caching for one route (README "Caching"). */
-export interface CacheSettings {
-  enabled: boolean;
-  ttlMs: number;
-  /** Larger answers are served but not stored. */
-  maxEntryBytes: number;
-  /** Entries shared by every gateway key instead of one partition per key. */
-  shareAcrossKeys: boolean;
-}
-
-export interface CacheConfig extends CacheSettings {
-  /** Total size of the memory store (least recently used entries go first). */
-  maxBytes: number;
-  /** Redis when a Redis connection is configured, unless set to memory. */
-  store: 'memory' | 'redis';
-  /** The longest a request waits for the Redis cache store; past it, a miss. */
-  redisTimeoutMs: number;
-  compressAboveBytes: number;
-  /** Whether clients may turn the cache on per request with x-switchyard-cache-ttl. */
-  allowRequestTtl: boolean;
-  /** Upper bound for any entry's TTL, the header's included. */
-  maxTtlMs: number;
-}
-
-export const DEFAULT_CACHE: CacheConfig = {
-  enabled: false,
-  ttlMs: 300_000,
-  maxEntryBytes: 1024 * 1024,
-  shareAcrossKeys: false,
-  maxBytes: 64 * 1024 * 1024,
-  store: 'memory',
-  redisTimeoutMs: 50,
-  compressAboveBytes: 1024,
-  allowRequestTtl: true,
-  maxTtlMs: 86_400_000,
-};
-
-export interface HealthSettings {
-  /** Overrides merged over the health subsystem's defaults (validated there too). */
-  thresholds: NonNullable<HealthFileSettings['thresholds']>;
-  probe: NonNullable<HealthFileSettings['probe']>;
-  windows: NonNullable<HealthFileSettings['windows']>;
-  webhookUrl?: string;
-  webhookFormat: 'json' | 'slack';
-  redisPrefix: string;
-}
-
-export interface GatewayConfig {
-  port: number;
-  host: string;
-  /** Why the host is what it is, for the startup log. */
-  hostNote?: string;
-  apiKeys: string[];
-  adminKey?: string;
-  /** Configured providers only (a provider without a key is not configured), in policy order. */
-  providers: ProviderConfig[];
-  routes: Map<string, Route>;
-  policy: RetryPolicy;
-  health: HealthSettings;
-  cache: CacheConfig;
-  queue: QueueConfig;
-  redisUrl?: string;
-  /** ioredis options from the config file (Sentinel, Cluster), passed through untouched. */
-  redisOptions?: Record<string, unknown>;
-  /** How long a client may take to send a request's headers, and the whole request (Node entry only). */
-  inbound: { headersTimeoutMs: number; requestTimeoutMs: number };
-  /** Key checks at start-up; default on with a 5 s timeout (resolve-checks.ts). */
-  keyChecks?: KeyCheckSettings;
-  /** The context check before sending; undefined = on. */
-  contextCheck?: boolean;
-  /** Context windows and output ceilings over the defaults, by model name prefix. */
-  models?: ModelLimitOverrides;
-  /** SWITCHYARD_LOG_LEVEL. */
-  logLevel: LogLevel;
-}
-
-/** Defaults for receiving a request: generous for a 32 MiB body on a slow link, short for a stalled one. */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-
-export interface ConfigSource {
-  text: string;
-  /** Used to pick the format (.json or .yaml/.yml) and in error messages. */
-  path: string;
-}
+// The resolved configuration's types live in gateway-config.ts; re-exported so callers keep one import.
+export * from './gateway-config.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -341,45 +228,6 @@ function resolveProviders(
   return configured;
 }
 
-function resolveCache(parsed: ConfigFile, env: Env, redisConfigured: boolean): CacheConfig {
-  const file = parsed.cache;
-  const merged: CacheConfig = { ...DEFAULT_CACHE, store: redisConfigured ? 'redis' : 'memory' };
-  if (file) Object.assign(merged, { enabled: true }, definedOnly(file));
-  const ttl = envNumber(env, 'SWITCHYARD_CACHE_TTL_MS', 1000, MAX_TIMER_MS);
-  if (ttl !== undefined) {
-    merged.enabled = true;
-    merged.ttlMs = ttl;
-  }
-  const store = nonEmpty(env.SWITCHYARD_CACHE_STORE);
-  if (store !== undefined) {
-    if (store !== 'memory' && store !== 'redis')
-      throw new ConfigError('SWITCHYARD_CACHE_STORE: must be "memory" or "redis"');
-    merged.store = store;
-  }
-  if (merged.store === 'redis' && !redisConfigured) {
-    throw new ConfigError(
-      `${store !== undefined ? 'SWITCHYARD_CACHE_STORE' : 'cache.store'}: "redis" needs REDIS_URL (or redisUrl / redis in the config file)`,
-    );
-  }
-  return merged;
-}
-
-function routeCache(global: CacheConfig, spec: boolean | CacheRouteFileSettings | undefined): CacheSettings {
-  const base: CacheSettings = {
-    enabled: global.enabled,
-    ttlMs: global.ttlMs,
-    maxEntryBytes: global.maxEntryBytes,
-    shareAcrossKeys: global.shareAcrossKeys,
-  };
-  if (spec === undefined) return base;
-  if (typeof spec === 'boolean') return { ...base, enabled: spec };
-  return { ...base, enabled: true, ...definedOnly(spec) };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
-}
-
 function resolveRoutes(
   parsed: ConfigFile,
   policy: RetryPolicy,
@@ -428,37 +276,4 @@ function resolveHost(requested: string | undefined, authenticated: boolean): { h
     host: '127.0.0.1',
     hostNote: `HOST=${requested} ignored: GATEWAY_API_KEYS is not set, so the gateway only listens on 127.0.0.1`,
   };
-}
-
-function envNumber(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = nonEmpty(env[name]);
-  return raw === undefined ? undefined : parseWholeNumber(name, raw, min, max);
-}
-
-function parseFlag(env: Env, name: string): boolean | undefined {
-  const raw = nonEmpty(env[name])?.toLowerCase();
-  if (raw === undefined) return undefined;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(`${name}: must be true or false`);
-}
-
-function splitList(raw: string | undefined): string[] | undefined {
-  const items = (raw ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  return items.length ? items : undefined;
-}
-
-function nonEmpty(raw: string | undefined): string | undefined {
-  const value = raw?.trim();
-  return value ? value : undefined;
-}
-
-function parseWebhookFormat(raw: string | undefined): 'json' | 'slack' | undefined {
-  const value = nonEmpty(raw);
-  if (value === undefined) return undefined;
-  if (value === 'json' || value === 'slack') return value;
-  throw new ConfigError(`SWITCHYARD_ALERT_WEBHOOK_FORMAT: must be "json" or "slack", not ${describeValue(value)}`);
 }
