@@ -13,7 +13,6 @@ import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { PROVIDER_NAMES } from '../providers/registry.ts';
 import type { CacheStore } from './cache/cache-store.ts';
-import type { RedisCacheConnection } from './cache/redis-cache-store.ts';
 import { systemClock } from './clock.ts';
 import { MAX_CONFIG_BYTES } from './config/bounds.ts';
 import { buildGatewayParts, type GatewayParts } from './config/build-gateway-parts.ts';
@@ -23,7 +22,6 @@ import { createGateway, type Gateway } from './gateway.ts';
 import { createHealthMonitor } from './health/health-monitor.ts';
 import type { HealthStore } from './health/health-store.ts';
 import { createMemoryHealthStore } from './health/memory-store.ts';
-import type { RedisConnection } from './health/redis-store.ts';
 import { clientErrorResponse } from './http/client-error-response.ts';
 import type { BudgetStore } from './limits/budget-store.ts';
 import {
@@ -33,11 +31,11 @@ import {
   recheckBadKeys,
   START_HOLD_MS,
 } from './limits/check-keys.ts';
-import type { RedisBudgetConnection } from './limits/redis-budget-store.ts';
 import { createDashboardRecorder, type DashboardRecorder } from './telemetry/dashboard-recorder.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createPromMetrics, type PromMetrics } from './telemetry/metrics/prom-client-metrics.ts';
 import type { TelemetrySink } from './telemetry/telemetry-sink.ts';
+import type { RedisConnection } from './transport/redis-connection.ts';
 import { undiciTransport } from './transport/undici-transport.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -148,7 +146,7 @@ async function loadTracing(logger: Logger): Promise<TelemetrySink | undefined> {
  * which the gateway makes itself from the configuration, as on Workers.
  */
 async function buildRedisCacheStore(config: GatewayConfig, logger: Logger): Promise<CacheStore | undefined> {
-  const redis = (config.redisOptions as RedisCacheConnection | undefined) ?? config.redisUrl;
+  const redis = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
   if (config.cache.store !== 'redis' || !redis) return undefined;
   // Loaded only when used, like the health store's Redis: a memory-only gateway never loads ioredis.
   const { createRedisCacheStore } = await import('./cache/redis-cache-store.ts');
@@ -169,7 +167,7 @@ async function buildRedisCacheStore(config: GatewayConfig, logger: Logger): Prom
 
 /** Budgets are fleet-wide with Redis (the health store's connection settings and prefix); else per process. */
 async function buildBudgetStore(config: GatewayConfig): Promise<BudgetStore | undefined> {
-  const redis = (config.redisOptions as RedisBudgetConnection | undefined) ?? config.redisUrl;
+  const redis = (config.redisOptions as RedisConnection | undefined) ?? config.redisUrl;
   if (!redis) return undefined;
   const { createRedisBudgetStore } = await import('./limits/redis-budget-store.ts');
   return createRedisBudgetStore({ redis, prefix: config.health.redisPrefix });

@@ -4,18 +4,12 @@
  * by `timeoutMs`: a slow or stopped Redis is a cache miss and a dropped write, never a slow request. No offline
  * queue, so commands while disconnected fail at once instead of piling up; ioredis reconnects by itself.
  */
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { connectRedis, type RedisConnection } from '../transport/redis-connection.ts';
 import { answerBytes, type CacheStore, decodeAnswer, encodeAnswer } from './cache-store.ts';
 
-export type RedisCacheConnection =
-  | string
-  | RedisOptions
-  | { cluster: ClusterNode[]; options?: ClusterOptions }
-  | Redis
-  | Cluster;
-
 export interface RedisCacheStoreOptions {
-  redis: RedisCacheConnection;
+  redis: RedisConnection;
   /** Key prefix; keys are `<prefix>cache:<sha256>`. */
   prefix: string;
   /** The longest a request waits for Redis, ms. */
@@ -35,7 +29,11 @@ const RAW = 0x00;
 const GZIP = 0x01;
 
 export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCacheStore {
-  const { client, owned } = connect(options.redis, options.timeoutMs);
+  const { client, owned } = connectRedis(options.redis, {
+    commandTimeoutMs: Math.max(options.timeoutMs * 4, 200),
+    connectTimeoutMs: 1000,
+    disconnectTimeoutMs: 100,
+  });
   let lastError: string | undefined;
   client.on('error', (error: Error) => {
     if (error.message !== lastError) options.onError?.(error.message);
@@ -113,32 +111,4 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 async function gunzip(bytes: Uint8Array): Promise<string> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
   return await new Response(stream).text();
-}
-
-function connect(connection: RedisCacheConnection, timeoutMs: number): { client: Redis | Cluster; owned: boolean } {
-  if (connection instanceof Redis || connection instanceof Cluster) return { client: connection, owned: false };
-  const failFast = {
-    enableOfflineQueue: false,
-    commandTimeout: Math.max(timeoutMs * 4, 200),
-    maxRetriesPerRequest: 1,
-    connectTimeout: 1000,
-    disconnectTimeout: 100,
-  };
-  const reconnectSoon = (times: number) => Math.min(100 * times, 1000);
-  if (typeof connection === 'string')
-    return { client: new Redis(connection, { ...failFast, retryStrategy: reconnectSoon }), owned: true };
-  if ('cluster' in connection) {
-    const { redisOptions, ...clusterOptions } = connection.options ?? {};
-    const { enableOfflineQueue: _queue, ...nodeDefaults } = failFast;
-    return {
-      client: new Cluster(connection.cluster, {
-        enableOfflineQueue: false,
-        clusterRetryStrategy: reconnectSoon,
-        ...clusterOptions,
-        redisOptions: { ...nodeDefaults, ...redisOptions },
-      }),
-      owned: true,
-    };
-  }
-  return { client: new Redis({ ...failFast, retryStrategy: reconnectSoon, ...connection }), owned: true };
 }

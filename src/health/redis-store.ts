@@ -6,7 +6,8 @@
  * and quick reconnects that ioredis performs by itself. Standalone, Sentinel and Cluster connections are
  * passed through to ioredis. This is the only module of health that imports ioredis (Node entry only).
  */
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { connectRedis, type RedisConnection, waitForFirstConnection } from '../transport/redis-connection.ts';
 import { type HealthRecord, parseRecord } from './health-record.ts';
 import type { CompareAndSetResult, HealthStore, SyncRequest, SyncResult } from './health-store.ts';
 import { LATENCY_BUCKET_COUNT } from './latency-buckets.ts';
@@ -19,12 +20,6 @@ import { addField, countsToFields, emptyCounts, type SeriesSlots, type SlotMap }
  * (standalone, or Sentinel with `sentinels` + `name`), a Cluster (`{ cluster: nodes, options }`), or an
  * existing client (not closed by the store; its own offline-queue/timeout settings apply).
  */
-export type RedisConnection =
-  | string
-  | RedisOptions
-  | { cluster: ClusterNode[]; options?: ClusterOptions }
-  | Redis
-  | Cluster;
 
 export interface RedisHealthStoreOptions {
   redis: RedisConnection;
@@ -58,7 +53,12 @@ const SLOT_FIELDS = [
 ].join(',');
 
 export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisHealthStore {
-  const { client, owned } = connect(options.redis, options.commandTimeoutMs ?? 500);
+  const commandTimeoutMs = options.commandTimeoutMs ?? 500;
+  const { client, owned } = connectRedis(options.redis, {
+    commandTimeoutMs,
+    connectTimeoutMs: Math.max(1000, commandTimeoutMs * 2),
+    disconnectTimeoutMs: commandTimeoutMs,
+  });
   const keyBase = `${options.prefix ?? DEFAULT_REDIS_PREFIX}{health}:`;
   // ioredis prefixes declared KEYS with its own keyPrefix, but not keys built inside a script.
   const scriptBase = `${client.options.keyPrefix ?? ''}${keyBase}`;
@@ -172,54 +172,6 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
       if (owned) client.disconnect();
     },
   };
-}
-
-function waitForFirstConnection(client: Redis | Cluster, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  // A lazyConnect client would otherwise only connect on the first command, which fails without a queue.
-  if (client.status === 'wait') client.connect().catch(() => undefined);
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off('ready', done);
-      client.off('end', done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    timer.unref();
-    client.once('ready', done);
-    client.once('end', done);
-  });
-}
-
-function connect(connection: RedisConnection, commandTimeoutMs: number): { client: Redis | Cluster; owned: boolean } {
-  if (connection instanceof Redis || connection instanceof Cluster) return { client: connection, owned: false };
-  const failFast = {
-    enableOfflineQueue: false,
-    commandTimeout: commandTimeoutMs,
-    maxRetriesPerRequest: 1,
-    connectTimeout: Math.max(1000, commandTimeoutMs * 2),
-    // ioredis keeps a timer this long after disconnect() when the socket never opened; do not hold shutdown.
-    disconnectTimeout: commandTimeoutMs,
-  };
-  const reconnectSoon = (times: number) => Math.min(100 * times, 1000);
-  if (typeof connection === 'string') {
-    return { client: new Redis(connection, { ...failFast, retryStrategy: reconnectSoon }), owned: true };
-  }
-  if ('cluster' in connection) {
-    const { redisOptions, ...clusterOptions } = connection.options ?? {};
-    const { enableOfflineQueue: _ignored, ...nodeDefaults } = failFast;
-    return {
-      client: new Cluster(connection.cluster, {
-        enableOfflineQueue: false,
-        clusterRetryStrategy: reconnectSoon,
-        ...clusterOptions,
-        redisOptions: { ...nodeDefaults, ...redisOptions },
-      }),
-      owned: true,
-    };
-  }
-  return { client: new Redis({ ...failFast, retryStrategy: reconnectSoon, ...connection }), owned: true };
 }
 
 function parseSyncReply(reply: unknown, fromSlot: number, toSlot: number): SyncResult {

@@ -4,19 +4,13 @@
  * sync makes the instance run on its conservative local share until the next one succeeds. The only module
  * of limits that imports ioredis (Node entry only).
  */
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { connectRedis, type RedisConnection, waitForFirstConnection } from '../transport/redis-connection.ts';
 import type { BudgetStore, BudgetSyncRequest, BudgetSyncResult } from './budget-store.ts';
 import { BUDGET_SYNC_LUA } from './redis-budget-lua.ts';
 
-export type RedisBudgetConnection =
-  | string
-  | RedisOptions
-  | { cluster: ClusterNode[]; options?: ClusterOptions }
-  | Redis
-  | Cluster;
-
 export interface RedisBudgetStoreOptions {
-  redis: RedisBudgetConnection;
+  redis: RedisConnection;
   /** Key prefix; keys are `<prefix>{budgets}:...`. */
   prefix: string;
   /** Per-command timeout for clients the store creates, ms. Default 200. */
@@ -34,7 +28,11 @@ const SCRIPT = 'switchyardBudgetSync';
 
 export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisBudgetStore {
   const timeoutMs = options.commandTimeoutMs ?? 200;
-  const { client, owned } = connect(options.redis, timeoutMs);
+  const { client, owned } = connectRedis(options.redis, {
+    commandTimeoutMs: timeoutMs,
+    connectTimeoutMs: Math.max(1000, timeoutMs * 2),
+    disconnectTimeoutMs: timeoutMs,
+  });
   const keyBase = `${options.prefix}{budgets}:`;
   // ioredis prefixes declared KEYS with its keyPrefix, not keys built inside the script.
   const scriptBase = `${client.options.keyPrefix ?? ''}${keyBase}`;
@@ -51,7 +49,7 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
   // Without an offline queue a command sent while the first connection is being made fails at once: give
   // the first connection up to a second, once. Later outages fail fast (ioredis reconnects by itself).
   let startup: Promise<void> | undefined;
-  const firstConnection = () => (startup ??= waitUntilReady(client, Math.max(1000, timeoutMs)));
+  const firstConnection = () => (startup ??= waitForFirstConnection(client, Math.max(1000, timeoutMs)));
 
   return {
     kind: 'redis',
@@ -94,49 +92,4 @@ function parseReply(reply: unknown, orders: number): BudgetSyncResult {
     answers.push({ granted: numbers[1 + 3 * i]!, waitMs: numbers[2 + 3 * i]!, room: numbers[3 + 3 * i]! });
   }
   return { answers, instances: Math.max(1, numbers[0]!) };
-}
-
-function waitUntilReady(client: Redis | Cluster, ms: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    client.once('ready', done);
-  });
-}
-
-function connect(
-  connection: RedisBudgetConnection,
-  commandTimeoutMs: number,
-): { client: Redis | Cluster; owned: boolean } {
-  if (connection instanceof Redis || connection instanceof Cluster) return { client: connection, owned: false };
-  const failFast: RedisOptions = {
-    enableOfflineQueue: false,
-    commandTimeout: commandTimeoutMs,
-    maxRetriesPerRequest: 1,
-    connectTimeout: Math.max(1000, commandTimeoutMs * 2),
-    disconnectTimeout: commandTimeoutMs,
-  };
-  const reconnectSoon = (times: number) => Math.min(100 * times, 1000);
-  if (typeof connection === 'string') {
-    return { client: new Redis(connection, { ...failFast, retryStrategy: reconnectSoon }), owned: true };
-  }
-  if ('cluster' in connection) {
-    const { redisOptions, ...clusterOptions } = connection.options ?? {};
-    const { enableOfflineQueue: _ignored, ...nodeDefaults } = failFast;
-    return {
-      client: new Cluster(connection.cluster, {
-        enableOfflineQueue: false,
-        clusterRetryStrategy: reconnectSoon,
-        ...clusterOptions,
-        redisOptions: { ...nodeDefaults, ...redisOptions },
-      }),
-      owned: true,
-    };
-  }
-  return { client: new Redis({ ...failFast, retryStrategy: reconnectSoon, ...connection }), owned: true };
 }
