@@ -83,9 +83,9 @@ export class KeyPool {
     return this.checks?.holding === true && this.keys.some((key) => this.checks?.held(key.id));
   }
 
-  /** Whether any key could serve now. */
-  usable(): boolean {
-    return this.keys.some((key) => this.stateOf(key.id) === 'ok');
+  /** Whether any key not in `exclude` could serve now. A question only: the rotation does not move. */
+  usable(exclude: ReadonlySet<string> = new Set()): boolean {
+    return this.keys.some((key) => !exclude.has(key.id) && this.stateOf(key.id) === 'ok');
   }
 
   mark(id: string, state: 'bad' | 'exhausted', retryAfterMs?: number): void {

@@ -231,7 +231,7 @@ function afterFailure(run: RequestRun, turn: Turn, key: PooledKey, result: Faile
       retriesHere: turn.retries,
       spareAttempts: policy.maxAttempts - run.trail.attempts.length - run.queue.untriedProvidersAfter(turn.index),
       // `next` moves the pool's rotation on, as asking it always has.
-      anotherKey: classification.key !== undefined && pool.next(turn.triedKeys) !== undefined,
+      anotherKey: classification.key !== undefined && pool.usable(turn.triedKeys),
       healthyAlternative: run.queue.healthyAlternativeAfter(turn.index, health),
       retryBudgetLeft: budget.allowsRetry(candidate.provider, policy.retryBudgetRatio, policy.retryBudgetMinimum),
       untilDeadlineMs: run.deadline - clock.now(),

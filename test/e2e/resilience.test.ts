@@ -196,6 +196,21 @@ describe('auth and permission from an upstream are the operator’s problem', ()
     assert.notEqual(keys[0], keys[1], 'the second attempt used the other key');
   });
 
+  test('a pool of three keys: the failed key is followed by the next one in order, none skipped', async () => {
+    const keys = [
+      'sk-proj-first-key-0000000000000',
+      'sk-proj-second-key-000000000000',
+      'sk-proj-third-key-0000000000000',
+    ];
+    const h = await start({ env: { OPENAI_API_KEY: keys.join(',') } });
+    h.openai.failNext(openaiFaults.invalidApiKey());
+    assert.equal((await chat(h)).status, 200);
+    assert.equal((await chat(h)).status, 200);
+    const used = h.openai.requests.map((r) => r.headers.authorization);
+    // Checking whether another key exists must not move the rotation on (it once skipped the second key).
+    assert.deepEqual(used, [`Bearer ${keys[0]}`, `Bearer ${keys[1]}`, `Bearer ${keys[2]}`]);
+  });
+
   test('403 from Anthropic (first in order) fails over the same way', async () => {
     const h = await start({ configText: 'policy:\n  order: [anthropic, gemini, openai]\n' });
     h.anthropic.failAlways(anthropicFaults.permission());
