@@ -8,14 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { ContentFilterFinishReasonError } from 'openai/error';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { type Harness, startHarness } from '../helpers/harness.ts';
-import {
-  fixtureNames,
-  type ReplayUpstream,
-  readFixture,
-  SKIP_WITHOUT_FIXTURES,
-  startReplayUpstream,
-} from '../support/replay-upstream.ts';
+import { type ReplayGateway, startReplayGateway } from '../support/replay-gateway.ts';
+import { fixtureNames, readFixture, SKIP_WITHOUT_FIXTURES } from '../support/replay-upstream.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 const CONFIG = `
@@ -48,33 +42,16 @@ function reasoningOf(value: object | undefined): unknown {
 const user = [{ role: 'user' as const, content: 'Update the issue list.' }];
 
 describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_FIXTURES }, () => {
-  let h: Harness;
-  let replay: ReplayUpstream;
-  let client: OpenAI;
-  const play = (name: string, kind: 'json' | 'chunks') =>
-    replay.play({
-      provider: 'anthropic',
-      [kind]: readFixture('anthropic', `${name}.${kind === 'json' ? 'json' : 'chunks.txt'}`),
-    });
-
+  let g: ReplayGateway;
   before(async () => {
-    replay = await startReplayUpstream();
-    h = await startHarness({
-      env: { ANTHROPIC_BASE_URL: replay.url },
-      configText: CONFIG,
-      without: ['openai', 'gemini'],
-    });
-    client = new OpenAI({ apiKey: 'unused', baseURL: h.baseURL, maxRetries: 0 });
+    g = await startReplayGateway('anthropic', CONFIG);
   });
-  after(async () => {
-    await h.close();
-    await replay.close();
-  });
+  after(() => g.close());
 
   describe('a tool called without arguments (anthropic-tool-no-args)', () => {
     it('parse() on the JSON rebuilt from the stream gets {} as parsed arguments', async () => {
-      play('anthropic-tool-no-args', 'chunks');
-      const completion = await client.chat.completions.parse({
+      g.play('anthropic-tool-no-args', 'chunks');
+      const completion = await g.client.chat.completions.parse({
         model: 'replay-claude',
         messages: user,
         tools: [noArgsTool],
@@ -87,8 +64,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     });
 
     it('stream().finalChatCompletion() gets {} as parsed arguments', async () => {
-      play('anthropic-tool-no-args', 'chunks');
-      const stream = client.chat.completions.stream({ model: 'replay-claude', messages: user, tools: [noArgsTool] });
+      g.play('anthropic-tool-no-args', 'chunks');
+      const stream = g.client.chat.completions.stream({ model: 'replay-claude', messages: user, tools: [noArgsTool] });
       const completion = await stream.finalChatCompletion();
       const call = completion.choices[0]?.message.tool_calls?.[0];
       assert.equal(call?.type, 'function');
@@ -98,8 +75,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     });
 
     it('parse() on the JSON answer gets {} as well', async () => {
-      play('anthropic-tool-no-args', 'json');
-      const completion = await client.chat.completions.parse({
+      g.play('anthropic-tool-no-args', 'json');
+      const completion = await g.client.chat.completions.parse({
         model: 'replay-claude-json',
         messages: user,
         tools: [noArgsTool],
@@ -112,8 +89,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
 
   describe('a second message spliced into a tool call (spliced-message-start)', () => {
     it('a streaming client gets an error instead of a finish, and never the second message', async () => {
-      play('spliced-message-start', 'chunks');
-      const stream = await client.chat.completions.create({ model: 'replay-claude', messages: user, stream: true });
+      g.play('spliced-message-start', 'chunks');
+      const stream = await g.client.chat.completions.create({ model: 'replay-claude', messages: user, stream: true });
       const seen: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
       await assert.rejects(
         async () => {
@@ -132,18 +109,18 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     });
 
     it('a JSON client never gets the broken answer: the attempt is retried, then the request fails', async () => {
-      play('spliced-message-start', 'chunks');
+      g.play('spliced-message-start', 'chunks');
       await assert.rejects(
-        client.chat.completions.create({ model: 'replay-claude', messages: user }),
+        g.client.chat.completions.create({ model: 'replay-claude', messages: user }),
         (error: unknown) => error instanceof OpenAI.APIError && error.status !== undefined && error.status >= 500,
       );
-      assert.equal(replay.requests.length, 2, 'the broken stream counted as a retryable failure');
+      assert.equal(g.replay.requests.length, 2, 'the broken stream counted as a retryable failure');
     });
   });
 
   it('a duplicated message_start before any content is harmless (issue-18331-duplicate-message-start)', async () => {
-    play('issue-18331-duplicate-message-start', 'chunks');
-    const completion = await client.chat.completions.create({ model: 'replay-claude', messages: user });
+    g.play('issue-18331-duplicate-message-start', 'chunks');
+    const completion = await g.client.chat.completions.create({ model: 'replay-claude', messages: user });
     assert.equal(completion.choices[0]?.message.content, 'ok');
     assert.equal(completion.choices[0]?.finish_reason, 'stop');
     assert.equal(completion.usage?.prompt_tokens, 10, 'the usage of the repeated message_start counts');
@@ -154,20 +131,20 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       "This request triggered restrictions on violative cyber content and was blocked under Anthropic's Usage Policy.";
 
     it('JSON: the explanation is message.refusal, finish content_filter; parse() throws ContentFilterFinishReasonError', async () => {
-      play('anthropic-refusal', 'json');
-      const completion = await client.chat.completions.create({ model: 'replay-claude-json', messages: user });
+      g.play('anthropic-refusal', 'json');
+      const completion = await g.client.chat.completions.create({ model: 'replay-claude-json', messages: user });
       assert.equal(completion.choices[0]?.message.refusal, explanation);
       assert.equal(completion.choices[0]?.message.content, null);
       assert.equal(completion.choices[0]?.finish_reason, 'content_filter');
       await assert.rejects(
-        client.chat.completions.parse({ model: 'replay-claude-json', messages: user }),
+        g.client.chat.completions.parse({ model: 'replay-claude-json', messages: user }),
         ContentFilterFinishReasonError,
       );
     });
 
     it('stream: a refusal delta before the content_filter finish, and in the rebuilt JSON', async () => {
-      play('anthropic-refusal', 'chunks');
-      const stream = await client.chat.completions.create({ model: 'replay-claude', messages: user, stream: true });
+      g.play('anthropic-refusal', 'chunks');
+      const stream = await g.client.chat.completions.create({ model: 'replay-claude', messages: user, stream: true });
       let refusal = '';
       let finish: string | null = null;
       for await (const chunk of stream) {
@@ -176,14 +153,14 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
       }
       assert.equal(refusal, explanation);
       assert.equal(finish, 'content_filter');
-      play('anthropic-refusal', 'chunks');
-      const rebuilt = await client.chat.completions.create({ model: 'replay-claude', messages: user });
+      g.play('anthropic-refusal', 'chunks');
+      const rebuilt = await g.client.chat.completions.create({ model: 'replay-claude', messages: user });
       assert.equal(rebuilt.choices[0]?.message.refusal, explanation);
     });
 
     it('without stop_details the refusal stays null, still content_filter (anthropic-refusal-no-details)', async () => {
-      play('anthropic-refusal-no-details', 'json');
-      const completion = await client.chat.completions.create({ model: 'replay-claude-json', messages: user });
+      g.play('anthropic-refusal-no-details', 'json');
+      const completion = await g.client.chat.completions.create({ model: 'replay-claude-json', messages: user });
       assert.equal(completion.choices[0]?.message.refusal, null);
       assert.equal(completion.choices[0]?.finish_reason, 'content_filter');
     });
@@ -197,43 +174,43 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     });
 
     it('off by default: thinking is not in the answer (anthropic-claude-sonnet-5-reasoning-summarized)', async () => {
-      play('anthropic-claude-sonnet-5-reasoning-summarized', 'chunks');
-      const completion = await client.chat.completions.create({ model: 'replay-claude', messages: user });
+      g.play('anthropic-claude-sonnet-5-reasoning-summarized', 'chunks');
+      const completion = await g.client.chat.completions.create({ model: 'replay-claude', messages: user });
       assert.equal('reasoning_content' in (completion.choices[0]?.message ?? {}), false);
       assert.match(completion.choices[0]?.message.content ?? '', /21/);
     });
 
     it('include_reasoning: thinking deltas arrive as reasoning_content, and survive the JSON rebuild', async () => {
-      play('anthropic-claude-sonnet-5-reasoning-summarized', 'chunks');
-      const stream = await client.chat.completions.create({ ...withReasoning('replay-claude'), stream: true });
+      g.play('anthropic-claude-sonnet-5-reasoning-summarized', 'chunks');
+      const stream = await g.client.chat.completions.create({ ...withReasoning('replay-claude'), stream: true });
       let reasoning = '';
       for await (const chunk of stream) {
         const piece = reasoningOf(chunk.choices[0]?.delta);
         if (typeof piece === 'string') reasoning += piece;
       }
       assert.match(reasoning, /^I'm working through the Euclidean algorithm/);
-      play('anthropic-claude-sonnet-5-reasoning-summarized', 'chunks');
-      const completion = await client.chat.completions.create(withReasoning('replay-claude'));
+      g.play('anthropic-claude-sonnet-5-reasoning-summarized', 'chunks');
+      const completion = await g.client.chat.completions.create(withReasoning('replay-claude'));
       assert.equal(reasoningOf(completion.choices[0]?.message), reasoning);
-      assert.equal(replay.requests[0]?.body.include_reasoning, undefined, 'the switch never reaches Anthropic');
+      assert.equal(g.replay.requests[0]?.body.include_reasoning, undefined, 'the switch never reaches Anthropic');
     });
 
     it('the route switch turns it on for JSON answers too (anthropic-clear-thinking)', async () => {
-      play('anthropic-clear-thinking.1', 'json');
-      const route = await client.chat.completions.create({ model: 'replay-claude-reasoning', messages: user });
+      g.play('anthropic-clear-thinking.1', 'json');
+      const route = await g.client.chat.completions.create({ model: 'replay-claude-reasoning', messages: user });
       assert.equal(reasoningOf(route.choices[0]?.message), '925 divided by 5 = 185');
       assert.equal(route.choices[0]?.message.content, '925 ÷ 5 = 185');
       const optOut: ChatCompletionCreateParamsNonStreaming & { include_reasoning: boolean } = {
         ...withReasoning('replay-claude-reasoning'),
         include_reasoning: false,
       };
-      const optedOut = await client.chat.completions.create(optOut);
+      const optedOut = await g.client.chat.completions.create(optOut);
       assert.equal('reasoning_content' in (optedOut.choices[0]?.message ?? {}), false);
     });
 
     it('include_reasoning must be a boolean', async () => {
       const body = { model: 'replay-claude', messages: user, include_reasoning: 'yes' };
-      const response = await fetch(`${h.baseURL}/chat/completions`, {
+      const response = await fetch(`${g.h.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -249,8 +226,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     const names = fixtureNames('anthropic', '.chunks.txt').filter((name) => !broken.has(name));
     assert.ok(names.length >= 15);
     for (const name of names) {
-      play(name, 'chunks');
-      const completion = await client.chat.completions
+      g.play(name, 'chunks');
+      const completion = await g.client.chat.completions
         .stream({ model: 'replay-claude', messages: user })
         .finalChatCompletion();
       const choice = completion.choices[0];
@@ -267,8 +244,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
   });
 
   it('a client tool call that message_start already holds is part of the answer (anthropic-message-start-prepopulated-content)', async () => {
-    play('anthropic-message-start-prepopulated-content', 'chunks');
-    const completion = await client.chat.completions
+    g.play('anthropic-message-start-prepopulated-content', 'chunks');
+    const completion = await g.client.chat.completions
       .stream({ model: 'replay-claude', messages: user })
       .finalChatCompletion();
     const call = completion.choices[0]?.message.tool_calls?.[0];
@@ -282,8 +259,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     const names = fixtureNames('anthropic', '.json');
     assert.ok(names.length >= 10);
     for (const name of names) {
-      play(name, 'json');
-      const completion = await client.chat.completions.create({ model: 'replay-claude-json', messages: user });
+      g.play(name, 'json');
+      const completion = await g.client.chat.completions.create({ model: 'replay-claude-json', messages: user });
       assert.ok(completion.choices[0]?.finish_reason, `${name}: finish reason`);
       for (const call of completion.choices[0]?.message.tool_calls ?? []) {
         assert.ok(call.type === 'function');
@@ -296,8 +273,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     const recorded = JSON.parse(readFixture('anthropic', 'issue-13430-thinking-tool-call.json')) as {
       content: Array<{ type: string; thinking?: string; signature?: string }>;
     };
-    play('issue-13430-thinking-tool-call', 'json');
-    const first = await client.chat.completions.create({
+    g.play('issue-13430-thinking-tool-call', 'json');
+    const first = await g.client.chat.completions.create({
       model: 'replay-claude-json',
       messages: user,
       tools: [noArgsTool],
@@ -306,8 +283,8 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
     assert.equal(call?.id, 'toolu_017R7ACrx7NF7sLDDtvdQ1u9');
     assert.equal('reasoning_content' in (first.choices[0]?.message ?? {}), false);
 
-    play('anthropic-text', 'json');
-    await client.chat.completions.create({
+    g.play('anthropic-text', 'json');
+    await g.client.chat.completions.create({
       model: 'replay-claude-json',
       tools: [noArgsTool],
       messages: [
@@ -316,7 +293,7 @@ describe('Anthropic recorded answers through the gateway', { skip: SKIP_WITHOUT_
         { role: 'tool', tool_call_id: call.id, content: 'no errors' },
       ],
     });
-    const sent = replay.requests[0]?.body.messages as Array<{
+    const sent = g.replay.requests[0]?.body.messages as Array<{
       role: string;
       content: Array<Record<string, unknown>>;
     }>;

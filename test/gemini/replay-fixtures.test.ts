@@ -5,20 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
-import { type Harness, startHarness } from '../helpers/harness.ts';
-import {
-  fixtureNames,
-  type ReplayUpstream,
-  readFixture,
-  SKIP_WITHOUT_FIXTURES,
-  startReplayUpstream,
-} from '../support/replay-upstream.ts';
+import { type ReplayGateway, startReplayGateway } from '../support/replay-gateway.ts';
+import { fixtureNames, readFixture, SKIP_WITHOUT_FIXTURES } from '../support/replay-upstream.ts';
 
 const CONFIG = `
 routes:
@@ -96,33 +89,16 @@ function recordedSignature(file: string): string {
 }
 
 describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIXTURES }, () => {
-  let h: Harness;
-  let replay: ReplayUpstream;
-  let client: OpenAI;
-  const play = (name: string, kind: 'json' | 'chunks') =>
-    replay.play({
-      provider: 'google',
-      [kind]: readFixture('google', `${name}.${kind === 'json' ? 'json' : 'chunks.txt'}`),
-    });
-
+  let g: ReplayGateway;
   before(async () => {
-    replay = await startReplayUpstream();
-    h = await startHarness({
-      env: { GEMINI_BASE_URL: replay.url },
-      configText: CONFIG,
-      without: ['openai', 'anthropic'],
-    });
-    client = new OpenAI({ apiKey: 'unused', baseURL: h.baseURL, maxRetries: 0 });
+    g = await startReplayGateway('google', CONFIG);
   });
-  after(async () => {
-    await h.close();
-    await replay.close();
-  });
+  after(() => g.close());
 
   describe('thought signatures (google-tool-call-gemini3)', () => {
     it('JSON: the tool call carries extra_content.google.thought_signature exactly as recorded', async () => {
-      play('google-tool-call-gemini3', 'json');
-      const completion = await client.chat.completions.parse({
+      g.play('google-tool-call-gemini3', 'json');
+      const completion = await g.client.chat.completions.parse({
         model: 'replay-gemini-json',
         messages: user,
         tools: [weather],
@@ -134,8 +110,8 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
     });
 
     it('stream: the delta that opens the call carries it, and so does the JSON rebuilt from the stream', async () => {
-      play('google-tool-call-gemini3', 'chunks');
-      const stream = await client.chat.completions.create({
+      g.play('google-tool-call-gemini3', 'chunks');
+      const stream = await g.client.chat.completions.create({
         model: 'replay-gemini',
         messages: user,
         tools: [weather],
@@ -149,8 +125,8 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       const expected = recordedSignature('google-tool-call-gemini3.chunks.txt');
       assert.equal(signatureOf(opening[0]), expected);
 
-      play('google-tool-call-gemini3', 'chunks');
-      const rebuilt = await client.chat.completions.create({
+      g.play('google-tool-call-gemini3', 'chunks');
+      const rebuilt = await g.client.chat.completions.create({
         model: 'replay-gemini',
         messages: user,
         tools: [weather],
@@ -162,14 +138,14 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       assistant: ChatCompletionMessageParam,
       callId: string,
     ): Promise<{ thoughtSignature?: string } | undefined> {
-      play('google-text', 'json');
+      g.play('google-text', 'json');
       const request: ChatCompletionCreateParamsNonStreaming = {
         model: 'replay-gemini-json',
         tools: [weather],
         messages: [...user, assistant, { role: 'tool', tool_call_id: callId, content: '18°C, fog' }],
       };
-      const { response } = await client.chat.completions.create(request).withResponse();
-      const contents = replay.requests[0]?.body.contents as Array<{
+      const { response } = await g.client.chat.completions.create(request).withResponse();
+      const contents = g.replay.requests[0]?.body.contents as Array<{
         role: string;
         parts: Array<{ thoughtSignature?: string }>;
       }>;
@@ -179,8 +155,8 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
     let lastWarnings = '';
 
     it('the next turn sends the signature back exactly, from extra_content or, when the client dropped it, from memory', async () => {
-      play('google-tool-call-gemini3', 'json');
-      const first = await client.chat.completions.create({
+      g.play('google-tool-call-gemini3', 'json');
+      const first = await g.client.chat.completions.create({
         model: 'replay-gemini-json',
         messages: user,
         tools: [weather],
@@ -214,7 +190,7 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
       assert.equal(part?.thoughtSignature, 'skip_thought_signature_validator');
       assert.match(lastWarnings, /thought_signature/);
       // Counted where operators look: the request's log line names the bypass.
-      const line = h.logs.filter((entry) => entry.event === 'request').at(-1);
+      const line = g.h.logs.filter((entry) => entry.event === 'request').at(-1);
       assert.match(String(line?.warnings), /thought_signature/);
     });
   });
@@ -227,8 +203,8 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
     };
 
     it('stream().finalChatCompletion() parses every call: {} for read_theme, whole arguments for each read_screen', async () => {
-      play('google-stream-no-args-tool-call', 'chunks');
-      const completion = await client.chat.completions.stream(ask).finalChatCompletion();
+      g.play('google-stream-no-args-tool-call', 'chunks');
+      const completion = await g.client.chat.completions.stream(ask).finalChatCompletion();
       const calls = (completion.choices[0]?.message.tool_calls ?? []).map((call) =>
         call.type === 'function' ? [call.function.name, call.function.parsed_arguments] : [],
       );
@@ -246,8 +222,8 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
     });
 
     it('parse() on the JSON rebuilt from the stream gets the same calls', async () => {
-      play('google-stream-no-args-tool-call', 'chunks');
-      const completion = await client.chat.completions.parse(ask);
+      g.play('google-stream-no-args-tool-call', 'chunks');
+      const completion = await g.client.chat.completions.parse(ask);
       const calls = completion.choices[0]?.message.tool_calls ?? [];
       assert.equal(calls.length, 4);
       assert.deepEqual(calls[0]?.type === 'function' ? calls[0].function.parsed_arguments : undefined, {});
@@ -255,17 +231,17 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
     });
 
     it('thought parts: left out by default, reasoning_content with include_reasoning', async () => {
-      play('google-stream-no-args-tool-call', 'chunks');
-      const plain = await client.chat.completions.create(ask);
+      g.play('google-stream-no-args-tool-call', 'chunks');
+      const plain = await g.client.chat.completions.create(ask);
       assert.equal(reasoningOf(plain.choices[0]?.message), undefined);
       assert.equal(plain.choices[0]?.message.content, null);
 
-      play('google-stream-no-args-tool-call', 'chunks');
+      g.play('google-stream-no-args-tool-call', 'chunks');
       const opted: ChatCompletionCreateParamsNonStreaming & { include_reasoning: boolean } = {
         ...ask,
         include_reasoning: true,
       };
-      const withThoughts = await client.chat.completions.create(opted);
+      const withThoughts = await g.client.chat.completions.create(opted);
       assert.match(String(reasoningOf(withThoughts.choices[0]?.message)), /^\*\*Processing User Requests\*\*/);
       assert.equal(withThoughts.choices[0]?.message.content, null, 'thoughts never leak into content');
     });
@@ -278,11 +254,11 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
     ];
     assert.ok(runs.length >= 15);
     for (const [name, kind] of runs) {
-      play(name, kind);
+      g.play(name, kind);
       const completion =
         kind === 'chunks'
-          ? await client.chat.completions.stream({ model: 'replay-gemini', messages: user }).finalChatCompletion()
-          : await client.chat.completions.create({ model: 'replay-gemini-json', messages: user });
+          ? await g.client.chat.completions.stream({ model: 'replay-gemini', messages: user }).finalChatCompletion()
+          : await g.client.chat.completions.create({ model: 'replay-gemini-json', messages: user });
       assert.ok(completion.choices[0]?.finish_reason, `${name}: finish reason`);
       for (const call of completion.choices[0]?.message.tool_calls ?? []) {
         assert.ok(call.type === 'function' && call.function.name !== '', `${name}: a named function call`);
@@ -296,8 +272,8 @@ describe('Gemini recorded answers through the gateway', { skip: SKIP_WITHOUT_FIX
   });
 
   it('text with a trailing empty signed part ends cleanly (issue-18073-empty-text-thought-signature)', async () => {
-    play('issue-18073-empty-text-thought-signature', 'chunks');
-    const completion = await client.chat.completions.create({ model: 'replay-gemini', messages: user });
+    g.play('issue-18073-empty-text-thought-signature', 'chunks');
+    const completion = await g.client.chat.completions.create({ model: 'replay-gemini', messages: user });
     assert.equal(completion.choices[0]?.message.content, '4');
     assert.equal(completion.choices[0]?.finish_reason, 'stop');
     assert.equal(completion.usage?.completion_tokens_details?.reasoning_tokens, 52);
